@@ -1,0 +1,1 @@
+"""The inspection domain: checklists, scoring, workflow, rounds, analytics, reports, packages. No Qt."""

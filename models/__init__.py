@@ -1,0 +1,1 @@
+"""Persistence: the typed SQLAlchemy models, database opening and Alembic migrations. No Qt."""

@@ -1,0 +1,1 @@
+"""The PySide6 desktop window: pages, dialogs, item models and background tasks."""
