@@ -1,0 +1,14 @@
+"""Every model, imported in one place so the metadata is complete."""
+
+from models.audit import AuditEvent, AuditHead
+from models.base import Base
+from models.checklist import ChecklistItem, ChecklistSection, ChecklistTemplate
+from models.finding import Finding, FindingEvent
+from models.inspection import Attachment, Blob, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
+from models.reference import Institution, Setting, User
+
+__all__ = [
+    "Attachment", "AuditEvent", "AuditHead", "Base", "Blob", "ChecklistItem", "ChecklistSection",
+    "ChecklistTemplate", "Finding", "FindingEvent", "Inspection", "InspectionChecklist", "Institution",
+    "ItemResult", "Round", "RoundEntry", "Setting", "User",
+]

@@ -1,0 +1,118 @@
+"""The append-only, hash-chained audit log: who changed which record, when, from what to what, and why."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, IdMixin, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(IdMixin, Base):
+    """One audited change. Rows are only ever inserted; ``hash`` chains each row to the one before it."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The single row holding the chain's last sequence number and hash; locked while appending."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def plain(value: Any) -> Any:
+    """Turn a value into JSON-safe data with a stable form (UUIDs and dates as strings)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    return value
+
+
+def _event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, entity: str,
+                entity_id: str, before: Any, after: Any, reason: str) -> str:
+    body = json.dumps(
+        [prev_hash, seq, at.isoformat(), actor, action, entity, entity_id, before, after, reason],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append_audit(
+    session: Session, *, actor: str, action: str, entity: str, entity_id: object,
+    before: Any = None, after: Any = None, reason: str = "",
+) -> AuditEvent:
+    """Append one event to the chain (the head row is locked, so concurrent writers on a server queue up)."""
+    head = session.get(AuditHead, 1, with_for_update=True)
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    at = utcnow()
+    seq = head.seq + 1
+    before_p, after_p = plain(before), plain(after)
+    digest = _event_hash(head.hash, seq, at, actor, action, entity, str(entity_id), before_p, after_p, reason)
+    event = AuditEvent(seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=str(entity_id),
+                       before=before_p, after=after_p, reason=reason, prev_hash=head.hash, hash=digest)
+    session.add(event)
+    head.seq, head.hash = seq, digest
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """A break in the audit chain, located by sequence number."""
+
+    seq: int
+    message: str
+
+
+def verify_audit_chain(session: Session) -> list[ChainProblem]:
+    """Recompute every hash: an edited, deleted or inserted row breaks the chain and is named."""
+    problems: list[ChainProblem] = []
+    prev_hash, expected_seq = GENESIS, 1
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(2000):
+        if event.seq != expected_seq:
+            problems.append(ChainProblem(expected_seq, f"审计记录缺失：第 {expected_seq}–{event.seq - 1} 条不存在"))
+        if event.prev_hash != prev_hash:
+            problems.append(ChainProblem(event.seq, f"审计记录第 {event.seq} 条与前一条不相连（前一条被删除或修改）"))
+        digest = _event_hash(event.prev_hash, event.seq, event.at, event.actor, event.action, event.entity,
+                             event.entity_id, event.before, event.after, event.reason)
+        if digest != event.hash:
+            problems.append(ChainProblem(event.seq, f"审计记录第 {event.seq} 条内容被修改（哈希不符）"))
+        prev_hash, expected_seq = event.hash, event.seq + 1
+    head = session.get(AuditHead, 1)
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq != last_seq or head.hash != prev_hash):
+        problems.append(ChainProblem(head.seq, f"审计链末尾应为第 {head.seq} 条，实际只有 {last_seq} 条（记录被删除）"))
+    return problems
