@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -123,3 +124,39 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"not JSON serializable: {value!r}")
+
+
+# --- small shared helpers for the file formats (YAML, Excel) -------------------------------------------------------
+
+CHECKLIST_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+"""A checklist code: lower-case letters, digits and hyphens, starting with a letter or digit (full match)."""
+
+ITEM_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+"""A section or item code: ASCII letters, digits, '.', '_' and '-', starting with a letter or digit (full match)."""
+
+OUTCOMES: tuple[Outcome, ...] = ("pass", "partial", "fail", "na", "not_checked")
+EVIDENCE_RULES: tuple[EvidenceRule, ...] = ("none", "photo-on-fail", "photo-always")
+SCORING_BASES: tuple[ScoringBasis, ...] = ("percent", "points")
+
+_METHOD_SEPARATORS = re.compile(r"[、，,/／;；+＋\s]+")
+
+
+def normalize_method(text: str, aliases: dict[str, str] | None = None) -> tuple[str | None, list[str]]:
+    """Split a method text on 、，,/ or spaces and join the parts with 、.
+
+    Returns ``(normalized, unknown_parts)``; ``normalized`` is None when a part is unknown or nothing is left.
+    Repeated methods are kept once, in their first position.
+    """
+    parts: list[str] = []
+    unknown: list[str] = []
+    for raw in _METHOD_SEPARATORS.split(text.strip()):
+        if not raw:
+            continue
+        part = aliases.get(raw, raw) if aliases else raw
+        if part not in METHODS:
+            unknown.append(raw)
+        elif part not in parts:
+            parts.append(part)
+    if unknown or not parts:
+        return None, unknown
+    return "、".join(parts), []
