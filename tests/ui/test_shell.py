@@ -1,0 +1,104 @@
+"""The window shell: fonts, navigation, shortcuts, remembered geometry and page, status bar, error handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QRawFont
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from ui.context import AppContext
+from ui.crash import ExceptionHook, setup_logging
+from ui.main_window import PAGE_KEYS, MainWindow
+from ui.settings import open_settings
+
+
+def test_chinese_has_a_font_even_without_system_cjk_fonts(qapp: QApplication) -> None:
+    families = qapp.font().families()
+    assert "WenQuanYi Micro Hei" in families
+    supported = [f for f in families if QRawFont.fromFont(_font(f)).supportsCharacter(ord("院"))]
+    assert supported, families
+
+
+def _font(family: str):  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont
+
+    return QFont(family)
+
+
+def test_navigation_by_keyboard(qtbot: QtBot, bare_context: AppContext) -> None:
+    window = MainWindow(bare_context)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    for number, key in enumerate(PAGE_KEYS, start=1):
+        if key == "dashboard":
+            continue
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        assert window.current_key() == key
+        assert window.nav.currentItem().text() == window._titles()[number - 1]
+
+
+def test_geometry_and_last_page_are_remembered(qtbot: QtBot, bare_context: AppContext, tmp_path: Path) -> None:
+    window = MainWindow(bare_context)
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(1200, 700)
+    window.show_page("checklists")
+    window.close()
+
+    again = MainWindow(AppContext(tmp_path, None, open_settings(tmp_path), bare_context.tasks))
+    qtbot.addWidget(again)
+    again.show()
+    assert again.current_key() == "checklists"
+    assert (again.width(), again.height()) == (1200, 700)
+
+
+def test_first_start_fits_1366x768_and_status_bar_shows_save_time(qtbot: QtBot, bare_context: AppContext) -> None:
+    window = MainWindow(bare_context)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    assert window.minimumSizeHint().width() <= 1366 and window.minimumSizeHint().height() <= 768
+    bare_context.saved.emit(dt.datetime(2026, 11, 28, 14, 3, 21))
+    assert window.saved_label.text() == "已保存 14:03:21"
+    assert "test.db" in window.db_label.text()
+    assert window.date_label.text() == dt.date.today().isoformat()
+
+
+def test_ctrl_k_focuses_the_search_box(qtbot: QtBot, bare_context: AppContext) -> None:
+    window = MainWindow(bare_context)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+
+
+def test_unexpected_error_is_logged_and_shown(qtbot: QtBot, tmp_path: Path) -> None:
+    log_path = setup_logging(tmp_path)
+    hook = ExceptionHook(log_path)
+    try:
+        raise RuntimeError("数据库文件损坏")
+    except RuntimeError as exc:
+        hook.handle(exc)
+    assert len(hook.dialogs) == 1
+    box = hook.dialogs[0]
+    assert box.icon() == QMessageBox.Icon.Critical
+    assert "数据库文件损坏" in box.informativeText()
+    assert str(log_path) in box.informativeText()
+    assert "Traceback" in box.detailedText()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "数据库文件损坏" in log_path.read_text(encoding="utf-8")
+    box.close()
+    for handler in list(logging.getLogger().handlers):
+        if getattr(handler, "baseFilename", None) == str(log_path):
+            logging.getLogger().removeHandler(handler)
+            handler.close()

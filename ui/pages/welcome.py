@@ -1,0 +1,61 @@
+"""The first-start page on an empty database: what to do next, as two big buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from ui.context import AppContext
+from ui.pages.base import Page
+
+
+class WelcomePage(Page):
+    """Shown instead of empty tables while there are no institutions.
+
+    Signals:
+        import_requested: the user wants to import institutions from a file.
+        demo_requested: the user wants the demo data loaded.
+    """
+
+    import_requested = Signal()
+    demo_requested = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        title = QLabel(self.tr("欢迎使用院感督导"))
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 2)
+        font.setBold(True)
+        title.setFont(font)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(title)
+        text = QLabel(
+            self.tr("数据库中还没有医疗机构。先导入本辖区的医疗机构名单（Excel），或者载入演示数据看看各项功能。")
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(text)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.import_button = self._big_button(self.tr("导入医疗机构…"), self.tr("从 Excel 表导入机构名单"))
+        self.demo_button = self._big_button(self.tr("载入演示数据"), self.tr("虚构的机构、检查和整改，可随时清除"))
+        self.import_button.clicked.connect(self.import_requested)
+        self.demo_button.clicked.connect(self.demo_requested)
+        buttons.addWidget(self.import_button)
+        buttons.addSpacing(24)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        outer.addSpacing(24)
+        outer.addLayout(buttons)
+        outer.addStretch(2)
+
+    def _big_button(self, text: str, hint: str) -> QPushButton:
+        button = QPushButton(f"{text}\n{hint}")
+        button.setMinimumSize(260, 96)
+        button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        font = button.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        button.setFont(font)
+        return button
