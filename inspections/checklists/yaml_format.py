@@ -623,7 +623,7 @@ class _Reader:
         response_sets: dict[str, tuple[ResponseOption, ...]],
         sets_declared: bool,
     ) -> ItemSpec | None:
-        fields = self.mapping(node, "检查项目", ITEM_KEYS, ("code", "text", "method", "criteria", "points"))
+        fields = self.mapping(node, _peek_label(node), ITEM_KEYS, ("code", "text", "method", "criteria", "points"))
         if fields is None:
             return None
         code = _opt(fields, "code", lambda n: self.code(n, "项目编号（code）", ITEM_CODE_RE, _ITEM_CODE_RULE))
@@ -739,6 +739,17 @@ class _Reader:
 
 _CODE_RULE = "只能由小写字母、数字和连字符“-”组成，以字母或数字开头，最多 64 个字符（例如 fever-clinic-zoning）"
 _ITEM_CODE_RULE = "只能由英文字母、数字和 . _ - 组成，以字母或数字开头，最多 32 个字符（例如 FZ1.2）"
+
+
+def _peek_label(node: Node) -> str:
+    """ "项目 FZ1.2" when the item mapping has a readable code, else "检查项目" (for problems found before the code)."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == "code" and isinstance(value, ScalarNode):
+                code = str(value.value).strip()
+                if code:
+                    return f"项目 {code} "
+    return "检查项目"
 
 
 def _opt(fields: dict[str, Node], key: str, read: Callable[..., T | None], *args: Any) -> T | None:
