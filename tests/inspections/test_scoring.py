@@ -418,6 +418,15 @@ def test_repeating_fractions_are_rounded_in_score_and_formula() -> None:
     assert "= 2 ÷ 3 × 100 = 66.67%" in result.formula
 
 
+@pytest.mark.parametrize(("earned", "grade"), [(90, "优秀"), (89.99, "良好"), (60, "合格"), (59.99, "不合格")])
+def test_a_score_at_a_band_minimum_earns_that_band(earned: float, grade: str) -> None:
+    spec = checklist(SectionSpec("S", "分区", (item("S1", 100),)))
+
+    result = score_checklist(spec, {"S1": Answer("partial", points=earned)})
+
+    assert (result.score, result.grade) == (earned, grade)
+
+
 # --- an inspection with several checklists ----------------------------------------------------------------------
 
 
