@@ -61,7 +61,8 @@ def grade_bands(draw: st.DrawFn, basis: ScoringBasis) -> tuple[GradeBand, ...]:
 @st.composite
 def checklists(draw: st.DrawFn, basis: ScoringBasis | None = None) -> ChecklistSpec:
     """A small valid checklist: 1–3 sections of 1–4 items, default or custom response sets."""
-    chosen: ScoringBasis = basis or draw(st.sampled_from(("percent", "points")))
+    bases: tuple[ScoringBasis, ...] = ("percent", "points")
+    chosen = draw(st.sampled_from(bases)) if basis is None else basis
     sets = {f"set{n}": draw(response_sets(f"set{n}")) for n in range(draw(st.integers(0, 2)))}
     sections = []
     for s in range(draw(st.integers(1, 3))):
