@@ -85,7 +85,8 @@ _SYNTAX_HINTS = (
     ("while scanning a quoted scalar", "引号没有闭合"),
     ("expected ',' or ']'", "方括号 [ ] 没有正确闭合"),
     ("expected ',' or '}'", "花括号 { } 没有正确闭合"),
-    ("found character that cannot start any token", "这个字符不能出现在行首（例如 @ 或 `），请给文字加引号"),
+    ("that cannot start any token", "这个字符（例如 @ 或 `）不能出现在文字开头，请给文字加引号"),
+    ("expected <block end>", "缩进不一致：同一层的键或列表项必须对齐"),
     ("block sequence entries are not allowed", "这里不能开始一个列表（“- ”），请检查缩进"),
 )
 
@@ -134,8 +135,9 @@ def _syntax_problem(err: yaml.MarkedYAMLError, source: str) -> Problem:
     english = " ".join(part for part in (err.context, err.problem) if part)
     hint = next((chinese for key, chinese in _SYNTAX_HINTS if key in english), None)
     message = f"YAML 语法错误：{hint}（{english}）" if hint else f"YAML 语法错误（{english}）"
-    if mark is not None and hint is None and ("'\\t'" in english or "tab" in english.lower()):
-        message = f"YAML 语法错误：不能用 Tab 缩进，请改用空格（{english}）"
+    context = err.context_mark
+    if mark is not None and context is not None and context.line != mark.line:
+        message += f"；出错的结构从第 {context.line + 1} 行开始"
     return Problem(source, location, message)
 
 
@@ -192,9 +194,9 @@ class _Reader:
                 continue
             first_line[key] = _line(key_node)
             fields[key] = value_node
-        for key in required:
-            if key not in fields and key not in first_line:
-                self.error(node, f"{where}缺少必填项 {key}")
+        missing = [key for key in required if key not in fields and key not in first_line]
+        if missing:
+            self.error(node, f"{where}缺少必填项 {'、'.join(missing)}")
         return fields
 
     def sequence(self, node: Node, what: str, *, allow_empty: bool = False) -> list[Node] | None:
