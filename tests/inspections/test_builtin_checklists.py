@@ -1,0 +1,130 @@
+"""The built-in checklists load, are complete, and keep the 2020–22 COVID rules in dated versions only."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from inspections.checklists.spec import ChecklistSpec
+from inspections.checklists.yaml_format import load_checklist_file, load_checklist_text
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILTIN_DIR = ROOT / "resources" / "checklists"
+FILES = sorted(BUILTIN_DIR.glob("*.yaml"))
+EXPECTED_CODES = {
+    "triage": 12,
+    "fever-clinic-zoning": 12,
+    "fever-clinic-loop": 12,
+    "ward-management": 6,
+    "health-monitoring": 6,
+    "ipc-system": 6,
+}
+END_OF_CLASS_A_MEASURES = date(2023, 1, 7)  # 乙类乙管 from 2023-01-08 (联防联控机制综发〔2023〕6号)
+# Phrases of the 2020–22 rules (test everyone, twice-weekly staff tests, no visiting): never in a current version.
+DATED_PHRASES = ("核酸", "严禁探视", "禁止探视", "每周至少两次", "每周两次", "全员检测", "先查")
+
+
+def _load(path: Path) -> ChecklistSpec:
+    return load_checklist_file(path, require_remedy=True)
+
+
+SPECS = {path.name: _load(path) for path in FILES}
+
+
+def _all_text(spec: ChecklistSpec) -> str:
+    parts = [spec.title, spec.note, *spec.basis]
+    for section in spec.sections:
+        parts.append(section.title)
+        for item in section.items:
+            parts += [item.text, item.criteria, item.remedy]
+    return "\n".join(parts)
+
+
+def test_every_expected_checklist_ships() -> None:
+    assert {spec.code for spec in SPECS.values()} == set(EXPECTED_CODES)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_builtin_loads_and_file_name_matches(path: Path) -> None:
+    spec = _load(path)
+    assert path.name == f"{spec.code}-v{spec.version}.yaml"
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_items_are_complete(name: str) -> None:
+    spec = SPECS[name]
+    items = spec.items()
+    assert len(items) >= EXPECTED_CODES[spec.code]
+    for item in items:
+        assert item.method and item.criteria and item.remedy, item.code
+        assert item.points > 0 and float(item.points).is_integer() and 2 <= item.points <= 10, item.code
+    codes = [item.code for item in items]
+    assert len(codes) == len(set(codes))
+    prefix = {s.code: s.code + "." for s in spec.sections}
+    for section in spec.sections:
+        assert all(item.code.startswith(prefix[section.code]) for item in section.items), section.code
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_each_has_basis_dates_and_says_points_are_a_proposal(name: str) -> None:
+    spec = SPECS[name]
+    assert spec.basis
+    assert spec.effective_from is not None
+    assert "建议" in spec.note
+    assert any(item.critical for item in spec.items()), "每张检查表至少有一个否决项"
+
+
+@pytest.mark.parametrize("code", ["fever-clinic-zoning", "fever-clinic-loop"])
+def test_fever_clinic_checklists_apply_only_with_a_fever_clinic(code: str) -> None:
+    assert all(s.applies_to.has_fever_clinic is True for s in SPECS.values() if s.code == code)
+
+
+@pytest.mark.parametrize("code", ["ward-management", "health-monitoring"])
+def test_dated_version_ends_the_day_before_the_current_one_starts(code: str) -> None:
+    versions = sorted((s for s in SPECS.values() if s.code == code), key=lambda s: s.version)
+    dated = [s for s in versions if s.effective_to is not None]
+    current = [s for s in versions if s.effective_to is None]
+    assert [s.effective_to for s in dated] == [END_OF_CLASS_A_MEASURES]
+    assert len(current) == 1 and current[0].version > dated[0].version
+    assert current[0].effective_from == date(2023, 1, 8)
+    assert dated[0].effective_from is not None and dated[0].effective_from.year == 2020
+    # Repeat-finding detection matches items by code: every dated requirement keeps its code in the current version.
+    assert {i.code for i in dated[0].items()} <= {i.code for i in current[0].items()}
+
+
+def test_no_two_versions_of_a_code_are_in_force_on_the_same_day() -> None:
+    by_code: dict[str, list[ChecklistSpec]] = {}
+    for spec in SPECS.values():
+        by_code.setdefault(spec.code, []).append(spec)
+    for code, versions in by_code.items():
+        spans = sorted((s.effective_from or date.min, s.effective_to or date.max) for s in versions)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert end < start, code
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SPECS.items() if s.effective_to is None))
+def test_current_versions_carry_no_2020_22_rules(name: str) -> None:
+    text = _all_text(SPECS[name])
+    found = [phrase for phrase in DATED_PHRASES if phrase in text]
+    assert not found, f"{name} 仍含有 2020—2022 年的要求：{found}"
+
+
+def test_dated_versions_do_carry_the_2020_22_rules() -> None:
+    dated = "\n".join(_all_text(s) for s in SPECS.values() if s.effective_to == END_OF_CLASS_A_MEASURES)
+    assert "严禁探视" in dated
+    assert "新入院患者及陪护人员全部进行核酸检测" in dated
+    assert "每周至少进行两次核酸检测" in dated
+
+
+def test_the_example_in_the_format_guide_loads() -> None:
+    guide = (ROOT / "docs" / "checklist-format.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)
+    complete = [b for b in blocks if b.startswith("format: 1\ncode:")]
+    assert len(complete) == 1
+    spec = load_checklist_text(complete[0], "checklist-format.md", require_remedy=True)
+    assert spec.response_sets and any(item.response_set for item in spec.items())
+    assert any(item.critical for item in spec.items())
