@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from inspections.checklists.spec import ChecklistSpec
-from inspections.checklists.yaml_format import load_checklist_file, load_checklist_text
+from inspections.checklists.yaml_format import dump_checklist, load_checklist_file, load_checklist_text
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILTIN_DIR = ROOT / "resources" / "checklists"
@@ -128,3 +128,9 @@ def test_the_example_in_the_format_guide_loads() -> None:
     spec = load_checklist_text(complete[0], "checklist-format.md", require_remedy=True)
     assert spec.response_sets and any(item.response_set for item in spec.items())
     assert any(item.critical for item in spec.items())
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_exported_builtin_reads_back_unchanged(name: str) -> None:
+    spec = SPECS[name]
+    assert load_checklist_text(dump_checklist(spec), name, require_remedy=True) == spec
