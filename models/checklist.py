@@ -75,3 +75,4 @@ class ChecklistItem(IdMixin, Base):
     response_set: Mapped[str | None] = mapped_column(String(64))
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
+    section: Mapped[ChecklistSection] = relationship()

@@ -1,0 +1,288 @@
+"""Core sub-commands: checklists, institutions, inspections, score, demo, check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from inspections.errors import UserError
+from inspections.labels import INSPECTION_KINDS, INSPECTION_STATUS, LEVELS
+from inspections.workspace import current_actor, open_workspace
+from models.database import Database
+
+
+def _db(args: argparse.Namespace) -> Database:
+    return open_workspace(args.database, args.data_dir)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(type(value).__name__)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    """A plain aligned table (CJK characters count as two columns)."""
+
+    def width(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    for row in [headers, *cells]:
+        print("  ".join(c + " " * (w - width(c)) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def write_output(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UserError(f"无法写入 {path}：{err.strerror}") from None
+
+
+# --- checklists -------------------------------------------------------------------------------------------------------
+
+
+def _checklists_list(args: argparse.Namespace) -> int:
+    from inspections.templates import list_templates
+
+    with _db(args).session() as s:
+        rows = list_templates(s)
+    if args.json:
+        print_json(rows)
+        return 0
+    print_table(
+        ["代码", "版本", "标题", "生效", "失效", "检查项", "内置", "已使用"],
+        [
+            [
+                r.code,
+                r.version,
+                r.title,
+                r.effective_from,
+                r.effective_to or "",
+                r.item_count,
+                "是" if r.builtin else "",
+                "是" if r.in_use else "",
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def _checklists_import(args: argparse.Namespace) -> int:
+    from inspections.templates import import_checklist_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"找不到文件 {path}")
+    with _db(args).begin() as s:
+        outcome = import_checklist_file(s, current_actor(), path)
+    print(outcome.message)
+    return 0
+
+
+def _checklists_export(args: argparse.Namespace) -> int:
+    from inspections.templates import export_checklist
+
+    with _db(args).session() as s:
+        text = export_checklist(s, args.code, args.version)
+    write_output(Path(args.output), text)
+    print(f"已导出到 {args.output}")
+    return 0
+
+
+# --- institutions -----------------------------------------------------------------------------------------------------
+
+
+def _institutions_list(args: argparse.Namespace) -> int:
+    from inspections.institutions import list_institutions
+
+    with _db(args).session() as s:
+        rows = list_institutions(s, active_only=not args.all)
+    if args.json:
+        print_json(rows)
+        return 0
+    print_table(
+        ["编号", "名称", "级别", "类别", "辖区", "发热门诊", "状态"],
+        [
+            [
+                str(r.id),
+                r.name,
+                LEVELS.get(r.level, r.level),
+                r.category,
+                r.district,
+                "有" if r.has_fever_clinic else "",
+                "在用" if r.active else "停用",
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def _institutions_import(args: argparse.Namespace) -> int:
+    from inspections.institutions import import_institutions
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"找不到文件 {path}")
+    with _db(args).begin() as s:
+        summary = import_institutions(s, current_actor(), path)
+    print(f"导入完成：新增 {summary.created}，更新 {summary.updated}，未变化 {summary.unchanged}")
+    return 0
+
+
+# --- inspections ------------------------------------------------------------------------------------------------
+
+
+def _inspections_list(args: argparse.Namespace) -> int:
+    from inspections.workflow import list_inspections
+
+    with _db(args).session() as s:
+        rows = list_inspections(s, status=args.status, limit=args.limit)
+    if args.json:
+        print_json(rows)
+        return 0
+    print_table(
+        ["编号", "日期", "机构", "类型", "状态", "得分", "等级"],
+        [
+            [
+                str(r.id),
+                r.date,
+                r.institution_name,
+                INSPECTION_KINDS.get(r.kind, r.kind),
+                INSPECTION_STATUS.get(r.status, r.status),
+                "" if r.score is None else f"{r.score:.1f}",
+                r.grade or "",
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from inspections.workflow import inspection_score, parse_inspection_id
+
+    inspection_id = parse_inspection_id(args.inspection_id)
+    with _db(args).session() as s:
+        score = inspection_score(s, inspection_id)
+    if args.json:
+        print_json(score)
+        return 0
+    for c in score.checklists:
+        shown = "—" if c.score is None else (f"{c.score:.2f}%" if c.basis == "percent" else f"{c.score:.2f} 分")
+        print(f"{c.title}（第 {c.version} 版）：{shown}  {c.grade}  已答 {c.answered}/{c.total}")
+        print(f"  {c.formula}")
+    total = "—" if score.percent is None else f"{score.percent:.2f}%"
+    print(f"总计：{total}{'  不合格（否决）' if score.vetoed else ''}")
+    print(f"  {score.formula}")
+    return 0
+
+
+# --- demo and check ---------------------------------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from inspections.demo import generate_demo
+
+    db = _db(args)
+
+    def progress(done: int, total: int, what: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{what} {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    summary = generate_demo(
+        db,
+        institutions=args.institutions,
+        months=args.months,
+        seed=args.seed,
+        end_month=args.end_month,
+        progress=progress,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(summary.message)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from inspections.integrity import check_database
+
+    report = check_database(_db(args))
+    for line in report.lines:
+        print(line)
+    if report.ok:
+        print("检查通过：数据库完整，审计链连续，已完成检查的内容与签名哈希一致")
+        return 0
+    print(f"发现 {len(report.problems)} 个问题", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    checklists = sub.add_parser("checklists", help="检查表：列出、导入、导出").add_subparsers(
+        dest="action", required=True
+    )
+    p = checklists.add_parser("list", help="列出所有检查表版本")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(handler=_checklists_list)
+    p = checklists.add_parser("import", help="导入 YAML 或 Excel（.xlsx/.csv）检查表")
+    p.add_argument("file")
+    p.set_defaults(handler=_checklists_import)
+    p = checklists.add_parser("export", help="把一个检查表版本导出为 YAML")
+    p.add_argument("code")
+    p.add_argument("--version", type=int, default=None, help="版本号，默认最新版")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(handler=_checklists_export)
+
+    institutions = sub.add_parser("institutions", help="医疗机构：列出、导入").add_subparsers(
+        dest="action", required=True
+    )
+    p = institutions.add_parser("list", help="列出医疗机构")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="包括已停用的机构")
+    p.set_defaults(handler=_institutions_list)
+    p = institutions.add_parser("import", help="从 .xlsx 或 .csv 导入医疗机构")
+    p.add_argument("file")
+    p.set_defaults(handler=_institutions_import)
+
+    inspections = sub.add_parser("inspections", help="检查记录").add_subparsers(dest="action", required=True)
+    p = inspections.add_parser("list", help="列出检查记录")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--status", choices=["draft", "finalized"], default=None)
+    p.add_argument("--limit", type=int, default=None)
+    p.set_defaults(handler=_inspections_list)
+
+    p = sub.add_parser("score", help="计算一次检查的得分（含计分公式）")
+    p.add_argument("inspection_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_score)
+
+    p = sub.add_parser("demo", help="生成可重复的演示数据")
+    p.add_argument("--institutions", type=int, default=40)
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--end-month", default=None, help="最后一个月 YYYY-MM，默认本月")
+    p.set_defaults(handler=_demo)
+
+    p = sub.add_parser("check", help="检查数据库完整性、审计链和已签名检查的哈希")
+    p.set_defaults(handler=_check)

@@ -1,0 +1,71 @@
+"""Commission-wide settings kept in the database, with their defaults and Chinese names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from inspections.errors import UserError
+from models.audit import append_audit
+from models.reference import Setting
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str
+    default: Any
+    kind: type
+
+
+SETTINGS: dict[str, SettingSpec] = {
+    s.key: s
+    for s in (
+        SettingSpec("deadline_days_critical", "严重问题整改期限（天）", 3, int),
+        SettingSpec("deadline_days_general", "一般问题整改期限（天）", 15, int),
+        SettingSpec("reinspection_days", "复查未通过后的新整改期限（天）", 7, int),
+        SettingSpec("doc_prefix", "文书编号前缀", "院感督", str),
+        SettingSpec("issuer", "发文单位", "区卫生健康委员会", str),
+    )
+}
+
+
+def get_setting(session: Session, key: str) -> Any:
+    """A setting's value, or its default."""
+    spec = SETTINGS[key]
+    row = session.get(Setting, key)
+    return spec.default if row is None else row.value
+
+
+def all_settings(session: Session) -> dict[str, Any]:
+    """Every known setting with its current value."""
+    return {key: get_setting(session, key) for key in SETTINGS}
+
+
+def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
+    """Change a setting (validated, audited)."""
+    spec = SETTINGS.get(key)
+    if spec is None:
+        raise UserError(f"未知的设置项“{key}”")
+    if spec.kind is int:
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            raise UserError(f"{spec.label}须为整数") from None
+        if not 0 <= value <= 365:
+            raise UserError(f"{spec.label}须在 0 到 365 之间")
+    else:
+        value = str(value).strip()
+        if not value:
+            raise UserError(f"{spec.label}不能为空")
+    row = session.get(Setting, key)
+    before = spec.default if row is None else row.value
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    append_audit(
+        session, actor=actor, action="setting.change", entity="setting", entity_id=key, before=before, after=value
+    )

@@ -1,0 +1,361 @@
+"""Stored checklist versions: import (YAML, Excel), export, applicability, and the built-in checklists."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from inspections.checklists.spec import (
+    Applicability,
+    ChecklistSpec,
+    GradeBand,
+    ItemSpec,
+    ResponseOption,
+    ScoringRule,
+    SectionSpec,
+)
+from inspections.errors import NotFoundError
+from models.audit import append_audit
+from models.checklist import ChecklistItem, ChecklistSection, ChecklistTemplate
+from models.inspection import InspectionChecklist
+from models.reference import Institution, Setting
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "checklists"
+_BUILTIN_HASH_KEY = "builtin_checklists_hash"
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """A checklist version as lists show it."""
+
+    id: uuid.UUID
+    code: str
+    version: int
+    title: str
+    effective_from: date | None
+    effective_to: date | None
+    item_count: int
+    builtin: bool
+    in_use: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What importing one checklist did."""
+
+    template_id: uuid.UUID
+    code: str
+    version: int
+    status: Literal["created", "new_version", "unchanged"]
+
+    @property
+    def message(self) -> str:
+        words = {"created": "已导入", "new_version": "已导入为新版本", "unchanged": "内容未变化，未重复导入"}
+        return f"检查表 {self.code} 第 {self.version} 版：{words[self.status]}"
+
+
+# --- conversion between the spec and its stored form -------------------------------------------------------------
+
+
+def _applies_from_json(data: dict[str, Any]) -> Applicability:
+    levels = data.get("levels")
+    categories = data.get("categories")
+    return Applicability(
+        has_fever_clinic=data.get("has_fever_clinic"),
+        levels=tuple(levels) if levels is not None else None,
+        categories=tuple(categories) if categories is not None else None,
+    )
+
+
+def _scoring_from_json(data: dict[str, Any]) -> ScoringRule:
+    if not data:
+        return ScoringRule()
+    return ScoringRule(
+        basis=data["basis"],
+        partial_ratio=data["partial_ratio"],
+        grades=tuple(GradeBand(g["min"], g["label"]) for g in data["grades"]),
+    )
+
+
+def _response_sets_from_json(data: dict[str, Any]) -> dict[str, tuple[ResponseOption, ...]]:
+    return {
+        name: tuple(ResponseOption(o["code"], o["label"], o["points"], o["outcome"]) for o in options)
+        for name, options in data.items()
+    }
+
+
+def spec_from_template(template: ChecklistTemplate) -> ChecklistSpec:
+    """The spec a stored template was made from."""
+    sections = []
+    for section in template.sections:
+        items = tuple(
+            ItemSpec(
+                code=i.code,
+                text=i.text,
+                method=i.method,
+                criteria=i.criteria,
+                points=i.points,
+                critical=i.critical,
+                remedy=i.remedy,
+                evidence=i.evidence,  # type: ignore[arg-type]
+                response_set=i.response_set,
+            )
+            for i in template.items
+            if i.section_id == section.id
+        )
+        sections.append(SectionSpec(section.code, section.title, items))
+    return ChecklistSpec(
+        code=template.code,
+        version=template.version,
+        title=template.title,
+        sections=tuple(sections),
+        effective_from=template.effective_from,
+        effective_to=template.effective_to,
+        basis=tuple(template.basis),
+        note=template.note,
+        applies_to=_applies_from_json(template.applies_to),
+        scoring=_scoring_from_json(template.scoring),
+        response_sets=_response_sets_from_json(template.response_sets),
+    )
+
+
+def _template_from_spec(spec: ChecklistSpec, version: int, source: str, builtin: bool) -> ChecklistTemplate:
+    template = ChecklistTemplate(
+        id=uuid.uuid4(),
+        code=spec.code,
+        version=version,
+        title=spec.title,
+        effective_from=spec.effective_from,
+        effective_to=spec.effective_to,
+        basis=list(spec.basis),
+        note=spec.note,
+        applies_to={
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(spec.applies_to).items() if v is not None
+        },
+        scoring=asdict(spec.scoring),
+        response_sets={name: [asdict(o) for o in options] for name, options in spec.response_sets.items()},
+        content_hash=spec.content_hash(),
+        source=source,
+        builtin=builtin,
+    )
+    position = 0
+    for s_pos, section_spec in enumerate(spec.sections):
+        section = ChecklistSection(id=uuid.uuid4(), position=s_pos, code=section_spec.code, title=section_spec.title)
+        template.sections.append(section)
+        for item in section_spec.items:
+            template.items.append(
+                ChecklistItem(
+                    id=uuid.uuid4(),
+                    section=section,
+                    position=position,
+                    code=item.code,
+                    text=item.text,
+                    method=item.method,
+                    criteria=item.criteria,
+                    points=item.points,
+                    critical=item.critical,
+                    remedy=item.remedy,
+                    evidence=item.evidence,
+                    response_set=item.response_set,
+                )
+            )
+            position += 1
+    return template
+
+
+# --- queries ------------------------------------------------------------------------------------------------------
+
+
+def get_template(session: Session, template_id: uuid.UUID) -> ChecklistTemplate:
+    """A stored template; NotFoundError when there is none."""
+    template = session.get(ChecklistTemplate, template_id)
+    if template is None:
+        raise NotFoundError(f"找不到检查表（编号 {template_id}）")
+    return template
+
+
+_spec_cache: dict[tuple[uuid.UUID, str], ChecklistSpec] = {}
+
+
+def template_spec(session: Session, template_id: uuid.UUID) -> ChecklistSpec:
+    """The spec of a stored version. Versions never change, so specs are cached by id and content hash."""
+    content_hash = session.scalar(select(ChecklistTemplate.content_hash).where(ChecklistTemplate.id == template_id))
+    if content_hash is None:
+        raise NotFoundError(f"找不到检查表（编号 {template_id}）")
+    key = (template_id, content_hash)
+    spec = _spec_cache.get(key)
+    if spec is None:
+        spec = spec_from_template(get_template(session, template_id))
+        _spec_cache[key] = spec
+    return spec
+
+
+def list_templates(session: Session, *, code: str | None = None) -> list[TemplateRow]:
+    """Every stored version (or those of one code), newest version first within each code."""
+    counts = select(ChecklistItem.template_id, func.count().label("n")).group_by(ChecklistItem.template_id).subquery()
+    used = select(InspectionChecklist.template_id).distinct().subquery()
+    query = (
+        select(ChecklistTemplate, counts.c.n, used.c.template_id)
+        .join(counts, counts.c.template_id == ChecklistTemplate.id)
+        .outerjoin(used, used.c.template_id == ChecklistTemplate.id)
+        .order_by(ChecklistTemplate.code, ChecklistTemplate.version.desc())
+    )
+    if code is not None:
+        query = query.where(ChecklistTemplate.code == code)
+    return [
+        TemplateRow(
+            t.id,
+            t.code,
+            t.version,
+            t.title,
+            t.effective_from,
+            t.effective_to,
+            n,
+            t.builtin,
+            in_use is not None,
+            t.source,
+        )
+        for t, n, in_use in session.execute(query).tuples()
+    ]
+
+
+def find_template(session: Session, code: str, version: int | None = None) -> ChecklistTemplate:
+    """A version of a checklist by code (the newest when ``version`` is None)."""
+    query = select(ChecklistTemplate).where(ChecklistTemplate.code == code)
+    if version is not None:
+        query = query.where(ChecklistTemplate.version == version)
+    template = session.scalars(query.order_by(ChecklistTemplate.version.desc()).limit(1)).first()
+    if template is None:
+        which = f"“{code}”第 {version} 版" if version is not None else f"“{code}”"
+        raise NotFoundError(f"找不到检查表{which}")
+    return template
+
+
+def applies_to_institution(spec: Applicability, institution: Institution) -> bool:
+    """Whether a checklist's applicability admits the institution."""
+    if spec.has_fever_clinic is not None and spec.has_fever_clinic != institution.has_fever_clinic:
+        return False
+    if spec.levels is not None and institution.level not in spec.levels:
+        return False
+    return spec.categories is None or institution.category in spec.categories
+
+
+def effective_on(template: ChecklistTemplate, on: date) -> bool:
+    """Whether a version is in force on a date."""
+    if template.effective_from is not None and on < template.effective_from:
+        return False
+    return template.effective_to is None or on <= template.effective_to
+
+
+def applicable_templates(session: Session, institution: Institution, on: date) -> list[ChecklistTemplate]:
+    """For each checklist code, the newest active version in force on ``on`` that applies to the institution."""
+    chosen: dict[str, ChecklistTemplate] = {}
+    templates = session.scalars(
+        select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True)).order_by(ChecklistTemplate.code)
+    )
+    for template in templates:
+        if not effective_on(template, on):
+            continue
+        if not applies_to_institution(_applies_from_json(template.applies_to), institution):
+            continue
+        current = chosen.get(template.code)
+        if current is None or template.version > current.version:
+            chosen[template.code] = template
+    return sorted(chosen.values(), key=lambda t: (_BUILTIN_ORDER.get(t.code, 99), t.code))
+
+
+_BUILTIN_ORDER = {
+    code: n
+    for n, code in enumerate(
+        ["triage", "fever-clinic-zoning", "fever-clinic-loop", "ward-management", "health-monitoring", "ipc-system"]
+    )
+}
+
+
+# --- import and export --------------------------------------------------------------------------------------------
+
+
+def import_checklist(
+    session: Session, actor: str, spec: ChecklistSpec, *, source: str = "", builtin: bool = False
+) -> ImportOutcome:
+    """Store a checklist. Same content as a stored version: nothing happens. Changed content under a known code:
+    stored as the next version; existing versions are never changed."""
+    existing = session.execute(
+        select(ChecklistTemplate.id, ChecklistTemplate.version, ChecklistTemplate.content_hash).where(
+            ChecklistTemplate.code == spec.code
+        )
+    ).all()
+    content_hash = spec.content_hash()
+    for template_id, version, stored_hash in existing:
+        if stored_hash == content_hash:
+            return ImportOutcome(template_id, spec.code, version, "unchanged")
+    taken = {version for _, version, _ in existing}
+    version = spec.version if spec.version not in taken and spec.version > max(taken, default=0) else max(taken) + 1
+    template = _template_from_spec(spec, version, source, builtin)
+    session.add(template)
+    session.flush()
+    append_audit(
+        session,
+        actor=actor,
+        action="checklist.import",
+        entity="checklist",
+        entity_id=template.id,
+        after={"code": spec.code, "version": version, "hash": content_hash, "source": source},
+    )
+    return ImportOutcome(template.id, spec.code, version, "new_version" if existing else "created")
+
+
+def load_checklist_any(path: Path) -> ChecklistSpec:
+    """Read a checklist file: YAML, or an Excel/CSV table in the commissions' columns."""
+    from inspections.checklists.excel_format import load_checklist_table
+    from inspections.checklists.yaml_format import load_checklist_file
+
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".csv"):
+        return load_checklist_table(path)
+    return load_checklist_file(path)
+
+
+def import_checklist_file(session: Session, actor: str, path: Path) -> ImportOutcome:
+    """Import a YAML or Excel checklist file, all or nothing."""
+    spec = load_checklist_any(path)
+    return import_checklist(session, actor, spec, source=path.name)
+
+
+def export_checklist(session: Session, code: str, version: int | None = None) -> str:
+    """The YAML text of a stored version; importing it again changes nothing."""
+    from inspections.checklists.yaml_format import dump_checklist
+
+    template = find_template(session, code, version)
+    return dump_checklist(template_spec(session, template.id))
+
+
+def _builtin_files() -> list[Path]:
+    return sorted(BUILTIN_DIR.glob("*.yaml"))
+
+
+def sync_builtin_checklists(session: Session) -> list[ImportOutcome]:
+    """Load the built-in checklists into the database; a changed built-in becomes a new version.
+    Skipped (cheaply) when the files have not changed since the last run."""
+    files = _builtin_files()
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
+    setting = session.get(Setting, _BUILTIN_HASH_KEY)
+    if setting is not None and setting.value == digest:
+        return []
+    from inspections.checklists.yaml_format import load_checklist_file
+
+    outcomes = [
+        import_checklist(session, "system", load_checklist_file(path), source=path.name, builtin=True) for path in files
+    ]
+    if setting is None:
+        session.add(Setting(key=_BUILTIN_HASH_KEY, value=digest, note="内置检查表文件的摘要"))
+    else:
+        setting.value = digest
+    return outcomes

@@ -1,0 +1,29 @@
+"""Opening the application's database: migrate, load the built-in checklists, and know who is acting."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from inspections.templates import sync_builtin_checklists
+from models.database import Database, default_data_dir, open_database
+
+
+def current_actor() -> str:
+    """Who the audit log names for changes made on this machine (YG_USER, else the login name)."""
+    name = os.environ.get("YG_USER", "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "local"
+
+
+def open_workspace(url: str | None = None, data_dir: Path | None = None) -> Database:
+    """Open (creating and migrating as needed) the database and make sure the built-in checklists are in it."""
+    db = open_database(url, data_dir or default_data_dir())
+    with db.begin() as session:
+        sync_builtin_checklists(session)
+    return db
