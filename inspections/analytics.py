@@ -1,0 +1,521 @@
+"""Dashboard and bulletin figures: coverage, average scores, trend, overdue rectification, most failed items.
+
+Every figure comes from grouped SQL over stored scores (``Inspection.score``, set at finalize), never from loading
+inspections one by one or rescoring them: a city keeps years of inspections and millions of item results.
+Scores, trend, veto counts, ranking and failed items count finalized supervision (督导) inspections only; self-
+inspections and re-inspections measure something else and would blur the commission's figures.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from inspections.checklists.spec import DEFAULT_RESPONSES
+from inspections.rounds import parse_month
+from models.checklist import ChecklistItem, ChecklistTemplate
+from models.finding import Finding
+from models.inspection import Inspection, ItemResult, Round, RoundEntry
+from models.reference import Institution
+
+SUPERVISION = "supervision"
+OVERDUE_STATUSES = ("open", "failed")
+FAILING_OUTCOMES = frozenset({"fail", "partial"})
+UNANSWERED_OUTCOMES = frozenset({"na", "not_checked"})
+TREND_MONTHS = 12
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+VETOED_BAND = "否决"
+SCORE_BANDS: tuple[tuple[str, float | None], ...] = (("≥90", 90), ("80–90", 80), ("60–80", 60), ("<60", None))
+
+
+# --- plain results -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Planned, done and not-done entries of a month's rounds; ``percent`` = done ÷ planned × 100."""
+
+    planned: int
+    done: int
+    not_done: int
+
+    @property
+    def percent(self) -> float | None:
+        return self.done * 100 / self.planned if self.planned else None
+
+    @property
+    def text(self) -> str:
+        """“38/45 (84%)”."""
+        return f"{self.done}/{self.planned} ({round(self.percent)}%)" if self.percent is not None else "0/0"
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A month's average score (None for a month without finalized supervision inspections)."""
+
+    month: str
+    average: float | None
+    inspections: int
+
+
+@dataclass(frozen=True)
+class InstitutionOverdue:
+    """An institution's overdue findings: how many, and how many days the oldest is overdue."""
+
+    institution_id: uuid.UUID
+    name: str
+    count: int
+    max_days_overdue: int
+
+
+@dataclass(frozen=True)
+class FailedItem:
+    """An item (by checklist code and item code, across versions) and how often it failed.
+
+    ``failed`` counts 不符合 and 部分符合 (the fail and partial outcomes); ``answered`` excludes 不适用 and 未检查.
+    """
+
+    checklist_code: str
+    checklist_title: str
+    item_code: str
+    item_text: str
+    failed: int
+    answered: int
+
+    @property
+    def rate(self) -> float:
+        """(fail + partial) ÷ answered, 0–1."""
+        return self.failed / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the 工作台 shows for one month."""
+
+    month: str
+    today: date
+    coverage: Coverage
+    inspections: int
+    average: float | None
+    previous_average: float | None
+    trend: tuple[TrendPoint, ...]
+    overdue: int
+    overdue_by_institution: tuple[InstitutionOverdue, ...]
+    vetoed: int
+    failed_items: tuple[FailedItem, ...]
+
+    @property
+    def change(self) -> float | None:
+        """This month's average minus last month's; None when either month has no score."""
+        if self.average is None or self.previous_average is None:
+            return None
+        return self.average - self.previous_average
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One institution in the monthly ranking (its latest finalized supervision inspection of the month)."""
+
+    rank: int
+    institution_id: uuid.UUID
+    institution_name: str
+    level: int
+    district: str
+    inspection_id: uuid.UUID
+    date: date
+    score: float | None
+    grade: str | None
+    vetoed: bool
+    findings: int
+
+
+@dataclass(frozen=True)
+class OverdueFinding:
+    """A finding past its deadline and still open (or failed at re-inspection)."""
+
+    id: uuid.UUID
+    institution_id: uuid.UUID
+    institution_name: str
+    inspection_id: uuid.UUID
+    item_code: str
+    problem: str
+    severity: str
+    status: str
+    deadline: date
+    days_overdue: int
+    responsible_dept: str
+
+
+# --- months --------------------------------------------------------------------------------------------------------
+
+
+def shift_month(first_day: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before) the month of ``first_day``."""
+    index = first_day.year * 12 + first_day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """[first day, first day of the next month) of a “YYYY-MM” month."""
+    first = parse_month(month)
+    return first, shift_month(first, 1)
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _counted(start: date, end: date) -> list[ColumnElement[bool]]:
+    """Finalized supervision inspections dated in [start, end)."""
+    return [
+        Inspection.status == "finalized",
+        Inspection.kind == SUPERVISION,
+        Inspection.date >= start,
+        Inspection.date < end,
+    ]
+
+
+# --- the figures ---------------------------------------------------------------------------------------------------
+
+
+def coverage(session: Session, month: str) -> Coverage:
+    """Coverage of all rounds of a month: entries done ÷ entries planned (not-done entries stay planned)."""
+    row = session.execute(
+        select(
+            func.count(RoundEntry.id),
+            func.sum(case((RoundEntry.status == "done", 1), else_=0)),
+            func.sum(case((RoundEntry.status == "not_done", 1), else_=0)),
+        )
+        .join(Round, Round.id == RoundEntry.round_id)
+        .where(Round.month == parse_month(month).strftime("%Y-%m"))
+    ).one()
+    return Coverage(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+
+
+@dataclass
+class _MonthSums:
+    total: float = 0.0
+    scored: int = 0
+    inspections: int = 0
+    vetoed: int = 0
+
+
+def _monthly_sums(session: Session, start: date, end: date) -> dict[str, _MonthSums]:
+    # Grouped by day (at most a few hundred rows) and folded into months here: portable, where month arithmetic
+    # in SQL differs between SQLite (strftime) and PostgreSQL (to_char).
+    rows = session.execute(
+        select(
+            Inspection.date.label("day"),
+            func.sum(Inspection.score).label("total"),
+            func.count(Inspection.score).label("scored"),
+            func.count().label("inspections"),
+            func.sum(case((Inspection.vetoed.is_(True), 1), else_=0)).label("vetoed"),
+        )
+        .where(*_counted(start, end))
+        .group_by(Inspection.date)
+    )
+    sums: dict[str, _MonthSums] = defaultdict(_MonthSums)
+    for r in rows:
+        s = sums[_month_key(r.day)]
+        s.total += float(r.total or 0)
+        s.scored += int(r.scored)
+        s.inspections += int(r.inspections)
+        s.vetoed += int(r.vetoed or 0)
+    return sums
+
+
+def score_trend(session: Session, month: str, months: int = TREND_MONTHS) -> list[TrendPoint]:
+    """The average score per month over the ``months`` months ending at ``month`` (gaps are None)."""
+    return _trend(_monthly_sums(session, *_window(month, months)), month, months)
+
+
+def _window(month: str, months: int) -> tuple[date, date]:
+    first, end = month_bounds(month)
+    return shift_month(first, 1 - months), end
+
+
+def _trend(sums: dict[str, _MonthSums], month: str, months: int) -> list[TrendPoint]:
+    first = parse_month(month)
+    points = []
+    for back in range(months - 1, -1, -1):
+        key = _month_key(shift_month(first, -back))
+        s = sums.get(key, _MonthSums())
+        points.append(TrendPoint(key, s.total / s.scored if s.scored else None, s.inspections))
+    return points
+
+
+def overdue_count(session: Session, today: date) -> int:
+    """Findings still open (or failed at re-inspection) whose deadline has passed."""
+    return int(
+        session.scalar(
+            select(func.count(Finding.id)).where(Finding.status.in_(OVERDUE_STATUSES), Finding.deadline < today)
+        )
+        or 0
+    )
+
+
+def overdue_by_institution(session: Session, today: date, limit: int | None = 10) -> list[InstitutionOverdue]:
+    """Institutions with overdue findings, most first (then the longest overdue)."""
+    oldest = func.min(Finding.deadline)
+    count = func.count(Finding.id)
+    query = (
+        select(Institution.id, Institution.name, count, oldest)
+        .join(Institution, Institution.id == Finding.institution_id)
+        .where(Finding.status.in_(OVERDUE_STATUSES), Finding.deadline < today)
+        .group_by(Institution.id, Institution.name)
+        .order_by(count.desc(), oldest, Institution.name)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        InstitutionOverdue(id_, name, int(n), (today - deadline).days)
+        for id_, name, n, deadline in session.execute(query)
+    ]
+
+
+def overdue_findings(session: Session, today: date, *, institution_id: uuid.UUID | None = None) -> list[OverdueFinding]:
+    """Every overdue finding (or one institution's), the longest overdue first."""
+    query = (
+        select(
+            Finding.id,
+            Finding.institution_id,
+            Institution.name,
+            Finding.inspection_id,
+            Finding.item_code,
+            Finding.problem,
+            Finding.severity,
+            Finding.status,
+            Finding.deadline,
+            Finding.responsible_dept,
+        )
+        .join(Institution, Institution.id == Finding.institution_id)
+        .where(Finding.status.in_(OVERDUE_STATUSES), Finding.deadline < today)
+        .order_by(Finding.deadline, Institution.name, Finding.item_code)
+    )
+    if institution_id is not None:
+        query = query.where(Finding.institution_id == institution_id)
+    return [
+        OverdueFinding(
+            r.id,
+            r.institution_id,
+            r.name,
+            r.inspection_id,
+            r.item_code,
+            r.problem,
+            r.severity,
+            r.status,
+            r.deadline,
+            (today - r.deadline).days,
+            r.responsible_dept,
+        )
+        for r in session.execute(query)
+    ]
+
+
+def _outcome_maps(session: Session, template_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, dict[str, str]]]:
+    """Per template, response set name → option code → outcome, from the templates' ``response_sets`` JSON."""
+    ids = list(template_ids)
+    if not ids:
+        return {}
+    maps: dict[uuid.UUID, dict[str, dict[str, str]]] = {}
+    for r in session.execute(
+        select(ChecklistTemplate.id, ChecklistTemplate.response_sets).where(ChecklistTemplate.id.in_(ids))
+    ):
+        sets: dict[str, Any] = r.response_sets or {}
+        maps[r.id] = {name: {str(o["code"]): str(o["outcome"]) for o in options} for name, options in sets.items()}
+    return maps
+
+
+_DEFAULT_OUTCOMES: dict[str, str] = {code: outcome for code, (_label, outcome) in DEFAULT_RESPONSES.items()}
+
+
+def failed_items(session: Session, month: str, months: int = TREND_MONTHS, limit: int | None = 10) -> list[FailedItem]:
+    """The items most often answered 不符合 or 部分符合 over the ``months`` months ending at ``month``.
+
+    Item results are counted by (item, response) in SQL; the few hundred groups are then mapped to outcomes here,
+    using the default response set or the item's custom set from its template, and merged across checklist
+    versions by the stable checklist and item codes.
+    """
+    start, end = _window(month, months)
+    counted = select(Inspection.id).where(*_counted(start, end))
+    groups = session.execute(
+        select(ItemResult.item_id, ItemResult.response, func.count())
+        .where(ItemResult.inspection_id.in_(counted))
+        .group_by(ItemResult.item_id, ItemResult.response)
+    ).all()
+    if not groups:
+        return []
+    item_ids = {item_id for item_id, _, _ in groups}
+    items = {
+        r.id: r
+        for r in session.execute(
+            select(
+                ChecklistItem.id,
+                ChecklistItem.code,
+                ChecklistItem.response_set,
+                ChecklistItem.template_id,
+                ChecklistTemplate.code.label("checklist_code"),
+            )
+            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
+            .where(ChecklistItem.id.in_(item_ids))
+        )
+    }
+    outcome_maps = _outcome_maps(session, {r.template_id for r in items.values()})
+    failed: dict[tuple[str, str], int] = defaultdict(int)
+    answered: dict[tuple[str, str], int] = defaultdict(int)
+    for item_id, response, n in groups:
+        item = items[item_id]
+        if item.response_set is None:
+            outcome = _DEFAULT_OUTCOMES.get(response)
+        else:
+            outcome = outcome_maps.get(item.template_id, {}).get(item.response_set, {}).get(response)
+        if outcome is None or outcome in UNANSWERED_OUTCOMES:
+            continue
+        key = (item.checklist_code, item.code)
+        answered[key] += int(n)
+        if outcome in FAILING_OUTCOMES:
+            failed[key] += int(n)
+    ranked = sorted(
+        (key for key in answered if failed[key]),
+        key=lambda k: (-failed[k], -failed[k] / answered[k], k),
+    )
+    if limit is not None:
+        ranked = ranked[:limit]
+    texts = _newest_texts(session, {code for code, _ in ranked})
+    result = []
+    for key in ranked:
+        title, text = texts.get(key, ("", ""))
+        result.append(FailedItem(key[0], title, key[1], text, failed[key], answered[key]))
+    return result
+
+
+def _newest_texts(session: Session, checklist_codes: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(checklist code, item code) → (checklist title, item text) from the newest version having that item."""
+    if not checklist_codes:
+        return {}
+    rows = session.execute(
+        select(
+            ChecklistTemplate.code,
+            ChecklistTemplate.version,
+            ChecklistTemplate.title,
+            ChecklistItem.code,
+            ChecklistItem.text,
+        )
+        .join(ChecklistItem, ChecklistItem.template_id == ChecklistTemplate.id)
+        .where(ChecklistTemplate.code.in_(checklist_codes))
+        .order_by(ChecklistTemplate.version)
+    )
+    return {(checklist, item): (title, text) for checklist, _version, title, item, text in rows}
+
+
+def dashboard(session: Session, month: str, today: date) -> Dashboard:
+    """The 工作台 figures for ``month``, with overdue rectification as of ``today``."""
+    month = parse_month(month).strftime("%Y-%m")
+    sums = _monthly_sums(session, *_window(month, TREND_MONTHS))
+    trend = _trend(sums, month, TREND_MONTHS)
+    this = sums.get(month, _MonthSums())
+    return Dashboard(
+        month=month,
+        today=today,
+        coverage=coverage(session, month),
+        inspections=this.inspections,
+        average=trend[-1].average,
+        previous_average=trend[-2].average,
+        trend=tuple(trend),
+        overdue=overdue_count(session, today),
+        overdue_by_institution=tuple(overdue_by_institution(session, today)),
+        vetoed=this.vetoed,
+        failed_items=tuple(failed_items(session, month)),
+    )
+
+
+# --- the monthly bulletin ------------------------------------------------------------------------------------------
+
+
+def score_distribution(session: Session, month: str) -> list[tuple[str, int]]:
+    """How many of the month's inspections fall in each score band; a vetoed inspection counts only as 否决."""
+    start, end = month_bounds(month)
+    band = case(
+        (Inspection.vetoed.is_(True), VETOED_BAND),
+        *[(Inspection.score >= low, label) for label, low in SCORE_BANDS if low is not None],
+        else_=SCORE_BANDS[-1][0],
+    )
+    # Grouped over a subquery's column, so that PostgreSQL sees the same expression in SELECT and GROUP BY.
+    banded = (
+        select(band.label("band"))
+        .where(*_counted(start, end), Inspection.score.is_not(None) | Inspection.vetoed.is_(True))
+        .subquery()
+    )
+    counts: dict[str, int] = {
+        r.band: int(r.n)
+        for r in session.execute(select(banded.c.band, func.count().label("n")).group_by(banded.c.band))
+    }
+    return [(label, counts.get(label, 0)) for label, _ in SCORE_BANDS] + [(VETOED_BAND, counts.get(VETOED_BAND, 0))]
+
+
+def ranking(session: Session, month: str) -> list[RankRow]:
+    """Institutions ranked by their latest finalized supervision inspection of the month.
+
+    Highest score first; a vetoed inspection ranks below every inspection that was not vetoed (it is 不合格 whatever
+    its score); equal scores share a rank.
+    """
+    start, end = month_bounds(month)
+    findings = (
+        select(func.count(Finding.id))
+        .where(Finding.inspection_id == Inspection.id)
+        .correlate(Inspection)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Inspection.id,
+            Inspection.institution_id,
+            Institution.name,
+            Institution.level,
+            Institution.district,
+            Inspection.date,
+            Inspection.score,
+            Inspection.grade,
+            Inspection.vetoed,
+            findings.label("findings"),
+            Inspection.finalized_at,
+        )
+        .join(Institution, Institution.id == Inspection.institution_id)
+        .where(*_counted(start, end))
+    ).all()
+    latest: dict[uuid.UUID, Any] = {}
+    for r in sorted(rows, key=lambda r: (r.date, r.finalized_at or _EPOCH)):
+        latest[r.institution_id] = r
+
+    def order(r: Any) -> tuple[bool, bool, float, str]:
+        return (r.score is None, bool(r.vetoed), -(r.score or 0.0), r.name)
+
+    result: list[RankRow] = []
+    previous: tuple[bool, bool, float] | None = None
+    for position, r in enumerate(sorted(latest.values(), key=order), start=1):
+        key = order(r)[:3]
+        rank = result[-1].rank if previous == key and result else position
+        previous = key
+        result.append(
+            RankRow(
+                rank,
+                r.institution_id,
+                r.name,
+                r.level,
+                r.district,
+                r.id,
+                r.date,
+                r.score,
+                r.grade,
+                bool(r.vetoed),
+                int(r.findings),
+            )
+        )
+    return result
