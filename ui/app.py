@@ -33,11 +33,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 def open_context(db_url: str | None, data_dir: Path) -> AppContext:
     """Open the database and build the context the window runs on."""
-    from models.database import open_database
+    from inspections.workspace import open_workspace
 
     settings = keys.open_settings(data_dir)
     url = db_url or (str(settings.value(keys.DATABASE_URL, "") or "") or None)
-    db = open_database(url, data_dir)
+    db = open_workspace(url, data_dir)
     label = describe_database(db)
     return AppContext(data_dir, db, settings, TaskRunner(), label)
 

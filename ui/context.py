@@ -29,10 +29,12 @@ class AppContext(QObject):
         saved(datetime): a change was committed to the database (the status bar shows "已保存 hh:mm:ss").
         changed(str): an area of data changed ("institutions", "inspections", "findings", "rounds", "checklists",
             "all"), so the pages showing it reload.
+        message(str): a short note for the status bar ("已导出到 …").
     """
 
     saved = Signal(object)
     changed = Signal(str)
+    message = Signal(str)
 
     def __init__(
         self,
@@ -48,6 +50,14 @@ class AppContext(QObject):
         self.settings = settings
         self.tasks = tasks
         self.db_label = db_label
+
+    @property
+    def actor(self) -> str:
+        """Who is working: the name set in 设置, else YG_USER or the login name."""
+        from inspections.workspace import current_actor
+        from ui.settings import INSPECTOR_NAME
+
+        return str(self.settings.value(INSPECTOR_NAME, "") or "") or current_actor()
 
     def _require_db(self) -> DatabaseLike:
         if self.db is None:

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage(context)
         self._add_page("welcome", self.welcome)
         context.saved.connect(self._on_saved)
+        context.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._restore()
 

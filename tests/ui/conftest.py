@@ -37,3 +37,54 @@ def runner(qapp: QApplication) -> Iterator[TaskRunner]:
 def bare_context(qapp: QApplication, tmp_path: Path, runner: TaskRunner) -> AppContext:
     """A context without a database: the shell alone."""
     return AppContext(tmp_path, None, open_settings(tmp_path), runner, "本机 (test.db)")
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database made once per test session (opening and migrating costs about a second)."""
+    from inspections.demo import generate_demo
+    from inspections.workspace import open_workspace
+
+    directory = tmp_path_factory.mktemp("demo")
+    db = open_workspace(None, directory)
+    generate_demo(db, institutions=8, months=3, seed=7)
+    db.close()
+    return directory / "yuangan.db"
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with the built-in checklists and nothing else."""
+    from inspections.workspace import open_workspace
+
+    directory = tmp_path_factory.mktemp("empty")
+    open_workspace(None, directory).close()
+    return directory / "yuangan.db"
+
+
+def _context_on(template: Path, tmp_path: Path, runner: TaskRunner) -> Iterator[AppContext]:
+    import shutil
+
+    from models.database import open_database, sqlite_url
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(template, data_dir / "yuangan.db")
+    db = open_database(sqlite_url(data_dir / "yuangan.db"), data_dir, migrate=False)
+    context = AppContext(data_dir, db, open_settings(data_dir), runner, f"本机 ({data_dir / 'yuangan.db'})")
+    context.settings.setValue("user/name", "张三")
+    yield context
+    runner.shutdown(wait=True)
+    db.close()
+
+
+@pytest.fixture
+def demo_context(qapp: QApplication, demo_template: Path, tmp_path: Path, runner: TaskRunner) -> Iterator[AppContext]:
+    """A context on a fresh copy of the demo database."""
+    yield from _context_on(demo_template, tmp_path, runner)
+
+
+@pytest.fixture
+def empty_context(qapp: QApplication, empty_template: Path, tmp_path: Path, runner: TaskRunner) -> Iterator[AppContext]:
+    """A context on a fresh copy of an empty database (built-in checklists only)."""
+    yield from _context_on(empty_template, tmp_path, runner)

@@ -23,6 +23,9 @@ def factories(window: MainWindow) -> dict[str, Callable[[AppContext], Page]]:
     result: dict[str, Callable[[AppContext], Page]] = {
         key: (lambda ctx, t=title: PlaceholderPage(ctx, t)) for key, title in titles.items()
     }
+    from ui.pages.checklists import ChecklistsPage
+
+    result["checklists"] = ChecklistsPage
     return result
 
 

@@ -1,0 +1,1 @@
+"""Small reusable widgets and Qt models."""
