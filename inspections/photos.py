@@ -177,6 +177,8 @@ def store_prepared(session: Session, stored: bytes, info: PhotoInfo) -> None:
         session.add(
             Blob(sha256=info.sha256, mime=info.mime, width=info.width, height=info.height, size=info.size, data=stored)
         )
+        # Attachments have no relationship() to Blob, so the unit of work cannot order the two inserts itself.
+        session.flush()
 
 
 def attach_photo(
