@@ -246,7 +246,6 @@ def generate_demo(
             spec = template_spec(session, t.id)
             item_ids = dict(
                 session.execute(select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == t.id))
-                .tuples()
                 .all()
             )
             from inspections.scoring import response_options

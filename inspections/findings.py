@@ -135,7 +135,7 @@ def list_findings(
     query = query.order_by(Finding.deadline, Institution.name, Finding.item_code)
     if limit is not None:
         query = query.limit(limit)
-    rows = [_row(f, n, d, t, today) for f, n, d, t in session.execute(query).tuples()]
+    rows = [_row(f, n, d, t, today) for f, n, d, t in session.execute(query)]
     return sorted(rows, key=lambda r: (r.status not in OPEN_STATUSES, -r.overdue_days, r.deadline))
 
 
@@ -148,7 +148,7 @@ def _finding(session: Session, finding_id: uuid.UUID) -> Finding:
 
 def finding_detail(session: Session, finding_id: uuid.UUID, *, today: date) -> FindingDetail:
     """A finding with its history and evidence."""
-    row = session.execute(_row_query().where(Finding.id == finding_id)).tuples().one_or_none()
+    row = session.execute(_row_query().where(Finding.id == finding_id)).one_or_none()
     if row is None:
         raise NotFoundError(f"找不到整改项（编号 {finding_id}）")
     f, name, inspected, title = row

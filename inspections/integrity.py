@@ -44,7 +44,6 @@ def check_database(db: Database) -> CheckReport:
                 .join(Institution, Institution.id == Inspection.institution_id)
                 .where(Inspection.status == "finalized")
             )
-            .tuples()
             .all()
         )
         bad = 0

@@ -223,7 +223,7 @@ def list_templates(session: Session, *, code: str | None = None) -> list[Templat
             in_use is not None,
             t.source,
         )
-        for t, n, in_use in session.execute(query).tuples()
+        for t, n, in_use in session.execute(query)
     ]
 
 
@@ -338,7 +338,13 @@ def export_checklist(session: Session, code: str, version: int | None = None) ->
 
 
 def _builtin_files() -> list[Path]:
-    return sorted(BUILTIN_DIR.glob("*.yaml"))
+    """The built-in files in (code, version) order, so v2 is read before v10."""
+
+    def key(path: Path) -> tuple[str, int]:
+        code, _, version = path.stem.rpartition("-v")
+        return (code, int(version)) if version.isdigit() else (path.stem, 0)
+
+    return sorted(BUILTIN_DIR.glob("*.yaml"), key=key)
 
 
 def sync_builtin_checklists(session: Session) -> list[ImportOutcome]:

@@ -217,7 +217,6 @@ def load_inspection(session: Session, inspection_id: uuid.UUID) -> InspectionVie
             session.execute(
                 select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == template_id)
             )
-            .tuples()
             .all()
         )
         sections = []
@@ -586,7 +585,7 @@ def content_hash(session: Session, inspection_id: uuid.UUID) -> str:
             select(ChecklistTemplate.code, ChecklistTemplate.version, ChecklistTemplate.content_hash).where(
                 ChecklistTemplate.id.in_(_template_ids(inspection))
             )
-        ).tuples()
+        )
     ]
     photo_rows = session.execute(
         select(Attachment.item_result_id, Attachment.sha256)
@@ -702,7 +701,6 @@ def _failed_items(session: Session, inspection: Inspection) -> list[tuple[Checkl
             .join(ItemResult, ItemResult.item_id == ChecklistItem.id)
             .where(ItemResult.inspection_id == inspection.id)
         )
-        .tuples()
         .all()
     )
     order = {tid: n for n, tid in enumerate(_template_ids(inspection))}
@@ -851,7 +849,7 @@ def list_inspections(
             i.vetoed,
             i.round_id,
         )
-        for i, name in session.execute(query).tuples()
+        for i, name in session.execute(query)
     ]
 
 

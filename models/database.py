@@ -40,14 +40,19 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
-def _on_begin(conn: Any) -> None:
-    # IMMEDIATE takes the write lock at the start, so two writers queue (busy_timeout) instead of deadlocking
-    # on a read-to-write upgrade.
+def _on_begin_immediate(conn: Any) -> None:
+    # Units of work that write take the write lock at the start, so two writers queue (busy_timeout) instead of
+    # failing on a read-to-write upgrade.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the connection settings this application relies on."""
+def _on_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, for_writing: bool = True) -> Engine:
+    """An engine for ``url`` with the connection settings this application relies on. On SQLite, an engine
+    for writing begins every transaction IMMEDIATE; one for reading begins them deferred (no lock taken)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -55,7 +60,7 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
-        event.listen(engine, "begin", _on_begin)
+        event.listen(engine, "begin", _on_begin_immediate if for_writing else _on_begin_deferred)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -67,6 +72,11 @@ class Database:
         self.engine = engine
         self.data_dir = data_dir
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        if engine.dialect.name == "sqlite":
+            self.read_engine = make_engine(engine.url.render_as_string(hide_password=False), for_writing=False)
+        else:
+            self.read_engine = engine
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def url(self) -> str:
@@ -92,12 +102,14 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for reading; nothing is committed."""
-        with self.sessions() as session:
+        """A session for reading (on SQLite it takes no lock); nothing is committed."""
+        with self.read_sessions() as session:
             yield session
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
 
 def open_database(url: str | None = None, data_dir: Path | None = None, *, migrate: bool = True) -> Database:
