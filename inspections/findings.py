@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,9 @@ from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding, FindingEvent
 from models.inspection import Attachment, Inspection
 from models.reference import Institution
+
+if TYPE_CHECKING:
+    from inspections.users import CurrentUser
 
 OPEN_STATUSES = ("open", "failed")  # the hospital still owes a rectification
 
@@ -171,6 +175,13 @@ def finding_detail(session: Session, finding_id: uuid.UUID, *, today: date) -> F
     return FindingDetail(_row(f, name, inspected, title, today), item_text, events)
 
 
+def _authorize(user: CurrentUser | None, action: str, finding: Finding) -> None:
+    if user is not None:
+        from inspections.users import authorize
+
+        authorize(user, action, institution_id=finding.institution_id)
+
+
 def _check_version(finding: Finding, expected_version: int | None) -> None:
     if expected_version is not None and finding.version != expected_version:
         raise ConflictError(
@@ -221,9 +232,11 @@ def record_feedback(
     note: str = "",
     photos: Sequence[tuple[bytes, str]] = (),
     expected_version: int | None = None,
+    user: CurrentUser | None = None,
 ) -> uuid.UUID:
     """The hospital's rectification: measure taken, responsible department, "after" photos → 已反馈."""
     finding = _finding(session, finding_id)
+    _authorize(user, "finding.feedback", finding)
     _check_version(finding, expected_version)
     if finding.status not in OPEN_STATUSES:
         raise UserError(f"该整改项当前状态为“{FINDING_STATUS[finding.status]}”，不能再提交整改反馈")
@@ -272,9 +285,11 @@ def record_reinspection(
     today: date | None = None,
     photos: Sequence[tuple[bytes, str]] = (),
     expected_version: int | None = None,
+    user: CurrentUser | None = None,
 ) -> uuid.UUID:
     """The inspector's verdict on a rectification: 复查通过 closes it; 复查未通过 sets a new deadline."""
     finding = _finding(session, finding_id)
+    _authorize(user, "finding.reinspect", finding)
     _check_version(finding, expected_version)
     if finding.status in ("passed",):
         raise UserError("该整改项已复查通过")
@@ -304,9 +319,12 @@ def record_reinspection(
     return event.id
 
 
-def add_finding_note(session: Session, actor: str, finding_id: uuid.UUID, note: str) -> uuid.UUID:
+def add_finding_note(
+    session: Session, actor: str, finding_id: uuid.UUID, note: str, *, user: CurrentUser | None = None
+) -> uuid.UUID:
     """A free note in a finding's history (a phone call, a notice sent …)."""
     finding = _finding(session, finding_id)
+    _authorize(user, "finding.note", finding)
     if not note.strip():
         raise UserError("备注不能为空")
     event = _add_event(session, actor, finding, "note", note=note.strip())

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,9 @@ from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding, FindingEvent
 from models.inspection import Attachment, Inspection, InspectionChecklist, ItemResult, RoundEntry
 from models.reference import Institution
+
+if TYPE_CHECKING:
+    from inspections.users import CurrentUser
 
 FAILING = frozenset({"fail", "partial"})
 _UNSET: Any = object()
@@ -152,6 +155,13 @@ def _inspection(session: Session, inspection_id: uuid.UUID) -> Inspection:
     if inspection is None:
         raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
     return inspection
+
+
+def _authorize(user: CurrentUser | None, action: str, institution_id: uuid.UUID) -> None:
+    if user is not None:
+        from inspections.users import authorize
+
+        authorize(user, action, institution_id=institution_id)
 
 
 def _template_ids(inspection: Inspection) -> list[uuid.UUID]:
@@ -309,8 +319,10 @@ def start_inspection(
     template_ids: Sequence[uuid.UUID] | None = None,
     round_id: uuid.UUID | None = None,
     hospital_rep: str = "",
+    user: CurrentUser | None = None,
 ) -> uuid.UUID:
     """Start a draft inspection; checklists default to those in force that apply to the institution."""
+    _authorize(user, "inspection.record", institution_id)
     institution = session.get(Institution, institution_id)
     if institution is None:
         raise NotFoundError(f"找不到医疗机构（编号 {institution_id}）")
@@ -389,11 +401,13 @@ def record_answer(
     points: float | None = _UNSET,
     note: str = _UNSET,
     reason: str = "",
+    user: CurrentUser | None = None,
 ) -> SavedAnswer:
     """Record (part of) an item's answer: response, points (部分符合 only), note. Arguments left out keep their
     value; ``response=None`` clears the answer. Durable when the caller's unit of work commits.
     A finalized inspection takes changes only with a reason (an amendment: audited, re-hashed)."""
     inspection = _inspection(session, inspection_id)
+    _authorize(user, "inspection.record", inspection.institution_id)
     amending = inspection.status == "finalized"
     if amending and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需修改请填写修改原因")
@@ -647,10 +661,12 @@ def finalize_inspection(
     *,
     signatures: dict[str, str] | None = None,
     hospital_rep: str | None = None,
+    user: CurrentUser | None = None,
 ) -> FinalizeResult:
     """Sign an inspection: check nothing blocks it, create its findings, store scores and the content hash.
     From then on it is read-only except for audited amendments."""
     inspection = _inspection(session, inspection_id)
+    _authorize(user, "inspection.record", inspection.institution_id)
     if inspection.status == "finalized":
         raise ReadOnlyError("该检查已完成签字")
     if hospital_rep is not None:
