@@ -23,6 +23,7 @@ EXPECTED_CODES = {
     "health-monitoring": 6,
     "ipc-system": 6,
     "hand-hygiene": 16,
+    "medical-waste": 16,
 }
 END_OF_CLASS_A_MEASURES = date(2023, 1, 7)  # 乙类乙管 from 2023-01-08 (联防联控机制综发〔2023〕6号)
 # Phrases of the 2020–22 rules (test everyone, twice-weekly staff tests, no visiting): never in a current version.
