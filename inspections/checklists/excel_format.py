@@ -118,9 +118,13 @@ def load_checklist_xlsx(
                 sheet_name = str(sheet.title)
                 sheet.reset_dimensions()  # some writers record a wrong used range; read what is really there
                 for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                    rows.append((number, list(values)))
-                    if number > MAX_ITEM_ROWS + HEADER_SCAN_ROWS + 1000:
-                        break
+                    # Sheets often carry formatting down thousands of empty rows: keep only rows with content.
+                    if any(_cell_text(value) for value in values):
+                        rows.append((number, list(values)))
+                        if len(rows) > MAX_ITEM_ROWS + HEADER_SCAN_ROWS:
+                            raise InvalidInputError(
+                                [Problem(source, f"第 {number} 行", f"表格行数太多（上限 {MAX_ITEM_ROWS} 行检查内容）")]
+                            )
             finally:
                 workbook.close()
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError) as err:
@@ -145,7 +149,9 @@ def load_checklist_csv(
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as err:
         raise InvalidInputError([Problem(source, "", f"CSV 格式有误（{err}）")]) from None
-    rows: list[tuple[int, list[object]]] = [(number, list(r)) for number, r in enumerate(records, start=1)]
+    rows: list[tuple[int, list[object]]] = [
+        (number, list(record)) for number, record in enumerate(records, start=1) if any(c.strip() for c in record)
+    ]
     return _TableReader(source, "csv").read(
         rows, code=code or _default_code(path.stem, "csv"), title=title, default_title=path.stem, version=version
     )

@@ -116,8 +116,19 @@ class ChecklistSpec:
         """sha256 of everything but the version number: equal hashes mean the same checklist content."""
         data = asdict(self)
         data.pop("version")
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
+        text = json.dumps(_numbers_as_floats(data), ensure_ascii=False, sort_keys=True, default=_json_default)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _numbers_as_floats(value: Any) -> Any:
+    """5 and 5.0 are the same points whether they came from a file or from the database."""
+    if isinstance(value, dict):
+        return {k: _numbers_as_floats(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_numbers_as_floats(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def _json_default(value: Any) -> Any:

@@ -44,6 +44,7 @@ from inspections.errors import InvalidInputError, Problem
 
 FORMAT_VERSION = 1
 MAX_ITEMS = 3000
+MAX_VERSION = 1_000_000
 MAX_SECTIONS = 500
 MAX_RESPONSE_SETS = 100
 MAX_OPTIONS = 50
@@ -114,6 +115,8 @@ def load_checklist_text(text: str, source: str, *, require_remedy: bool = False)
         raise InvalidInputError([_syntax_problem(err, source)]) from None
     except yaml.YAMLError as err:  # reader errors (unprintable characters) carry a position, not a mark
         raise InvalidInputError([Problem(source, "", f"不是有效的 YAML 文件（{err}）")]) from None
+    except RecursionError:
+        raise InvalidInputError([Problem(source, "", "YAML 的嵌套层次太深，这不是一份检查表")]) from None
     if root is None:
         raise InvalidInputError([Problem(source, "", "文件是空的，没有任何检查表内容")])
     reader = _Reader(source, require_remedy)
@@ -150,7 +153,7 @@ def _kind(node: Node) -> str:
         return "键值对"
     if isinstance(node, SequenceNode):
         return "列表"
-    return f"“{node.value}”"
+    return f"“{_short(str(node.value))}”"
 
 
 class _Reader:
@@ -240,19 +243,26 @@ class _Reader:
         if scalar.tag != _TAG + "int":
             self.error(node, f"{what}应为整数，而不是{_kind(node)}")
             return None
-        return int(self._constructor.construct_yaml_int(scalar))
+        try:
+            return int(self._constructor.construct_yaml_int(scalar))
+        except ValueError:  # more digits than Python converts
+            self.error(node, f"{what}的数字太大：{_kind(node)}")
+            return None
 
     def number(self, node: Node, what: str) -> float | None:
         scalar = self._scalar(node, what, "数字")
         if scalar is None:
             return None
-        if scalar.tag == _TAG + "int":
-            value = float(self._constructor.construct_yaml_int(scalar))
-        elif scalar.tag == _TAG + "float":
-            value = float(self._constructor.construct_yaml_float(scalar))
-        else:
-            self.error(node, f"{what}应为数字，而不是{_kind(node)}")
-            return None
+        try:
+            if scalar.tag == _TAG + "int":
+                value = float(self._constructor.construct_yaml_int(scalar))
+            elif scalar.tag == _TAG + "float":
+                value = float(self._constructor.construct_yaml_float(scalar))
+            else:
+                self.error(node, f"{what}应为数字，而不是{_kind(node)}")
+                return None
+        except (OverflowError, ValueError):  # too large for a float, or more digits than Python converts
+            value = math.inf
         if not math.isfinite(value):
             self.error(node, f"{what}应为有限的数字，而不是{_kind(node)}")
             return None
@@ -331,8 +341,11 @@ class _Reader:
                 return None
         code = _opt(fields, "code", lambda n: self.code(n, "检查表编号（code）", CHECKLIST_CODE_RE, _CODE_RULE))
         version = _opt(fields, "version", lambda n: self.integer(n, "版本号（version）"))
-        if version is not None and version < 1:
-            self.error(fields["version"], f"版本号（version）必须是大于等于 1 的整数，而不是 {version}")
+        if version is not None and not 1 <= version <= MAX_VERSION:
+            self.error(
+                fields["version"],
+                f"版本号（version）必须是 1 到 {MAX_VERSION} 之间的整数，而不是 {_short(str(version))}",
+            )
             version = None
         title = _opt(fields, "title", lambda n: self.text(n, "标题（title）"))
         effective_from = _opt(fields, "effective_from", lambda n: self.date(n, "生效日期（effective_from）"))
@@ -771,6 +784,10 @@ def _suggest(value: str, choices: list[str]) -> str:
 
 def _unknown_key_message(key: str, where: str, allowed: tuple[str, ...]) -> str:
     return f"{where}中有未知的键 {key}{_suggest(key, list(allowed))}（可用的键：{', '.join(allowed)}）"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _num(value: float) -> str:

@@ -128,6 +128,19 @@ def test_section_only_rows_start_a_section(tmp_path: Path) -> None:
     ]
 
 
+def test_formatting_down_thousands_of_empty_rows_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "formatted.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in [HEADER, ["甲", "内容", "询问", "标准", 1]]:
+        sheet.append(row)
+    for number in range(3, 6000):
+        sheet.cell(row=number, column=1).font = openpyxl.styles.Font(bold=True)
+    workbook.save(path)
+    assert [i.code for i in load_checklist_xlsx(path).items()] == ["S1.1"]
+
+
 # --- bad tables: every row named ----------------------------------------------------------------------------------
 
 
