@@ -5,7 +5,8 @@ free and header names are matched after removing white space and a trailing brac
 Blank 检查项目 cells (merged cells) continue the previous section. Rows whose first text is 合计 / 总计 / 小计 / 总分
 are totals and skipped; a row holding only a text that starts with 备注 / 说明 / 注 becomes the checklist note.
 Every bad row is reported with its row number, and nothing is returned unless every row is good.
-CSV files may be UTF-8 (with or without BOM) or GB18030/GBK, comma- or tab-separated.
+CSV files may be UTF-8 (with or without BOM) or GB18030/GBK, comma- or tab-separated; their row numbers count
+records, as a spreadsheet program shows them. A default checklist code comes from the file name (see _default_code).
 """
 
 from __future__ import annotations
