@@ -11,6 +11,7 @@ from typing import Any
 import platformdirs
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 APP_NAME = "yuangan-duzao"
@@ -26,6 +27,46 @@ def default_data_dir() -> Path:
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{path}"
+
+
+class StorageError(Exception):
+    """The disk refused the database (read-only location, disk full, I/O error, damaged file); ``str(err)`` is the
+    Chinese message. Nothing of the failed unit of work was saved; what was committed before is kept.
+    The application layer installs its own subclass (a UserError) through ``open_database(storage_error=...)``."""
+
+
+_KEPT = "此前已保存的数据不受影响。"
+STORAGE_MESSAGES: dict[int, str] = {
+    sqlite3.SQLITE_PERM: f"没有访问数据库文件的权限，本次操作未保存。{_KEPT}请检查数据目录的权限。",
+    sqlite3.SQLITE_READONLY: f"数据库位于只读位置（或文件为只读），本次操作未保存。{_KEPT}"
+    "请把数据目录设在可写的位置，或检查 U 盘的写保护开关与文件权限。",
+    sqlite3.SQLITE_IOERR: f"读写数据库文件时发生磁盘错误（I/O 错误），本次操作未保存。{_KEPT}"
+    "请检查磁盘或 U 盘是否已拔出，然后重试。",
+    sqlite3.SQLITE_CORRUPT: "数据库文件已损坏，无法读写。请在“设置 → 备份与恢复”中从最近的备份恢复。",
+    sqlite3.SQLITE_FULL: f"磁盘空间已满，本次操作未保存。{_KEPT}请清理磁盘空间后重试。",
+    sqlite3.SQLITE_CANTOPEN: "无法打开数据库文件（位置不存在、只读或没有权限）。请检查数据目录是否可用。",
+    sqlite3.SQLITE_NOTADB: "数据库文件不是有效的数据库（可能已损坏或被其他文件覆盖）。请从最近的备份恢复。",
+}
+"""Primary SQLite result codes that mean the storage failed, and what the user is told."""
+
+
+def storage_problem(err: BaseException) -> str | None:
+    """The Chinese message for a storage failure reported by SQLite, or None for any other error."""
+    orig = err.orig if isinstance(err, DBAPIError) else err
+    code = getattr(orig, "sqlite_errorcode", None) if isinstance(orig, sqlite3.Error) else None
+    return None if code is None else STORAGE_MESSAGES.get(code & 0xFF)
+
+
+@contextmanager
+def storage_errors(error_type: type[Exception] = StorageError) -> Iterator[None]:
+    """Turn a storage failure raised inside the block into ``error_type`` with a clear Chinese message."""
+    try:
+        yield
+    except (DBAPIError, sqlite3.Error) as err:
+        message = storage_problem(err)
+        if message is None:
+            raise
+        raise error_type(message) from err
 
 
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -68,9 +109,10 @@ def make_engine(url: str, *, for_writing: bool = True) -> Engine:
 class Database:
     """An open, migrated database and the sessions made from it."""
 
-    def __init__(self, engine: Engine, data_dir: Path) -> None:
+    def __init__(self, engine: Engine, data_dir: Path, *, storage_error: type[Exception] = StorageError) -> None:
         self.engine = engine
         self.data_dir = data_dir
+        self.storage_error = storage_error
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         if engine.dialect.name == "sqlite":
             self.read_engine = make_engine(engine.url.render_as_string(hide_password=False), for_writing=False)
@@ -96,14 +138,15 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
-        """One unit of work: commits when the block ends normally, rolls back on an exception."""
-        with self.sessions.begin() as session:
+        """One unit of work: commits when the block ends normally, rolls back on an exception.
+        A read-only location, a full disk or an I/O error raises ``storage_error`` (nothing of the unit is saved)."""
+        with storage_errors(self.storage_error), self.sessions.begin() as session:
             yield session
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session for reading (on SQLite it takes no lock); nothing is committed."""
-        with self.read_sessions() as session:
+        with storage_errors(self.storage_error), self.read_sessions() as session:
             yield session
 
     def close(self) -> None:
@@ -112,13 +155,21 @@ class Database:
             self.read_engine.dispose()
 
 
-def open_database(url: str | None = None, data_dir: Path | None = None, *, migrate: bool = True) -> Database:
-    """Open (and create) the database at ``url``, default the SQLite file in ``data_dir``, and migrate it."""
+def open_database(
+    url: str | None = None,
+    data_dir: Path | None = None,
+    *,
+    migrate: bool = True,
+    storage_error: type[Exception] = StorageError,
+) -> Database:
+    """Open (and create) the database at ``url``, default the SQLite file in ``data_dir``, and migrate it.
+    A location that cannot be written, a full disk or a damaged file raises ``storage_error``."""
     data_dir = data_dir or default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url or sqlite_url(data_dir / DB_FILENAME))
     if migrate:
         from models.migrations import upgrade_to_head
 
-        upgrade_to_head(engine)
-    return Database(engine, data_dir)
+        with storage_errors(storage_error):
+            upgrade_to_head(engine)
+    return Database(engine, data_dir, storage_error=storage_error)

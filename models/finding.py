@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, IdMixin, TimestampMixin, utcnow
@@ -15,6 +15,7 @@ class Finding(IdMixin, TimestampMixin, Base):
     """A problem found at an institution that must be rectified by a deadline."""
 
     __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_status_deadline", "status", "deadline"),)
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), index=True)
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)

@@ -21,6 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from models.database import Database, open_database
 
+pytest_plugins = ["tests.workspace_fixtures"]
+
 PG_ENV = "YG_TEST_PG_URL"
 
 

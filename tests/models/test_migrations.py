@@ -1,0 +1,69 @@
+"""Migrations: they build exactly the models' schema, and an old database upgrades with its data intact."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+import models.all  # noqa: F401
+from models.base import Base
+from models.database import DB_FILENAME, make_engine, open_database, sqlite_url
+from models.migrations import current_revision, head_revision, upgrade_to_head
+
+
+def test_migrations_produce_exactly_the_models_schema(tmp_path: Path) -> None:
+    db = open_database(None, tmp_path)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    db.close()
+    assert diff == []
+
+
+def test_a_database_at_the_first_revision_upgrades_with_its_data(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path / DB_FILENAME))
+    upgrade_to_head(engine, "0001")
+    inst_id = uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO institutions (id, name, level, category, district, address, contact, has_fever_clinic,"
+                 " has_fever_sentinel, active, version, created_at, updated_at) VALUES (:id, '上街区人民医院', 2,"
+                 " '综合医院', '上街区', '', '', 1, 0, 1, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+            {"id": inst_id.hex},
+        )
+    engine.dispose()
+    assert head_revision() != "0001", "add a migration after 0001 to make this test meaningful"
+
+    db = open_database(None, tmp_path)  # opening migrates automatically
+    assert current_revision(db.engine) == head_revision()
+    from models.reference import Institution
+
+    with db.session() as s:
+        inst = s.get(Institution, inst_id)
+        assert inst is not None and inst.name == "上街区人民医院" and inst.has_fever_clinic
+    db.close()
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    db = open_database(None, tmp_path)
+    with db.session() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert s.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    db.close()
+
+
+def test_timestamps_come_back_timezone_aware(tmp_path: Path) -> None:
+    from models.audit import AuditEvent, append_audit
+
+    db = open_database(None, tmp_path)
+    with db.begin() as s:
+        append_audit(s, actor="t", action="x", entity="e", entity_id="1")
+    with db.session() as s:
+        event = s.query(AuditEvent).one()
+        assert event.at.tzinfo is not None and event.at.utcoffset() is not None
+    db.close()
