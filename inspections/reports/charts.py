@@ -33,7 +33,7 @@ def month_labels(months: Sequence[str]) -> list[str]:
 def trend_chart(points: Sequence[TrendPoint], width: float, height: float = 200) -> Drawing:
     """Average score (and coverage rate, when known) by month, 0–100, with values written on the score line."""
     font = register_fonts()
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height, font)
     chart = HorizontalLineChart()
     chart.x, chart.y = 36, 42
     chart.width, chart.height = width - 50, height - 70
@@ -99,7 +99,7 @@ def trend_chart(points: Sequence[TrendPoint], width: float, height: float = 200)
 def distribution_chart(bins: Sequence[ScoreBin], width: float, height: float = 170) -> Drawing:
     """How many institutions scored in each band, with the count on each bar."""
     font = register_fonts()
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height, font)
     chart = VerticalBarChart()
     chart.x, chart.y = 36, 30
     chart.width, chart.height = width - 50, height - 50
@@ -132,6 +132,13 @@ def distribution_chart(bins: Sequence[ScoreBin], width: float, height: float = 1
     drawing.add(chart)
     drawing.add(String(4, height - 10, "机构数（家）", fontName=font, fontSize=8, fillColor=GREY))
     drawing.add(String(width - 4, 4, "得分率（%）", fontName=font, fontSize=8, fillColor=GREY, textAnchor="end"))
+    return drawing
+
+
+def _drawing(width: float, height: float, font: str) -> Drawing:
+    drawing = Drawing(width, height)
+    # The renderer selects this font first; the default (Helvetica) would be a font the PDF does not embed.
+    drawing.initialFontName = font
     return drawing
 
 

@@ -123,6 +123,7 @@ def photo_grid(photos: Sequence[PhotoRow], width: float, *, per_row: int = 2, ma
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), register_fonts()),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                 ("LEFTPADDING", (0, 0), (-1, -1), padding),

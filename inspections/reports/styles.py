@@ -121,6 +121,7 @@ def grid_table_style(*, header_rows: int = 1, zebra: bool = True, rows: int = 0)
 def key_value_table_style(label_cells: list[tuple[int, int]]) -> TableStyle:
     """The boxed 项目/内容 grid at the top of a form (受检机构, 检查日期 …): shaded label cells (column, row)."""
     commands: list[tuple[object, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), register_fonts()),
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("BOX", (0, 0), (-1, -1), 1.2, RULE),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

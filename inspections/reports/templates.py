@@ -151,6 +151,8 @@ class OfficialDocTemplate(BaseDocTemplate):
             creator="院感督导",
             invariant=1 if invariant else None,
             lang="zh-CN",
+            # Otherwise every page's preamble selects Helvetica, a font we do not embed.
+            initialFontName=register_fonts(),
             # Viewers then show the Chinese title in the window instead of the file name.
             displayDocTitle=1,
         )

@@ -7,6 +7,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from PIL import Image
+from pypdf import PdfReader
 
 from inspections.checklists.spec import ScoringRule
 from inspections.reports.data import (
@@ -19,9 +20,9 @@ from inspections.reports.data import (
     FindingRow,
     ItemDetailRow,
     LedgerRow,
+    NotDoneRow,
     NoticeData,
     NoticeFindingRow,
-    NotDoneRow,
     OverdueRow,
     PhotoRow,
     RankingRow,
@@ -99,9 +100,7 @@ def make_feedback(
                 not_checked=1,
             ),
         ),
-        critical_failures=(
-            CriticalFailureRow("FZ2.3", "缓冲间设置", '发热门诊"三区两通道"设置与管理', PROBLEMS[0]),
-        ),
+        critical_failures=(CriticalFailureRow("FZ2.3", "缓冲间设置", '发热门诊"三区两通道"设置与管理', PROBLEMS[0]),),
         findings=tuple(
             FindingRow(
                 item_code=f"FZ{i // 10 + 1}.{i % 10 + 1}",
@@ -152,7 +151,10 @@ def make_bulletin(institutions: int = 30, *, status: str = "finalized") -> Bulle
         coverage=CoverageData(
             planned=institutions + 2,
             done=institutions,
-            not_done=(NotDoneRow("济源路社区卫生服务中心", "装修停诊，12月补查"), NotDoneRow("峡窝镇卫生院", "暴雨道路中断")),
+            not_done=(
+                NotDoneRow("济源路社区卫生服务中心", "装修停诊，12月补查"),
+                NotDoneRow("峡窝镇卫生院", "暴雨道路中断"),
+            ),
         ),
         ranking=tuple(
             RankingRow(
@@ -160,7 +162,15 @@ def make_bulletin(institutions: int = 30, *, status: str = "finalized") -> Bulle
                 institution=f"第{i + 1}医疗机构（社区卫生服务中心）",
                 level=("一级", "二级", "三级")[i % 3],
                 score=score,
-                grade="优秀" if score >= 90 else "良好" if score >= 80 else "合格" if score >= 60 else "不合格",
+                grade="不合格（否决）"
+                if i % 11 == 5
+                else "优秀"
+                if score >= 90
+                else "良好"
+                if score >= 80
+                else "合格"
+                if score >= 60
+                else "不合格",
                 vetoed=i % 11 == 5,
                 change=round(rng.uniform(-5, 5), 1),
                 district=("上街街道", "中心路街道", "峡窝镇")[i % 3],
@@ -227,3 +237,39 @@ def make_ledger(rows: int = 20) -> list[LedgerRow]:
         )
         for i in range(rows)
     ]
+
+
+# --- reading the PDFs back (pypdf) --------------------------------------------------------------------------------
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The extracted text of each page."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return [page.extract_text() for page in reader.pages]
+
+
+def flat(text: str) -> str:
+    """Text without line breaks and spaces, so wrapped Chinese reads as one string."""
+    return "".join(text.split())
+
+
+def unembedded_fonts(pdf: bytes) -> list[str]:
+    """Fonts any page uses without a font file in the PDF (should be none)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    missing = []
+    for number, page in enumerate(reader.pages, start=1):
+        fonts = page["/Resources"].get("/Font", {})
+        for name, ref in fonts.items():
+            font = ref.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if font["/Subtype"] == "/Type0":
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else None
+            if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                missing.append(f"page {number}: {name} {font.get('/BaseFont')}")
+    return missing
+
+
+def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
