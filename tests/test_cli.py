@@ -34,7 +34,8 @@ def test_checklists_list_export_and_reimport(capsys: pytest.CaptureFixture[str],
 
 def test_mistakes_give_one_clear_line_and_change_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("format: 1\ncode: x\nversion: 1\ntitle: 表\nsections:\n  - code: A\n    titel: 错\n", encoding="utf-8")
+    bad.write_text("format: 1\ncode: x\nversion: 1\ntitle: 表\nsections:\n  - code: A\n    titel: 错\n",
+                   encoding="utf-8")
     _, before, _ = run(capsys, tmp_path, "checklists", "list", "--json")
     code, _, err = run(capsys, tmp_path, "checklists", "import", str(bad))
     assert code == 2 and err.startswith("错误：") and "bad.yaml" in err and "Traceback" not in err

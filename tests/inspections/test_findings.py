@@ -29,7 +29,7 @@ def _findings(ws: Database) -> tuple[uuid.UUID, dict[str, uuid.UUID]]:
 
 
 def test_overdue_is_derived_from_the_date_and_open_findings_only(ws: Database) -> None:
-    inst, ids = _findings(ws)
+    _inst, ids = _findings(ws)
     with ws.session() as s:
         assert list_findings(s, today=DAY, overdue_only=True) == []
         late = {r.item_code: r.overdue_days for r in list_findings(s, today=DAY + timedelta(days=10))}

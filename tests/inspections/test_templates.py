@@ -88,7 +88,7 @@ def test_a_bad_file_imports_nothing(ws: Database, tmp_path: Path) -> None:
     path.write_text("format: 1\ncode: bad\nversion: 1\ntitle: 坏表\nsections: []\nfoo: 1\n", encoding="utf-8")
     with ws.session() as s:
         count = len(list_templates(s))
-    with pytest.raises(InvalidInputError, match="bad.yaml"), ws.begin() as s:
+    with pytest.raises(InvalidInputError, match=r"bad\.yaml"), ws.begin() as s:
         import_checklist_file(s, "张三", path)
     with ws.session() as s:
         assert len(list_templates(s)) == count
