@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,12 @@ EXPECTED_CODES = {
     "ipc-system": 6,
     "hand-hygiene": 16,
     "medical-waste": 16,
+    "environment-disinfection": 16,
 }
 END_OF_CLASS_A_MEASURES = date(2023, 1, 7)  # 乙类乙管 from 2023-01-08 (联防联控机制综发〔2023〕6号)
+NEW_IPC_STANDARDS_DAY = date(2026, 2, 1)  # 16 standards of 国卫通〔2025〕9号 take effect
+# Checklists whose standard is replaced on NEW_IPC_STANDARDS_DAY: v1 ends the day before, v2 starts that day.
+REPLACED_ON_NEW_STANDARDS_DAY = ["environment-disinfection"]
 # Phrases of the 2020–22 rules (test everyone, twice-weekly staff tests, no visiting): never in a current version.
 DATED_PHRASES = ("核酸", "严禁探视", "禁止探视", "每周至少两次", "每周两次", "全员检测", "先查")
 
@@ -96,6 +100,17 @@ def test_dated_version_ends_the_day_before_the_current_one_starts(code: str) -> 
     assert dated[0].effective_from is not None and dated[0].effective_from.year == 2020
     # Repeat-finding detection matches items by code: every dated requirement keeps its code in the current version.
     assert {i.code for i in dated[0].items()} <= {i.code for i in current[0].items()}
+
+
+@pytest.mark.parametrize("code", REPLACED_ON_NEW_STANDARDS_DAY)
+def test_replaced_standard_hands_over_to_the_new_version_on_1_february_2026(code: str) -> None:
+    old, new = sorted((s for s in SPECS.values() if s.code == code), key=lambda s: s.version)
+    assert (old.effective_from, old.effective_to) == (date(2023, 1, 8), NEW_IPC_STANDARDS_DAY - timedelta(days=1))
+    assert (new.effective_from, new.effective_to) == (NEW_IPC_STANDARDS_DAY, None)
+    assert any("国卫通〔2025〕9号" in line for line in new.basis)
+    # The new standard's text was not checked: the new version must say so, and keep every item code.
+    assert any("未核对" in line for line in new.basis)
+    assert [i.code for i in old.items()] == [i.code for i in new.items()]
 
 
 def test_no_two_versions_of_a_code_are_in_force_on_the_same_day() -> None:
