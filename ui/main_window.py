@@ -72,6 +72,9 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomePage(context)
         self._add_page("welcome", self.welcome)
+        from ui.pages import registry
+
+        registry.connect_welcome(self)
         context.saved.connect(self._on_saved)
         context.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 

@@ -148,7 +148,7 @@ class InspectionEditor(Page):
         right_layout.addWidget(scroll, 1)
         actions = QHBoxLayout()
         self.hint = QLabel(
-            self.tr("1–4 作答并进入下一项 · N 下一未答 · 直接输入即写问题描述 · Esc 回到列表 · Ctrl+F 查找")
+            self.tr("1–4 作答并进入下一项 · N 下一未答 · 直接输入即写问题描述 · Ctrl+F 查找 · Ctrl+Enter 完成检查")
         )
         self.hint.setStyleSheet("color: #666;")
         self.hint.setWordWrap(True)
@@ -164,6 +164,10 @@ class InspectionEditor(Page):
         self.finalize_button = QPushButton(self.tr("完成检查…"))
         self.finalize_button.setObjectName("finalizeButton")
         self.finalize_button.clicked.connect(self.request_finalize)
+        self.finalize_button.setToolTip(self.tr("Ctrl+Enter"))
+        finish = QShortcut(QKeySequence("Ctrl+Return"), self)
+        finish.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        finish.activated.connect(lambda: self.finalize_button.isVisible() and self.request_finalize())
         actions.addWidget(self.amend_button)
         actions.addWidget(self.finalize_button)
         right_layout.addLayout(actions)
@@ -596,7 +600,7 @@ class InspectionEditor(Page):
             self._leave()
             return True
         text = event.text()
-        if text and text.isprintable() and not text.isspace():
+        if text and text.isprintable() and (not text.isspace() or self.pane.note.toPlainText()):
             return self._type_into_note(text)
         return False
 
