@@ -110,7 +110,7 @@ def load_checklist_text(text: str, source: str, *, require_remedy: bool = False)
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
     except yaml.MarkedYAMLError as err:
         raise InvalidInputError([_syntax_problem(err, source)]) from None
     except yaml.YAMLError as err:  # reader errors (unprintable characters) carry a position, not a mark
@@ -125,6 +125,20 @@ def load_checklist_text(text: str, source: str, *, require_remedy: bool = False)
         problems = sorted(reader.problems, key=_problem_order) or [Problem(source, "", "文件内容无效")]
         raise InvalidInputError(problems)
     return spec
+
+
+def _compose(text: str) -> Node | None:
+    """The YAML node tree, with line marks: libyaml when present (20× faster), else the pure-Python parser.
+
+    A syntax error is reported by the pure-Python parser, whose messages the Chinese hints know.
+    """
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _problem_order(problem: Problem) -> int:
@@ -333,7 +347,7 @@ class _Reader:
         if "format" in fields:
             fmt = fields["format"]
             if not (isinstance(fmt, ScalarNode) and fmt.tag == _TAG + "int" and fmt.value.strip() == "1"):
-                shown = fmt.value if isinstance(fmt, ScalarNode) else _kind(fmt)
+                shown = _short(str(fmt.value)) if isinstance(fmt, ScalarNode) else _kind(fmt)
                 self.problems.clear()
                 self.error(
                     fmt, f"不支持的格式版本 format: {shown}；本程序只能读取 format: {FORMAT_VERSION} 的检查表文件"

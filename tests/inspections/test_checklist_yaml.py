@@ -443,6 +443,15 @@ def test_problems_are_listed_in_line_order() -> None:
     assert lines == sorted(lines)
 
 
+def test_pure_python_parser_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_spec = load_checklist_text(FULL_EXAMPLE, "fever.yaml")
+    bad = doc(points__5="points: -2  #!", item="        critcal: true\n")
+    fast_problems = problems_of(bad)
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    assert load_checklist_text(FULL_EXAMPLE, "fever.yaml") == fast_spec
+    assert problems_of(bad) == fast_problems
+
+
 def test_alias_bomb_is_cut_off_with_a_message() -> None:
     item = "{code: A1.1, text: t, method: 询问, criteria: c, points: 1}"
     text = doc().split("sections:")[0] + "x: &i " + item + "\nsections:\n  - code: A1\n    title: t\n    items:\n"
