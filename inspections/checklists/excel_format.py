@@ -64,7 +64,7 @@ METHOD_ALIASES = {
 }
 _CRITICAL_YES = {"是", "√", "✓", "✔", "☑", "★", "▲", "否决", "否决项", "y", "yes", "true", "1"}
 _CRITICAL_NO = {"", "否", "×", "✗", "x", "n", "no", "false", "0", "-", "—", "/", "无"}
-_TOTAL_WORDS = {"合计", "总计", "小计", "总分"}
+_TOTAL_WORDS = ("合计", "总计", "小计", "总分")
 _NOTE_PREFIXES = ("备注", "说明", "注：", "注:")
 _DEFAULT_SHEET_NAME = re.compile(r"(sheet|工作表)\s*\d*", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -133,7 +133,7 @@ def load_checklist_xlsx(
             [Problem(source, "", f"文件已损坏，或不是有效的 Excel（.xlsx）文件（{type(err).__name__}）")]
         ) from None
     default_title = path.stem if _DEFAULT_SHEET_NAME.fullmatch(sheet_name.strip()) else sheet_name.strip()
-    return _TableReader(source, "xlsx").read(
+    return _TableReader(source).read(
         rows, code=code or _default_code(path.stem, "xlsx"), title=title, default_title=default_title, version=version
     )
 
@@ -153,7 +153,7 @@ def load_checklist_csv(
     rows: list[tuple[int, list[object]]] = [
         (number, list(record)) for number, record in enumerate(records, start=1) if any(c.strip() for c in record)
     ]
-    return _TableReader(source, "csv").read(
+    return _TableReader(source).read(
         rows, code=code or _default_code(path.stem, "csv"), title=title, default_title=path.stem, version=version
     )
 
@@ -183,6 +183,12 @@ def _header_name(value: object) -> str:
     return _TRAILING_BRACKET.sub("", name)
 
 
+def _is_total(first_text: str, cells: dict[str, str]) -> bool:
+    """A 合计 / 总计 / 小计 / 总分 row, in the first filled cell or the 检查项目 / 检查内容 column."""
+    candidates = (first_text, cells["检查项目"], cells["检查内容"])
+    return any(_SPACES.sub("", text).startswith(_TOTAL_WORDS) for text in candidates if text)
+
+
 @dataclass
 class _Section:
     code: str
@@ -194,9 +200,8 @@ class _Section:
 class _TableReader:
     """Turns table rows into a ChecklistSpec, collecting a Problem for every bad row."""
 
-    def __init__(self, source: str, kind: str) -> None:
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.kind = kind
         self.problems: list[Problem] = []
 
     def error(self, row: int | None, message: str) -> None:
@@ -289,7 +294,7 @@ class _TableReader:
             texts = [_cell_text(v) for v in values if _cell_text(v)]
             if not texts:
                 continue
-            if _SPACES.sub("", texts[0]) in _TOTAL_WORDS:
+            if _is_total(texts[0], cells) and not cells["检查方法"] and not cells["评分标准"]:
                 continue
             if len(texts) == 1 and texts[0].startswith(_NOTE_PREFIXES) and not cells["检查内容"]:
                 notes.append(texts[0])

@@ -84,6 +84,22 @@ def test_columns_in_any_order_with_spaces_and_units(tmp_path: Path) -> None:
     assert spec.sections[0].title == "预检分诊"
 
 
+def test_serial_number_column_total_row_and_pre_numbered_empty_rows(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["序号", *HEADER],
+            [1, "甲", "内容一", "询问", "标准", 6],
+            [2, None, "内容二", "抽查", "标准", 4],
+            [None, None, "合计（10 分）", None, None, 10],
+            [3],
+            [4],
+        ],
+    )
+    spec = load_checklist_xlsx(path)
+    assert [(i.code, i.text) for i in spec.items()] == [("S1.1", "内容一"), ("S1.2", "内容二")]
+
+
 def test_title_code_and_version_can_be_given(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "t.xlsx", [["标题行"], HEADER, ["甲", "内容", "询问", "标准", 1]])
     spec = load_checklist_xlsx(path, code="my-list", title="我的检查表", version=3)
