@@ -25,6 +25,7 @@ EXPECTED_CODES = {
     "hand-hygiene": 16,
     "medical-waste": 16,
     "environment-disinfection": 16,
+    "key-departments": 20,
 }
 END_OF_CLASS_A_MEASURES = date(2023, 1, 7)  # 乙类乙管 from 2023-01-08 (联防联控机制综发〔2023〕6号)
 NEW_IPC_STANDARDS_DAY = date(2026, 2, 1)  # 16 standards of 国卫通〔2025〕9号 take effect
