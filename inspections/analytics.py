@@ -263,21 +263,25 @@ def overdue_count(session: Session, today: date) -> int:
 
 def overdue_by_institution(session: Session, today: date, limit: int | None = 10) -> list[InstitutionOverdue]:
     """Institutions with overdue findings, most first (then the longest overdue)."""
-    oldest = func.min(Finding.deadline)
-    count = func.count(Finding.id)
-    query = (
-        select(Institution.id, Institution.name, count, oldest)
-        .join(Institution, Institution.id == Finding.institution_id)
+    # Grouped by the finding's institution first, then joined for names: the join stays at one row per institution.
+    per_institution = (
+        select(
+            Finding.institution_id.label("institution_id"),
+            func.count(Finding.id).label("n"),
+            func.min(Finding.deadline).label("oldest"),
+        )
         .where(Finding.status.in_(OVERDUE_STATUSES), Finding.deadline < today)
-        .group_by(Institution.id, Institution.name)
-        .order_by(count.desc(), oldest, Institution.name)
+        .group_by(Finding.institution_id)
+        .subquery()
+    )
+    query = (
+        select(Institution.id, Institution.name, per_institution.c.n, per_institution.c.oldest)
+        .join(per_institution, per_institution.c.institution_id == Institution.id)
+        .order_by(per_institution.c.n.desc(), per_institution.c.oldest, Institution.name)
     )
     if limit is not None:
         query = query.limit(limit)
-    return [
-        InstitutionOverdue(id_, name, int(n), (today - deadline).days)
-        for id_, name, n, deadline in session.execute(query)
-    ]
+    return [InstitutionOverdue(r.id, r.name, int(r.n), (today - r.oldest).days) for r in session.execute(query)]
 
 
 def overdue_findings(session: Session, today: date, *, institution_id: uuid.UUID | None = None) -> list[OverdueFinding]:

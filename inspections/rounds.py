@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from inspections.errors import ConflictError, NotFoundError, ReadOnlyError, UserError
 from inspections.templates import applicable_templates
+from inspections.users import CurrentUser, authorize
 from models.audit import append_audit
 from models.checklist import ChecklistTemplate
 from models.inspection import Inspection, Round, RoundEntry
@@ -185,9 +186,11 @@ def create_round(
     team: Sequence[str],
     scope: RoundScope = RoundScope(),
     on: date | None = None,
+    user: CurrentUser | None = None,
 ) -> uuid.UUID:
     """Plan a month's round: one entry per institution in ``scope``, each with the checklists that apply to it on
     ``on`` (default the first day of the month) and the whole team as its inspectors."""
+    authorize(user, "inspection.record")
     first_day = parse_month(month)
     month = first_day.strftime("%Y-%m")
     title = (title or "").strip() or f"{month_label(month)}督导检查"
@@ -387,8 +390,16 @@ def _refuse_if_done(session: Session, entry: RoundEntry, what: str) -> None:
         raise ReadOnlyError(f"{name}本批次的检查已完成，不能{what}")
 
 
-def mark_not_done(session: Session, actor: str, entry_id: uuid.UUID, reason: str) -> None:
+def mark_not_done(
+    session: Session,
+    actor: str,
+    entry_id: uuid.UUID,
+    reason: str,
+    *,
+    user: CurrentUser | None = None,
+) -> None:
     """Record that a planned institution was not inspected this round, and why; it stays in the plan (denominator)."""
+    authorize(user, "inspection.record")
     entry = _get_entry(session, entry_id)
     reason = reason.strip()
     if not reason:
@@ -409,8 +420,16 @@ def mark_not_done(session: Session, actor: str, entry_id: uuid.UUID, reason: str
     )
 
 
-def reopen_entry(session: Session, actor: str, entry_id: uuid.UUID, reason: str = "") -> None:
+def reopen_entry(
+    session: Session,
+    actor: str,
+    entry_id: uuid.UUID,
+    reason: str = "",
+    *,
+    user: CurrentUser | None = None,
+) -> None:
     """Put an entry marked not done back into the plan."""
+    authorize(user, "inspection.record")
     entry = _get_entry(session, entry_id)
     if entry.status != "not_done":
         return
@@ -429,8 +448,16 @@ def reopen_entry(session: Session, actor: str, entry_id: uuid.UUID, reason: str 
     )
 
 
-def set_entry_checklists(session: Session, actor: str, entry_id: uuid.UUID, template_ids: Sequence[uuid.UUID]) -> None:
+def set_entry_checklists(
+    session: Session,
+    actor: str,
+    entry_id: uuid.UUID,
+    template_ids: Sequence[uuid.UUID],
+    *,
+    user: CurrentUser | None = None,
+) -> None:
     """Choose the checklist versions an institution will be inspected against in this round."""
+    authorize(user, "inspection.record")
     entry = _get_entry(session, entry_id)
     _refuse_if_done(session, entry, "再更改检查表")
     ids = list(dict.fromkeys(template_ids))
@@ -454,8 +481,16 @@ def set_entry_checklists(session: Session, actor: str, entry_id: uuid.UUID, temp
     )
 
 
-def set_entry_inspectors(session: Session, actor: str, entry_id: uuid.UUID, inspectors: Sequence[str]) -> None:
+def set_entry_inspectors(
+    session: Session,
+    actor: str,
+    entry_id: uuid.UUID,
+    inspectors: Sequence[str],
+    *,
+    user: CurrentUser | None = None,
+) -> None:
     """Choose who inspects an institution in this round."""
+    authorize(user, "inspection.record")
     entry = _get_entry(session, entry_id)
     _refuse_if_done(session, entry, "再更改检查人员")
     names = _clean_names(inspectors)
@@ -476,9 +511,16 @@ def set_entry_inspectors(session: Session, actor: str, entry_id: uuid.UUID, insp
 
 
 def add_institutions(
-    session: Session, actor: str, round_id: uuid.UUID, institution_ids: Sequence[uuid.UUID], *, on: date | None = None
+    session: Session,
+    actor: str,
+    round_id: uuid.UUID,
+    institution_ids: Sequence[uuid.UUID],
+    *,
+    on: date | None = None,
+    user: CurrentUser | None = None,
 ) -> list[uuid.UUID]:
     """Add institutions to a round (those already in it are left as they are); returns the new entries' ids."""
+    authorize(user, "inspection.record")
     round_ = _get_round(session, round_id)
     present = set(session.scalars(select(RoundEntry.institution_id).where(RoundEntry.round_id == round_id)))
     wanted = [i for i in dict.fromkeys(institution_ids) if i not in present]
@@ -509,8 +551,16 @@ def add_institutions(
     return [e.id for e in added]
 
 
-def remove_entry(session: Session, actor: str, entry_id: uuid.UUID, reason: str = "") -> None:
+def remove_entry(
+    session: Session,
+    actor: str,
+    entry_id: uuid.UUID,
+    reason: str = "",
+    *,
+    user: CurrentUser | None = None,
+) -> None:
     """Take an institution out of a round: only while it is planned and no inspection has been started for it."""
+    authorize(user, "inspection.record")
     entry = _get_entry(session, entry_id)
     name = _institution_name(session, entry.institution_id)
     if entry.status != "planned" or _inspection_ids_for_entry(session, entry):
@@ -539,6 +589,7 @@ def start_entry_inspection(
     on: date,
     inspectors: Sequence[str] | None = None,
     hospital_rep: str = "",
+    user: CurrentUser | None = None,
 ) -> uuid.UUID:
     """Start the supervision inspection an entry plans, with its checklists and inspectors.
 
@@ -547,6 +598,7 @@ def start_entry_inspection(
     """
     from inspections.workflow import start_inspection
 
+    authorize(user, "inspection.record")
     entry = _get_entry(session, entry_id)
     name = _institution_name(session, entry.institution_id)
     _refuse_if_done(session, entry, "再次开始检查")
@@ -568,4 +620,5 @@ def start_entry_inspection(
         template_ids=[uuid.UUID(t) for t in entry.template_ids],
         round_id=entry.round_id,
         hospital_rep=hospital_rep,
+        user=user,
     )

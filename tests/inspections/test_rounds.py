@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inspections.checklists.spec import Applicability, ChecklistSpec, ItemSpec, SectionSpec
-from inspections.errors import ConflictError, NotFoundError, ReadOnlyError, UserError
+from inspections.errors import ConflictError, NotFoundError, PermissionDenied, ReadOnlyError, UserError
 from inspections.rounds import (
     RoundScope,
     add_institutions,
@@ -274,3 +274,40 @@ def test_done_entry_shows_the_inspection_score(db: Database, city: dict[str, uui
     with db.session() as s:
         row = next(e for e in round_detail(s, round_id).entries if e.id == entry.id)
     assert (row.inspection_id, row.score, row.grade, row.vetoed) == (inspection.id, 87.5, "良好", False)
+
+
+def test_finalizing_the_entry_inspection_marks_it_done(db: Database, city: dict[str, uuid.UUID]) -> None:
+    from inspections.workflow import finalize_inspection, load_inspection, record_answer
+
+    with db.begin() as s:
+        round_id = create_round(s, ACTOR, month="2026-11", team=["张三"], scope=RoundScope(levels=(1,)))
+        entry_id = _entries(s, round_id)[city["health"]].id
+        inspection_id = start_entry_inspection(s, ACTOR, entry_id, on=date(2026, 11, 12))
+        for item in load_inspection(s, inspection_id).items():
+            record_answer(s, ACTOR, inspection_id, item.item_id, response="pass")
+        finalize_inspection(s, ACTOR, inspection_id)
+    with db.session() as s:
+        detail = round_detail(s, round_id)
+    [row] = detail.entries
+    assert (row.status, row.inspection_id, row.inspection_status, row.score) == (
+        "done",
+        inspection_id,
+        "finalized",
+        100,
+    )
+    assert detail.coverage_text == "1/1 (100%)"
+    with db.begin() as s, pytest.raises(ReadOnlyError, match="检查已完成"):
+        start_entry_inspection(s, ACTOR, entry_id, on=date(2026, 11, 13))
+
+
+def test_hospital_officers_cannot_plan_rounds(db: Database, city: dict[str, uuid.UUID]) -> None:
+    from inspections.users import CurrentUser
+
+    officer = CurrentUser("gk", "hospital", institution_id=city["people"])
+    with db.begin() as s:
+        with pytest.raises(PermissionDenied):
+            create_round(s, "gk", month="2026-11", team=["张三"], user=officer)
+        round_id = create_round(s, ACTOR, month="2026-11", team=["张三"], user=CurrentUser("zs", "inspector"))
+        entry_id = _entries(s, round_id)[city["people"]].id
+        with pytest.raises(PermissionDenied):
+            mark_not_done(s, "gk", entry_id, "不想查", user=officer)
