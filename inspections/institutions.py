@@ -215,30 +215,48 @@ def _field_problems(data: InstitutionData) -> list[str]:
     return problems
 
 
-def _clash_problems(
-    data: InstitutionData, others: Iterable[tuple[uuid.UUID, str, str | None, bool]], self_id: uuid.UUID | None
-) -> list[str]:
-    """Name and code clashes with the other institutions ``(id, name, code, active)``."""
-    problems: list[str] = []
-    key = name_key(data.name)
-    for other_id, other_name, other_code, other_active in others:
-        if other_id == self_id:
-            continue
-        state = "" if other_active else "（已停用，可重新启用）"
-        if data.name and name_key(other_name) == key:
-            problems.append(f"名称与已有机构「{other_name}」{state}重复")
-        if data.code and other_code and other_code.casefold() == data.code.casefold():
-            problems.append(f"编码「{data.code}」已被机构「{other_name}」{state}使用")
-    return problems
+@dataclass(frozen=True)
+class _Stored:
+    id: uuid.UUID
+    name: str
+    code: str | None
+    active: bool
 
 
-def _existing(session: Session) -> list[tuple[uuid.UUID, str, str | None, bool]]:
-    rows = session.execute(select(Institution.id, Institution.name, Institution.code, Institution.active))
-    return [(r.id, r.name, r.code, r.active) for r in rows]
+class _Index:
+    """The stored institutions by name key and by code, for uniqueness checks."""
+
+    def __init__(self, stored: Iterable[_Stored]) -> None:
+        self.by_name: dict[str, list[_Stored]] = {}
+        self.by_code: dict[str, list[_Stored]] = {}
+        for item in stored:
+            self.by_name.setdefault(name_key(item.name), []).append(item)
+            if item.code:
+                self.by_code.setdefault(item.code.casefold(), []).append(item)
+
+    @classmethod
+    def load(cls, session: Session) -> _Index:
+        rows = session.execute(select(Institution.id, Institution.name, Institution.code, Institution.active))
+        return cls(_Stored(r.id, r.name, r.code, r.active) for r in rows)
+
+    def clashes(self, data: InstitutionData, self_id: uuid.UUID | None) -> list[str]:
+        """Name and code clashes of ``data`` with the other stored institutions."""
+        problems: list[str] = []
+        for other in self.by_name.get(name_key(data.name), []) if data.name else []:
+            if other.id != self_id:
+                problems.append(f"名称与已有机构「{other.name}」{_state(other)}重复")
+        for other in self.by_code.get(data.code.casefold(), []) if data.code else []:
+            if other.id != self_id:
+                problems.append(f"编码「{data.code}」已被机构「{other.name}」{_state(other)}使用")
+        return problems
+
+
+def _state(other: _Stored) -> str:
+    return "" if other.active else "（已停用，可重新启用）"
 
 
 def _check(session: Session, data: InstitutionData, self_id: uuid.UUID | None) -> None:
-    problems = _field_problems(data) or _clash_problems(data, _existing(session), self_id)
+    problems = _field_problems(data) or _Index.load(session).clashes(data, self_id)
     if problems:
         raise UserError("\n".join(problems))
 
@@ -259,6 +277,10 @@ def create_institution(session: Session, actor: str, data: InstitutionData, *, r
     """Add an institution; the name (and the code, if given) must be unique."""
     data = data.normalized()
     _check(session, data, None)
+    return _create(session, actor, data, reason)
+
+
+def _create(session: Session, actor: str, data: InstitutionData, reason: str) -> uuid.UUID:
     institution = Institution(id=new_id(), version=1, active=True)
     _apply(institution, data)
     session.add(institution)
@@ -421,7 +443,7 @@ def import_institutions(session: Session, actor: str, path: Path) -> ImportSumma
     reason = f"从文件「{path.name}」导入"
     for plan in planned:
         if plan.target is None:
-            create_institution(session, actor, plan.data, reason=reason)
+            _create(session, actor, plan.data, reason)  # validated by _plan, against the file and the database
         else:
             _update(session, actor, plan.target, plan.data, reason)
     return summary
@@ -438,6 +460,7 @@ def _plan(session: Session, path: Path) -> list[_Planned]:
     existing = list(session.scalars(select(Institution)))
     by_code = {i.code.casefold(): i for i in existing if i.code}
     by_name = {name_key(i.name): i for i in existing}
+    index = _Index(_Stored(i.id, i.name, i.code, i.active) for i in existing)
     problems: list[Problem] = []
     planned: list[_Planned] = []
     first_row_of: dict[str, int] = {}
@@ -460,8 +483,7 @@ def _plan(session: Session, path: Path) -> list[_Planned]:
             if earlier != row.number:
                 row_problems.append(f"与第 {earlier} 行指向同一家已有机构「{target.name}」")
         if not row_problems:
-            others = ((i.id, i.name, i.code, i.active) for i in existing)
-            row_problems.extend(_clash_problems(data, others, target.id if target is not None else None))
+            row_problems.extend(index.clashes(data, target.id if target is not None else None))
         problems.extend(table.problem(row, message) for message in row_problems)
         planned.append(_Planned(row, data, target))
     if problems:

@@ -104,7 +104,7 @@ def read_table(
     sheet: str | None = None,
     max_bytes: int = MAX_TABLE_BYTES,
 ) -> Table:
-    """Read ``path`` (.xlsx: the first sheet or ``sheet``; .csv: UTF-8 or GBK, delimiter , ; or tab).
+    """Read ``path`` (.xlsx: the first visible sheet or ``sheet``; .csv: UTF-8 or GBK, delimiter , ; or tab).
 
     The header row is the first row that names at least two of ``columns`` (one if only one is expected); each
     data row keeps its row number in the file; fully empty rows are skipped. Cells are stripped strings: whole
@@ -220,7 +220,8 @@ def _xlsx_rows(data: bytes, source: str, sheet: str | None) -> Iterator[tuple[in
                 _fail(source, f"找不到名为「{sheet}」的工作表")
         if not sheets:
             _fail(source, "工作簿中没有工作表")
-        worksheet = sheets[0]
+        # "The first sheet" is the first one the user can see: a hidden helper sheet often comes first.
+        worksheet = next((ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"), sheets[0])
         # Some programs write a wrong <dimension>; without this, read-only mode would cut the sheet short.
         worksheet.reset_dimensions()
         rows: list[tuple[int, list[str]]] = []

@@ -241,3 +241,19 @@ def test_xlsx_in_memory_roundtrip_keeps_leading_zero_codes_written_as_text(tmp_p
     path = tmp_path / "z.xlsx"
     path.write_bytes(buffer.getvalue())
     assert read_table(path, COLUMNS).rows[0]["phone"] == "0101234"
+
+
+def test_a_hidden_first_sheet_is_skipped(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    helper = workbook.active
+    assert helper is not None
+    helper.title = "下拉选项"
+    helper.append(["名称", "级别"])
+    helper.append(["不应读到", "一级"])
+    helper.sheet_state = "hidden"
+    visible = workbook.create_sheet("名单")
+    visible.append(["名称", "级别"])
+    visible.append(["中医院", "二级"])
+    workbook.active = 1
+    workbook.save(tmp_path / "h.xlsx")
+    assert [r["name"] for r in read_table(tmp_path / "h.xlsx", COLUMNS).rows] == ["中医院"]
