@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inspections.checklists.spec import ChecklistSpec
+from inspections.checklists.spec import Applicability, ChecklistSpec
 from inspections.checklists.yaml_format import dump_checklist, load_checklist_file, load_checklist_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,11 +26,12 @@ EXPECTED_CODES = {
     "medical-waste": 16,
     "environment-disinfection": 16,
     "key-departments": 20,
+    "outbreak-surveillance": 14,
 }
 END_OF_CLASS_A_MEASURES = date(2023, 1, 7)  # 乙类乙管 from 2023-01-08 (联防联控机制综发〔2023〕6号)
 NEW_IPC_STANDARDS_DAY = date(2026, 2, 1)  # 16 standards of 国卫通〔2025〕9号 take effect
 # Checklists whose standard is replaced on NEW_IPC_STANDARDS_DAY: v1 ends the day before, v2 starts that day.
-REPLACED_ON_NEW_STANDARDS_DAY = ["environment-disinfection"]
+REPLACED_ON_NEW_STANDARDS_DAY = ["environment-disinfection", "outbreak-surveillance"]
 # Phrases of the 2020–22 rules (test everyone, twice-weekly staff tests, no visiting): never in a current version.
 DATED_PHRASES = ("核酸", "严禁探视", "禁止探视", "每周至少两次", "每周两次", "全员检测", "先查")
 
@@ -112,6 +113,35 @@ def test_replaced_standard_hands_over_to_the_new_version_on_1_february_2026(code
     # The new standard's text was not checked: the new version must say so, and keep every item code.
     assert any("未核对" in line for line in new.basis)
     assert [i.code for i in old.items()] == [i.code for i in new.items()]
+
+
+def test_hand_hygiene_applies_from_ws_t_313_2019_to_every_institution() -> None:
+    (spec,) = (s for s in SPECS.values() if s.code == "hand-hygiene")
+    assert spec.effective_from == date(2020, 6, 1)
+    assert spec.applies_to == Applicability()
+
+
+@pytest.mark.parametrize(("code", "levels"), [("key-departments", (2, 3)), ("outbreak-surveillance", (1, 2, 3))])
+def test_level_restricted_checklists(code: str, levels: tuple[int, ...]) -> None:
+    assert {s.applies_to.levels for s in SPECS.values() if s.code == code} == {levels}
+
+
+@pytest.mark.parametrize("code", ["medical-waste", "key-departments", *REPLACED_ON_NEW_STANDARDS_DAY])
+def test_unverified_details_are_marked_in_basis(code: str) -> None:
+    versions = [s for s in SPECS.values() if s.code == code]
+    assert versions
+    for spec in versions:
+        assert any("未核对原文" in line for line in spec.basis), spec.version
+
+
+@pytest.mark.parametrize("code", ["hand-hygiene", "medical-waste", "key-departments", *REPLACED_ON_NEW_STANDARDS_DAY])
+def test_on_site_items_prompt_for_a_photo_on_failure(code: str) -> None:
+    versions = [s for s in SPECS.values() if s.code == code]
+    assert versions
+    for spec in versions:
+        on_site = [item for item in spec.items() if item.method == "现场查看"]
+        assert on_site
+        assert all(item.evidence == "photo-on-fail" for item in on_site), [i.code for i in on_site]
 
 
 def test_no_two_versions_of_a_code_are_in_force_on_the_same_day() -> None:
