@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from inspections.analytics import (
@@ -24,6 +24,8 @@ from models.database import Database
 from models.finding import Finding
 from models.inspection import Inspection, ItemResult, Round, RoundEntry
 from models.reference import Institution
+
+pytestmark = pytest.mark.postgres
 
 TODAY = date(2026, 11, 28)
 YES_NO = (
@@ -258,3 +260,33 @@ def test_an_empty_database_gives_empty_figures(db: Database) -> None:
     assert len(d.trend) == 12
     assert all(p.average is None for p in d.trend)
     assert d.failed_items == () and d.overdue_by_institution == ()
+
+
+def test_query_count_does_not_grow_with_the_data(db: Database, city: City) -> None:
+    """Figures come from grouped queries: twice the inspections, results and findings, the same statements."""
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def figures() -> int:
+        statements.clear()
+        with db.session() as s:
+            dashboard(s, "2026-11", TODAY)
+            score_distribution(s, "2026-11")
+            ranking(s, "2026-11")
+        return len(statements)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        before = figures()
+        with db.begin() as s:
+            for day in range(1, 21):
+                for key in "ABCD":
+                    inspection_id = city.inspection(
+                        s, key, date(2026, 11, day), 70, results={(2, "W1"): "fail", (2, "W2"): "partial"}
+                    )
+                    city.finding(s, inspection_id, key, date(2026, 11, day), "open")
+        assert figures() == before
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

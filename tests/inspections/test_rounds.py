@@ -31,6 +31,8 @@ from models.database import Database
 from models.inspection import Inspection, RoundEntry
 from models.reference import Institution
 
+pytestmark = pytest.mark.postgres
+
 ACTOR = "张三"
 
 
