@@ -74,6 +74,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yuangan-db")
         self._pending = 0
+        self._closed = False
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
         self._progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self.last_error_box: QMessageBox | None = None
@@ -97,6 +98,11 @@ class TaskRunner(QObject):
         With ``progress`` (a label), ``fn`` is called with a :class:`Progress` and a progress dialog is shown
         if the work lasts more than a moment; ``cancellable`` adds a 取消 button that sets ``Progress.event``.
         """
+        if self._closed:
+            # The application is quitting: nothing new starts.
+            ignored: Future[T] = Future()
+            ignored.cancel()
+            return ignored
         dialog: QProgressDialog | None = None
         call: Callable[[], T]
         if progress is not None:
@@ -121,6 +127,7 @@ class TaskRunner(QObject):
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop accepting work and (by default) wait for what is running; call before the application quits."""
+        self._closed = True
         self._executor.shutdown(wait=wait, cancel_futures=True)
 
     def _make_dialog(self, parent: QWidget | None, label: str, cancellable: bool) -> QProgressDialog:
@@ -146,7 +153,8 @@ class TaskRunner(QObject):
             dialog.setLabelText(text)
 
     def _on_deliver(self, closure: Callable[[], None]) -> None:
-        closure()
+        if not self._closed:
+            closure()
 
     def _set_pending(self, n: int) -> None:
         was_busy = self._pending > 0

@@ -25,8 +25,12 @@ def test_answer_shown_as_saved_survives_sigkill(demo_context: AppContext) -> Non
     demo_context.db.close()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("record_then_wait.py")), str(demo_context.data_dir),
-         str(inspection_id)],
+        [
+            sys.executable,
+            str(Path(__file__).with_name("record_then_wait.py")),
+            str(demo_context.data_dir),
+            str(inspection_id),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -30,8 +30,8 @@ def _font(family: str):  # type: ignore[no-untyped-def]
     return QFont(family)
 
 
-def test_navigation_by_keyboard(qtbot: QtBot, bare_context: AppContext) -> None:
-    window = MainWindow(bare_context)
+def test_navigation_by_keyboard(qtbot: QtBot, empty_context: AppContext) -> None:
+    window = MainWindow(empty_context)
     qtbot.addWidget(window)
     with qtbot.waitActive(window):
         window.show()
@@ -44,35 +44,37 @@ def test_navigation_by_keyboard(qtbot: QtBot, bare_context: AppContext) -> None:
         assert window.nav.currentItem().text() == window._titles()[number - 1]
 
 
-def test_geometry_and_last_page_are_remembered(qtbot: QtBot, bare_context: AppContext, tmp_path: Path) -> None:
-    window = MainWindow(bare_context)
+def test_geometry_and_last_page_are_remembered(qtbot: QtBot, empty_context: AppContext, tmp_path: Path) -> None:
+    window = MainWindow(empty_context)
     qtbot.addWidget(window)
     window.show()
     window.resize(1200, 700)
     window.show_page("checklists")
     window.close()
 
-    again = MainWindow(AppContext(tmp_path, None, open_settings(tmp_path), bare_context.tasks))
+    again = MainWindow(
+        AppContext(empty_context.data_dir, empty_context.db, open_settings(empty_context.data_dir), empty_context.tasks)
+    )
     qtbot.addWidget(again)
     again.show()
     assert again.current_key() == "checklists"
     assert (again.width(), again.height()) == (1200, 700)
 
 
-def test_first_start_fits_1366x768_and_status_bar_shows_save_time(qtbot: QtBot, bare_context: AppContext) -> None:
-    window = MainWindow(bare_context)
+def test_first_start_fits_1366x768_and_status_bar_shows_save_time(qtbot: QtBot, empty_context: AppContext) -> None:
+    window = MainWindow(empty_context)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
     assert window.minimumSizeHint().width() <= 1366 and window.minimumSizeHint().height() <= 768
-    bare_context.saved.emit(dt.datetime(2026, 11, 28, 14, 3, 21))
+    empty_context.saved.emit(dt.datetime(2026, 11, 28, 14, 3, 21))
     assert window.saved_label.text() == "已保存 14:03:21"
-    assert "test.db" in window.db_label.text()
+    assert "yuangan.db" in window.db_label.text()
     assert window.date_label.text() == dt.date.today().isoformat()
 
 
-def test_ctrl_k_focuses_the_search_box(qtbot: QtBot, bare_context: AppContext) -> None:
-    window = MainWindow(bare_context)
+def test_ctrl_k_focuses_the_search_box(qtbot: QtBot, empty_context: AppContext) -> None:
+    window = MainWindow(empty_context)
     qtbot.addWidget(window)
     with qtbot.waitActive(window):
         window.show()

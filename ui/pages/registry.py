@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 def factories(window: MainWindow) -> dict[str, Callable[[AppContext], Page]]:
     from ui.main_window import PAGE_KEYS
     from ui.pages.checklists import ChecklistsPage
+    from ui.pages.findings import FindingsPage
     from ui.pages.inspections_list import InspectionsPage
 
     result: dict[str, Callable[[AppContext], Page]] = {
@@ -27,6 +28,7 @@ def factories(window: MainWindow) -> dict[str, Callable[[AppContext], Page]]:
     }
     result["checklists"] = ChecklistsPage
     result["inspections"] = InspectionsPage
+    result["findings"] = FindingsPage
     return result
 
 
