@@ -1,0 +1,491 @@
+"""Records as they travel in data.json: one plain, database-independent form for export and for comparing on import.
+
+Checklist versions are named by ``code@content_hash`` and items by their stable code, so a record means the same
+thing in every database whatever local ids and version numbers the checklists got there.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inspections.errors import Problem
+from models.checklist import ChecklistItem, ChecklistTemplate
+from models.finding import Finding, FindingEvent
+from models.inspection import Attachment, Blob, Inspection, ItemResult
+from models.reference import Institution
+
+
+def template_key(code: str, content_hash: str) -> str:
+    return f"{code}@{content_hash}"
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# --- database → record ----------------------------------------------------------------------------------------------
+
+
+def institution_record(institution: Institution) -> dict[str, Any]:
+    return {
+        "id": str(institution.id),
+        "name": institution.name,
+        "code": institution.code,
+        "level": institution.level,
+        "category": institution.category,
+        "district": institution.district,
+        "address": institution.address,
+        "contact": institution.contact,
+        "has_fever_clinic": institution.has_fever_clinic,
+        "has_fever_sentinel": institution.has_fever_sentinel,
+        "active": institution.active,
+    }
+
+
+INSTITUTION_DATA_FIELDS = (
+    "name",
+    "code",
+    "level",
+    "category",
+    "district",
+    "address",
+    "contact",
+    "has_fever_clinic",
+    "has_fever_sentinel",
+    "active",
+)
+
+
+def template_keys(session: Session, template_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = session.execute(
+        select(ChecklistTemplate.id, ChecklistTemplate.code, ChecklistTemplate.content_hash).where(
+            ChecklistTemplate.id.in_(template_ids)
+        )
+    )
+    return {tid: template_key(code, h) for tid, code, h in rows}
+
+
+def _photo_refs(attachments: list[Attachment]) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "id": str(a.id),
+                "sha256": a.sha256,
+                "filename": a.filename,
+                "created_at": _iso(a.created_at),
+                "created_by": a.created_by,
+            }
+            for a in attachments
+        ),
+        key=lambda p: (p["created_at"] or "", p["id"]),
+    )
+
+
+def inspection_record(session: Session, inspection: Inspection, keys: Mapping[uuid.UUID, str]) -> dict[str, Any]:
+    """An inspection with its checklists, answers and their photos."""
+    rows = (
+        session.execute(
+            select(ItemResult, ChecklistItem.template_id, ChecklistItem.code)
+            .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
+            .where(ItemResult.inspection_id == inspection.id)
+        )
+        .tuples()
+        .all()
+    )
+    photos: dict[uuid.UUID, list[Attachment]] = {}
+    if rows:
+        for a in session.scalars(select(Attachment).where(Attachment.item_result_id.in_([r.id for r, _t, _c in rows]))):
+            assert a.item_result_id is not None
+            photos.setdefault(a.item_result_id, []).append(a)
+    results = sorted(
+        (
+            {
+                "id": str(r.id),
+                "template": keys[template_id],
+                "item_code": code,
+                "response": r.response,
+                "points": r.points,
+                "note": r.note,
+                "updated_at": _iso(r.updated_at),
+                "updated_by": r.updated_by,
+                "photos": _photo_refs(photos.get(r.id, [])),
+            }
+            for r, template_id, code in rows
+        ),
+        key=lambda r: (r["template"], r["item_code"]),
+    )
+    return {
+        "id": str(inspection.id),
+        "institution_id": str(inspection.institution_id),
+        "kind": inspection.kind,
+        "date": _iso(inspection.date),
+        "inspectors": list(inspection.inspectors),
+        "hospital_rep": inspection.hospital_rep,
+        "status": inspection.status,
+        "finalized_at": _iso(inspection.finalized_at),
+        "signatures": dict(sorted(inspection.signatures.items())),
+        "content_hash": inspection.content_hash,
+        "amendments": inspection.amendments,
+        "score": inspection.score,
+        "grade": inspection.grade,
+        "vetoed": inspection.vetoed,
+        "created_by": inspection.created_by,
+        "checklists": [
+            {
+                "template": keys[c.template_id],
+                "position": c.position,
+                "score": c.score,
+                "grade": c.grade,
+                "vetoed": c.vetoed,
+            }
+            for c in inspection.checklists
+        ],
+        "results": results,
+    }
+
+
+def finding_record(session: Session, finding: Finding, keys: Mapping[uuid.UUID, str]) -> dict[str, Any]:
+    """A finding with its whole history and the photos of each step."""
+    template = None
+    if finding.item_id is not None:
+        template_id = session.scalar(select(ChecklistItem.template_id).where(ChecklistItem.id == finding.item_id))
+        template = keys[template_id] if template_id is not None else None
+    photos: dict[uuid.UUID, list[Attachment]] = {}
+    event_ids = [e.id for e in finding.events]
+    if event_ids:
+        for a in session.scalars(select(Attachment).where(Attachment.finding_event_id.in_(event_ids))):
+            assert a.finding_event_id is not None
+            photos.setdefault(a.finding_event_id, []).append(a)
+    return {
+        "id": str(finding.id),
+        "inspection_id": str(finding.inspection_id),
+        "institution_id": str(finding.institution_id),
+        "template": template,
+        "item_code": finding.item_code,
+        "problem": finding.problem,
+        "requirement": finding.requirement,
+        "severity": finding.severity,
+        "deadline": _iso(finding.deadline),
+        "responsible_dept": finding.responsible_dept,
+        "status": finding.status,
+        "repeat": finding.repeat,
+        "closed_at": _iso(finding.closed_at),
+        "events": [event_record(e, photos.get(e.id, [])) for e in sorted(finding.events, key=_event_order)],
+    }
+
+
+def _event_order(event: FindingEvent) -> tuple[str, str]:
+    return (event.at.isoformat(), str(event.id))
+
+
+def event_record(event: FindingEvent, attachments: list[Attachment]) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "kind": event.kind,
+        "at": _iso(event.at),
+        "actor": event.actor,
+        "note": event.note,
+        "measure": event.measure,
+        "department": event.department,
+        "new_deadline": _iso(event.new_deadline),
+        "photos": _photo_refs(attachments),
+    }
+
+
+def photo_record(blob: Blob) -> dict[str, Any]:
+    return {"sha256": blob.sha256, "mime": blob.mime, "width": blob.width, "height": blob.height, "size": blob.size}
+
+
+def record_photos(record: Mapping[str, Any]) -> set[str]:
+    """Every photo sha256 an inspection or finding record refers to."""
+    shas: set[str] = set()
+    for part in record.get("results", []) + record.get("events", []):
+        shas.update(p["sha256"] for p in part["photos"])
+    return shas
+
+
+# --- schema of data.json ---------------------------------------------------------------------------------------------
+
+Check = Callable[[Any], bool]
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _is_uuid(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        uuid.UUID(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return len(v) == 10
+
+
+def _is_datetime(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        return datetime.fromisoformat(v).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _str(limit: int) -> Check:
+    return lambda v: isinstance(v, str) and len(v) <= limit
+
+
+def _opt(check: Check) -> Check:
+    return lambda v: v is None or check(v)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def _is_sha(v: Any) -> bool:
+    return isinstance(v, str) and _HEX64.match(v) is not None
+
+
+def _is_str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) and len(x) <= 200 for x in v)
+
+
+def _is_str_dict(v: Any) -> bool:
+    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items())
+
+
+_TEXT = _str(20_000)
+
+INSTITUTION_SCHEMA: dict[str, Check] = {
+    "id": _is_uuid,
+    "name": _str(200),
+    "code": _opt(_str(64)),
+    "level": lambda v: _is_int(v) and v in (0, 1, 2, 3),
+    "category": _str(64),
+    "district": _str(64),
+    "address": _str(300),
+    "contact": _str(200),
+    "has_fever_clinic": _is_bool,
+    "has_fever_sentinel": _is_bool,
+    "active": _is_bool,
+}
+CHECKLIST_SCHEMA: dict[str, Check] = {
+    "key": _str(200),
+    "code": _str(64),
+    "version": _is_int,
+    "content_hash": _is_sha,
+    "path": _str(200),
+}
+PHOTO_SCHEMA: dict[str, Check] = {
+    "sha256": _is_sha,
+    "mime": lambda v: v == "image/jpeg",
+    "width": lambda v: _is_int(v) and 0 < v <= 20_000,
+    "height": lambda v: _is_int(v) and 0 < v <= 20_000,
+    "size": lambda v: _is_int(v) and v > 0,
+}
+PHOTO_REF_SCHEMA: dict[str, Check] = {
+    "id": _is_uuid,
+    "sha256": _is_sha,
+    "filename": _str(255),
+    "created_at": _is_datetime,
+    "created_by": _str(64),
+}
+INSPECTION_SCHEMA: dict[str, Check] = {
+    "id": _is_uuid,
+    "institution_id": _is_uuid,
+    "kind": lambda v: v in ("supervision", "self", "reinspection"),
+    "date": _is_date,
+    "inspectors": _is_str_list,
+    "hospital_rep": _str(100),
+    "status": lambda v: v in ("draft", "finalized"),
+    "finalized_at": _opt(_is_datetime),
+    "signatures": _is_str_dict,
+    "content_hash": _opt(_is_sha),
+    "amendments": _is_int,
+    "score": _opt(_is_num),
+    "grade": _opt(_str(32)),
+    "vetoed": _is_bool,
+    "created_by": _str(64),
+    "checklists": lambda v: isinstance(v, list) and len(v) > 0,
+    "results": lambda v: isinstance(v, list),
+}
+INSPECTION_CHECKLIST_SCHEMA: dict[str, Check] = {
+    "template": _str(200),
+    "position": _is_int,
+    "score": _opt(_is_num),
+    "grade": _opt(_str(32)),
+    "vetoed": _is_bool,
+}
+RESULT_SCHEMA: dict[str, Check] = {
+    "id": _is_uuid,
+    "template": _str(200),
+    "item_code": _str(64),
+    "response": _str(32),
+    "points": _opt(_is_num),
+    "note": _TEXT,
+    "updated_at": _is_datetime,
+    "updated_by": _str(64),
+    "photos": lambda v: isinstance(v, list),
+}
+FINDING_SCHEMA: dict[str, Check] = {
+    "id": _is_uuid,
+    "inspection_id": _is_uuid,
+    "institution_id": _is_uuid,
+    "template": _opt(_str(200)),
+    "item_code": _str(64),
+    "problem": _TEXT,
+    "requirement": _TEXT,
+    "severity": lambda v: v in ("critical", "general"),
+    "deadline": _is_date,
+    "responsible_dept": _str(100),
+    "status": lambda v: v in ("open", "feedback", "passed", "failed"),
+    "repeat": _is_bool,
+    "closed_at": _opt(_is_datetime),
+    "events": lambda v: isinstance(v, list),
+}
+EVENT_SCHEMA: dict[str, Check] = {
+    "id": _is_uuid,
+    "kind": lambda v: v in ("created", "feedback", "passed", "failed", "note"),
+    "at": _is_datetime,
+    "actor": _str(64),
+    "note": _TEXT,
+    "measure": _TEXT,
+    "department": _str(100),
+    "new_deadline": _opt(_is_date),
+    "photos": lambda v: isinstance(v, list),
+}
+
+
+def _check_object(obj: Any, schema: Mapping[str, Check], where: str, source: str, problems: list[Problem]) -> bool:
+    if not isinstance(obj, dict):
+        problems.append(Problem(source, where, "应为 JSON 对象"))
+        return False
+    ok = True
+    for key, check in schema.items():
+        if key not in obj:
+            problems.append(Problem(source, where, f"缺少字段 {key}"))
+            ok = False
+        elif not check(obj[key]):
+            problems.append(Problem(source, where, f"字段 {key} 的值无效：{str(obj[key])[:80]!r}"))
+            ok = False
+    extra = set(obj) - set(schema)
+    if extra:
+        problems.append(Problem(source, where, f"有未知字段：{'、'.join(sorted(extra))}"))
+        ok = False
+    return ok
+
+
+def _list(data: Mapping[str, Any], key: str, source: str, problems: list[Problem]) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        problems.append(Problem(source, f"data.json {key}", "应为列表"))
+        return []
+    return value
+
+
+def check_data(data: Mapping[str, Any], source: str) -> list[Problem]:
+    """Every way data.json departs from the schema (and every dangling reference inside it)."""
+    problems: list[Problem] = []
+    allowed = {"institutions", "checklists", "inspections", "findings", "photos"}
+    extra = set(data) - allowed
+    if extra:
+        problems.append(Problem(source, "data.json", f"有未知的部分：{'、'.join(sorted(extra))}"))
+    sections: dict[str, list[Any]] = {key: _list(data, key, source, problems) for key in sorted(allowed)}
+    for n, obj in enumerate(sections["institutions"]):
+        _check_object(obj, INSTITUTION_SCHEMA, f"data.json institutions[{n}]", source, problems)
+    for n, obj in enumerate(sections["checklists"]):
+        _check_object(obj, CHECKLIST_SCHEMA, f"data.json checklists[{n}]", source, problems)
+    for n, obj in enumerate(sections["photos"]):
+        _check_object(obj, PHOTO_SCHEMA, f"data.json photos[{n}]", source, problems)
+    for n, obj in enumerate(sections["inspections"]):
+        where = f"data.json inspections[{n}]"
+        if _check_object(obj, INSPECTION_SCHEMA, where, source, problems):
+            for m, c in enumerate(obj["checklists"]):
+                _check_object(c, INSPECTION_CHECKLIST_SCHEMA, f"{where}.checklists[{m}]", source, problems)
+            for m, r in enumerate(obj["results"]):
+                if _check_object(r, RESULT_SCHEMA, f"{where}.results[{m}]", source, problems):
+                    for k, p in enumerate(r["photos"]):
+                        _check_object(p, PHOTO_REF_SCHEMA, f"{where}.results[{m}].photos[{k}]", source, problems)
+    for n, obj in enumerate(sections["findings"]):
+        where = f"data.json findings[{n}]"
+        if _check_object(obj, FINDING_SCHEMA, where, source, problems):
+            for m, e in enumerate(obj["events"]):
+                if _check_object(e, EVENT_SCHEMA, f"{where}.events[{m}]", source, problems):
+                    for k, p in enumerate(e["photos"]):
+                        _check_object(p, PHOTO_REF_SCHEMA, f"{where}.events[{m}].photos[{k}]", source, problems)
+    if problems:
+        return problems
+    return _reference_problems(sections, source)
+
+
+def _reference_problems(sections: Mapping[str, list[Any]], source: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def unique(key: str, field: str) -> set[str]:
+        seen: set[str] = set()
+        for n, obj in enumerate(sections[key]):
+            if obj[field] in seen:
+                problems.append(Problem(source, f"data.json {key}[{n}]", f"{field} {obj[field]} 重复出现"))
+            seen.add(obj[field])
+        return seen
+
+    institutions = unique("institutions", "id")
+    checklists = unique("checklists", "key")
+    photos = unique("photos", "sha256")
+    inspections = unique("inspections", "id")
+    unique("findings", "id")
+    for n, c in enumerate(sections["checklists"]):
+        if c["key"] != template_key(c["code"], c["content_hash"]):
+            problems.append(Problem(source, f"data.json checklists[{n}]", "key 与 code、content_hash 不一致"))
+    for n, i in enumerate(sections["inspections"]):
+        where = f"data.json inspections[{n}]"
+        if i["institution_id"] not in institutions:
+            problems.append(Problem(source, where, "引用的医疗机构不在数据包中"))
+        used = {c["template"] for c in i["checklists"]}
+        for c in used - checklists:
+            problems.append(Problem(source, where, f"引用的检查表 {c} 不在数据包中"))
+        if i["status"] == "finalized" and (i["content_hash"] is None or i["finalized_at"] is None):
+            problems.append(Problem(source, where, "已完成的检查缺少签名哈希或完成时间"))
+        for r in i["results"]:
+            if r["template"] not in used:
+                problems.append(Problem(source, where, f"检查项 {r['item_code']} 所属的检查表不属于这次检查"))
+            for p in r["photos"]:
+                if p["sha256"] not in photos:
+                    problems.append(Problem(source, where, f"引用的照片 {p['sha256'][:12]} 不在数据包中"))
+    for n, f in enumerate(sections["findings"]):
+        where = f"data.json findings[{n}]"
+        if f["institution_id"] not in institutions:
+            problems.append(Problem(source, where, "引用的医疗机构不在数据包中"))
+        if f["template"] is not None and f["template"] not in checklists:
+            problems.append(Problem(source, where, f"引用的检查表 {f['template']} 不在数据包中"))
+        if f["inspection_id"] not in inspections:
+            problems.append(Problem(source, where, "所属的检查记录不在数据包中"))
+        for e in f["events"]:
+            for p in e["photos"]:
+                if p["sha256"] not in photos:
+                    problems.append(Problem(source, where, f"引用的照片 {p['sha256'][:12]} 不在数据包中"))
+    return problems
