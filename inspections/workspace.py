@@ -6,6 +6,8 @@ import getpass
 import os
 from pathlib import Path
 
+from inspections.backup import auto_backup
+from inspections.storage import StorageError
 from inspections.templates import sync_builtin_checklists
 from models.database import Database, default_data_dir, open_database
 
@@ -22,8 +24,10 @@ def current_actor() -> str:
 
 
 def open_workspace(url: str | None = None, data_dir: Path | None = None) -> Database:
-    """Open (creating and migrating as needed) the database and make sure the built-in checklists are in it."""
-    db = open_database(url, data_dir or default_data_dir())
+    """Open (creating and migrating as needed) the database, make sure the built-in checklists are in it, and make
+    the day's automatic backup when due. A read-only location or a full disk raises StorageError (a UserError)."""
+    db = open_database(url, data_dir or default_data_dir(), storage_error=StorageError)
     with db.begin() as session:
         sync_builtin_checklists(session)
+    auto_backup(db)
     return db

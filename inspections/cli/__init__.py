@@ -14,7 +14,7 @@ from pathlib import Path
 
 from inspections.errors import UserError
 
-COMMAND_MODULES = ["inspections.cli.core"]
+COMMAND_MODULES = ["inspections.cli.core", "inspections.cli.maintenance"]
 
 
 def build_parser() -> argparse.ArgumentParser:
