@@ -275,7 +275,19 @@ def applicable_templates(session: Session, institution: Institution, on: date) -
 _BUILTIN_ORDER = {
     code: n
     for n, code in enumerate(
-        ["triage", "fever-clinic-zoning", "fever-clinic-loop", "ward-management", "health-monitoring", "ipc-system"]
+        [
+            "triage",
+            "fever-clinic-zoning",
+            "fever-clinic-loop",
+            "ward-management",
+            "health-monitoring",
+            "ipc-system",
+            "environment-disinfection",
+            "hand-hygiene",
+            "medical-waste",
+            "outbreak-surveillance",
+            "key-departments",
+        ]
     )
 }
 
