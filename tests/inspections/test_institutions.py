@@ -146,6 +146,7 @@ def test_saving_unchanged_data_changes_nothing(db: Database) -> None:
         assert len(audit_events(session)) == 1
 
 
+@pytest.mark.postgres
 def test_a_stale_version_is_a_conflict_with_both_sides(db: Database) -> None:
     inst = add(db, PEOPLE)
     with db.session() as session:
@@ -181,6 +182,7 @@ def replace_data(data: InstitutionData, **changes: Any) -> InstitutionData:
 # --- deactivate / reactivate --------------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_deactivate_and_reactivate(db: Database) -> None:
     inst = add(db, PEOPLE)
     with db.begin() as session, pytest.raises(UserError, match="请填写停用原因"):
@@ -235,6 +237,7 @@ def test_list_sorts_by_level_then_name(several: Database) -> None:
         assert list(institution_names(session).values()) == names(rows)
 
 
+@pytest.mark.postgres
 def test_list_filters(several: Database) -> None:
     with several.session() as session:
         assert names(list_institutions(session, levels=[1, 2])) == ["妇幼保健院", "东城社区卫生服务中心"]
@@ -372,6 +375,7 @@ def write_list(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
+@pytest.mark.postgres
 def test_import_updates_by_code_then_by_name_and_only_changed_fields(db: Database, tmp_path: Path) -> None:
     people = add(db, PEOPLE)
     chinese = add(db, InstitutionData(name="中医院", level=2, address="老地址", contact="李四"))
@@ -445,6 +449,7 @@ def test_rows_clashing_with_stored_institutions_are_reported(db: Database, tmp_p
     assert database_checksum(db) == before
 
 
+@pytest.mark.postgres
 def test_a_failed_import_leaves_the_database_as_it_was(db: Database, tmp_path: Path) -> None:
     add(db, PEOPLE)
     bad = write_list(

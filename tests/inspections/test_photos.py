@@ -179,6 +179,7 @@ def make_owners(session: Session) -> tuple[uuid.UUID, uuid.UUID]:
     return result.id, event.id
 
 
+@pytest.mark.postgres
 def test_attach_and_remove_photos_with_audit(db: Database) -> None:
     data = (CORPUS / "good.jpg").read_bytes()
     with db.begin() as session:
