@@ -434,9 +434,11 @@ def import_institutions(session: Session, actor: str, path: Path) -> ImportSumma
     """Create or update institutions from a table (.xlsx/.csv); all or nothing.
 
     Each row is matched to an existing institution by code, else by name, and only its changed fields are
-    written; re-importing the same file changes nothing. An empty text cell keeps the stored value, an empty
-    是/否 cell means 否, and a column that is absent leaves that field alone. Every bad row is reported with
-    its row number in one InvalidInputError, and then nothing is imported.
+    written; re-importing the same file changes nothing. An empty cell keeps the stored value (a new institution
+    gets the default: no code, 未定级 …), except in the 是/否 columns, where empty means 否 as on a paper form
+    ticked with √; a column that is absent leaves that field alone. Deactivated institutions are updated but stay
+    deactivated. Every bad row is reported with its row number in one InvalidInputError, and then nothing is
+    imported.
     """
     planned = _plan(session, path)
     summary = _summarize(planned)

@@ -7,7 +7,7 @@ import io
 import uuid
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
@@ -206,7 +206,7 @@ def attach_photo(
         sha256=info.sha256,
         item_result_id=item_result_id,
         finding_event_id=finding_event_id,
-        filename=Path(filename).name[:255],
+        filename=_base_name(filename),
         created_by=actor,
     )
     session.add(attachment)
@@ -219,6 +219,11 @@ def attach_photo(
         after=_attachment_record(attachment, info.width, info.height, info.size),
     )
     return attachment.id
+
+
+def _base_name(filename: str) -> str:
+    # The file chooser may hand over a whole path, from Windows (backslashes) as well.
+    return PurePosixPath(filename.replace("\\", "/")).name[:255]
 
 
 def remove_attachment(session: Session, actor: str, attachment_id: uuid.UUID, reason: str = "") -> None:

@@ -184,7 +184,7 @@ def test_attach_and_remove_photos_with_audit(db: Database) -> None:
     data = (CORPUS / "good.jpg").read_bytes()
     with db.begin() as session:
         result_id, event_id = make_owners(session)
-        on_result = attach_photo(session, "张专家", item_result_id=result_id, data=data, filename="/tmp/现场.jpg")
+        on_result = attach_photo(session, "张专家", item_result_id=result_id, data=data, filename="C:\\照片\\现场.jpg")
         on_event = attach_photo(session, "感控科", finding_event_id=event_id, data=data, filename="整改后.jpg")
     with db.begin() as session:
         first = session.get(Attachment, on_result)
