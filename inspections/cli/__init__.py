@@ -14,7 +14,7 @@ from pathlib import Path
 
 from inspections.errors import UserError
 
-COMMAND_MODULES = ["inspections.cli.core", "inspections.cli.maintenance"]
+COMMAND_MODULES = ["inspections.cli.core", "inspections.cli.maintenance", "inspections.cli.exchange"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,345 @@
+"""Exchange sub-commands: packages (export, import with preview), findings (list, feedback, re-inspection), users.
+
+Where the database has users (a shared server), every command logs in first: the user name comes from YG_USER and
+the password from YG_PASSWORD, or is asked for on a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from inspections.cli.core import print_json, print_table
+from inspections.errors import PermissionDenied, UserError
+from inspections.labels import ROLES
+from inspections.users import CurrentUser, authenticate, user_count
+from inspections.workspace import current_actor, open_workspace
+from models.database import Database
+
+if TYPE_CHECKING:
+    from inspections.packages import Decision, Preview
+
+
+def _db(args: argparse.Namespace) -> Database:
+    return open_workspace(args.database, args.data_dir)
+
+
+def login(session: Session) -> CurrentUser | None:
+    """The logged-in user; None when the database has no users (single-user mode on a laptop)."""
+    if user_count(session) == 0:
+        return None
+    username = os.environ.get("YG_USER", "").strip() or current_actor()
+    password = os.environ.get("YG_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise PermissionDenied(
+                "该数据库已启用用户登录：请设置环境变量 YG_USER 和 YG_PASSWORD，或在终端中运行以输入密码"
+            )
+        password = getpass.getpass(f"用户 {username} 的密码：")
+    return authenticate(session, username, password)
+
+
+def _actor(user: CurrentUser | None) -> str:
+    return user.username if user is not None else current_actor()
+
+
+def _uuid(text: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        raise UserError(f"“{text}”不是有效的{what}编号") from None
+
+
+# --- packages ---------------------------------------------------------------------------------------------------------
+
+
+def _package_export(args: argparse.Namespace) -> int:
+    from inspections.packages import export_feedback, export_inspections, export_rectification
+
+    path = Path(args.output)
+    with _db(args).session() as s:
+        user = login(s)
+        actor = _actor(user)
+        if args.rectification:
+            summary = export_rectification(s, path, _uuid(args.rectification, "医疗机构"), exporter=actor, user=user)
+        elif args.feedback:
+            summary = export_feedback(s, path, _uuid(args.feedback, "医疗机构"), exporter=actor, user=user)
+        else:
+            summary = export_inspections(
+                s,
+                path,
+                exporter=actor,
+                inspection_ids=[_uuid(i, "检查") for i in args.inspection],
+                round_id=_uuid(args.round, "督导批次") if args.round else None,
+                user=user,
+            )
+    print(summary.message)
+    return 0
+
+
+def _print_preview(preview: Preview, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "package": preview.package_name,
+                "kind": preview.kind,
+                "exporter": preview.exporter,
+                "created_at": preview.created_at,
+                "counts": preview.counts(),
+                "entries": [
+                    {
+                        "key": e.key,
+                        "entity": e.entity,
+                        "label": e.label,
+                        "status": e.status,
+                        "detail": e.detail,
+                        "mine": e.mine,
+                        "theirs": e.theirs,
+                    }
+                    for e in preview.entries
+                ],
+            }
+        )
+        return
+    print(preview.message)
+    shown = [e for e in preview.entries if e.status != "unchanged"]
+    if shown:
+        print_table(
+            ["处理", "类型", "记录", "说明"], [[e.status_label, e.entity_label, e.label, e.detail] for e in shown]
+        )
+    for e in preview.conflicts:
+        print(f"\n冲突 {e.key}\n  {e.label}：{e.detail}")
+        for field in sorted(set(e.mine or {}) | set(e.theirs or {})):
+            print(f"  {field}：本机 {(e.mine or {}).get(field)!s} ／ 导入 {(e.theirs or {}).get(field)!s}")
+
+
+def _package_import(args: argparse.Namespace) -> int:
+    from inspections.packages import apply_package, preview_package, read_package
+
+    package = read_package(Path(args.file))
+    db = _db(args)
+    if args.dry_run:
+        with db.session() as s:
+            preview = preview_package(s, package, user=login(s))
+        _print_preview(preview, args.json)
+        if preview.conflicts:
+            print(
+                "\n有冲突：导入时请对每项用 --keep-mine KEY 或 --take-theirs KEY 选择（或 --all-mine 全部保留本机）",
+                file=sys.stderr,
+            )
+        return 0
+    with db.session() as s:
+        preview = preview_package(s, package, user=login(s))
+    decisions: dict[str, Decision] = {}
+    if args.all_mine:
+        decisions.update({e.key: "mine" for e in preview.conflicts})
+    decisions.update({key: "mine" for key in args.keep_mine})
+    decisions.update({key: "theirs" for key in args.take_theirs})
+    with db.begin() as s:
+        user = login(s)
+        result = apply_package(s, _actor(user), package, decisions=decisions, user=user)
+    print(result.message)
+    return 0
+
+
+# --- findings ---------------------------------------------------------------------------------------------------------
+
+
+def _findings_list(args: argparse.Namespace) -> int:
+    from inspections.users import scoped_findings
+
+    with _db(args).session() as s:
+        rows = scoped_findings(
+            s,
+            login(s),
+            today=date.today(),
+            institution_id=_uuid(args.institution, "医疗机构") if args.institution else None,
+            statuses=args.status or None,
+        )
+    if args.json:
+        print_json(rows)
+        return 0
+    print_table(
+        ["编号", "机构", "检查项", "问题", "期限", "状态", "逾期"],
+        [
+            [
+                str(r.id),
+                r.institution_name,
+                r.item_code,
+                r.problem[:30],
+                r.deadline,
+                r.status_label,
+                r.overdue_days or "",
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def _photos(paths: list[str]) -> list[tuple[bytes, str]]:
+    from inspections.photos import load_photo_file
+
+    return [(load_photo_file(Path(p)), Path(p).name) for p in paths]
+
+
+def _findings_feedback(args: argparse.Namespace) -> int:
+    from inspections.findings import record_feedback
+
+    photos = _photos(args.photo)
+    with _db(args).begin() as s:
+        user = login(s)
+        record_feedback(
+            s,
+            _actor(user),
+            _uuid(args.finding_id, "整改项"),
+            measure=args.measure,
+            department=args.department,
+            note=args.note,
+            photos=photos,
+            user=user,
+        )
+    print("已记录整改反馈，状态：已反馈")
+    return 0
+
+
+def _findings_reinspect(args: argparse.Namespace) -> int:
+    from inspections.findings import record_reinspection
+
+    photos = _photos(args.photo)
+    deadline = None
+    if args.deadline:
+        try:
+            deadline = date.fromisoformat(args.deadline)
+        except ValueError:
+            raise UserError(f"日期“{args.deadline}”无效，应为 YYYY-MM-DD") from None
+    with _db(args).begin() as s:
+        user = login(s)
+        record_reinspection(
+            s,
+            _actor(user),
+            _uuid(args.finding_id, "整改项"),
+            passed=args.passed,
+            note=args.note,
+            new_deadline=deadline,
+            photos=photos,
+            user=user,
+        )
+    print("已记录复查结论：" + ("复查通过" if args.passed else "复查未通过"))
+    return 0
+
+
+# --- users ------------------------------------------------------------------------------------------------------------
+
+
+def _new_password() -> str:
+    password = os.environ.get("YG_NEW_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise UserError("请通过环境变量 YG_NEW_PASSWORD 提供新用户的密码，或在终端中运行以输入密码")
+    first = getpass.getpass("新用户的密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise UserError("两次输入的密码不一致")
+    return first
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from inspections.users import add_user
+
+    password = _new_password()
+    with _db(args).begin() as s:
+        add_user(
+            s,
+            login(s),
+            username=args.username,
+            password=password,
+            role=args.role,
+            institution_id=_uuid(args.institution, "医疗机构") if args.institution else None,
+            display_name=args.name,
+        )
+    print(f"已添加用户 {args.username}（{ROLES[args.role]}）")
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from inspections.users import list_users
+
+    with _db(args).session() as s:
+        rows = list_users(s, login(s))
+    if args.json:
+        print_json(rows)
+        return 0
+    print_table(
+        ["用户名", "姓名", "角色", "所属机构", "状态"],
+        [[r.username, r.display_name, r.role_label, r.institution_name, "在用" if r.active else "停用"] for r in rows],
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    package = sub.add_parser("package", help="数据包：导出、导入（检查数据、整改通知、整改反馈）").add_subparsers(
+        dest="action", required=True
+    )
+    p = package.add_parser("export", help="导出数据包")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--inspection", action="append", default=[], metavar="检查编号", help="要导出的检查（可重复）")
+    what.add_argument("--round", metavar="批次编号", help="导出一个督导批次的全部检查")
+    what.add_argument("--rectification", metavar="机构编号", help="导出一家机构待整改问题的整改通知包")
+    what.add_argument("--feedback", metavar="机构编号", help="（医院）导出已填报的整改反馈包")
+    p.add_argument("-o", "--output", required=True, help="数据包文件（.zip）")
+    p.set_defaults(handler=_package_export)
+    p = package.add_parser("import", help="检查并导入数据包")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="只预览：新增、更新、无变化、冲突，不改动数据库")
+    p.add_argument("--keep-mine", action="append", default=[], metavar="KEY", help="冲突项保留本机（可重复）")
+    p.add_argument("--take-theirs", action="append", default=[], metavar="KEY", help="冲突项采用导入（可重复）")
+    p.add_argument("--all-mine", action="store_true", help="所有冲突项都保留本机")
+    p.add_argument("--json", action="store_true", help="预览以 JSON 输出")
+    p.set_defaults(handler=_package_import)
+
+    findings = sub.add_parser("findings", help="整改项：列出、整改反馈、复查").add_subparsers(
+        dest="action", required=True
+    )
+    p = findings.add_parser("list", help="列出整改项")
+    p.add_argument("--institution", metavar="机构编号")
+    p.add_argument("--status", action="append", choices=["open", "feedback", "passed", "failed"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_findings_list)
+    p = findings.add_parser("feedback", help="（医院）填报整改反馈")
+    p.add_argument("finding_id")
+    p.add_argument("--measure", required=True, help="整改措施")
+    p.add_argument("--department", required=True, help="责任科室")
+    p.add_argument("--note", default="")
+    p.add_argument("--photo", action="append", default=[], help="整改后照片（可重复）")
+    p.set_defaults(handler=_findings_feedback)
+    p = findings.add_parser("reinspect", help="记录复查结论")
+    p.add_argument("finding_id")
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--pass", dest="passed", action="store_true", help="复查通过")
+    verdict.add_argument("--fail", dest="passed", action="store_false", help="复查未通过（须填写 --note）")
+    p.add_argument("--note", default="")
+    p.add_argument("--deadline", default=None, help="复查未通过时的新期限 YYYY-MM-DD")
+    p.add_argument("--photo", action="append", default=[])
+    p.set_defaults(handler=_findings_reinspect)
+
+    users = sub.add_parser("users", help="用户：添加、列出（共享数据库）").add_subparsers(dest="action", required=True)
+    p = users.add_parser("add", help="添加用户（密码取自 YG_NEW_PASSWORD 或终端输入）；第一个用户须为管理员")
+    p.add_argument("username")
+    p.add_argument(
+        "--role", required=True, choices=list(ROLES), help="admin 管理员 / inspector 督导专家 / hospital 医院感控人员"
+    )
+    p.add_argument("--institution", metavar="机构编号", help="医院感控人员所属机构")
+    p.add_argument("--name", default="", help="姓名")
+    p.set_defaults(handler=_users_add)
+    p = users.add_parser("list", help="列出用户（管理员）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_users_list)
