@@ -67,3 +67,9 @@ def test_timestamps_come_back_timezone_aware(tmp_path: Path) -> None:
         event = s.query(AuditEvent).one()
         assert event.at.tzinfo is not None and event.at.utcoffset() is not None
     db.close()
+
+
+def test_the_head_constant_names_the_newest_migration() -> None:
+    from models.migrations import HEAD
+
+    assert head_revision() == HEAD
