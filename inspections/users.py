@@ -304,7 +304,7 @@ def list_users(session: Session, by: CurrentUser | None) -> list[UserRow]:
         select(User, Institution.name)
         .outerjoin(Institution, Institution.id == User.institution_id)
         .order_by(User.role, User.username)
-    ).tuples()
+    )
     return [
         UserRow(u.id, u.username, u.display_name, u.role, u.institution_id, name or "", u.active, bool(u.password_hash))
         for u, name in rows

@@ -503,6 +503,9 @@ def apply_package(
     for entry in preview.entries:
         if entry.entity == "inspection" and applier.applied_ids.get(entry.id):
             applier.verify_hash(entry.id)
+    applied = {k: v for k, v in applier.applied.items() if not k.endswith(":kept")}
+    if not applied:
+        return ImportResult(preview, {})
     append_audit(
         session,
         actor=actor,
@@ -518,7 +521,7 @@ def apply_package(
             "decisions": decisions,
         },
     )
-    return ImportResult(preview, {k: v for k, v in applier.applied.items() if not k.endswith(":kept")})
+    return ImportResult(preview, applied)
 
 
 class _Applier:
@@ -577,9 +580,7 @@ class _Applier:
             items = dict(
                 self.session.execute(
                     select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == tid)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             self._items[tid] = items
         return items[code]

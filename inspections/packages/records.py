@@ -90,15 +90,11 @@ def _photo_refs(attachments: list[Attachment]) -> list[dict[str, Any]]:
 
 def inspection_record(session: Session, inspection: Inspection, keys: Mapping[uuid.UUID, str]) -> dict[str, Any]:
     """An inspection with its checklists, answers and their photos."""
-    rows = (
-        session.execute(
-            select(ItemResult, ChecklistItem.template_id, ChecklistItem.code)
-            .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
-            .where(ItemResult.inspection_id == inspection.id)
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(ItemResult, ChecklistItem.template_id, ChecklistItem.code)
+        .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
+        .where(ItemResult.inspection_id == inspection.id)
+    ).all()
     photos: dict[uuid.UUID, list[Attachment]] = {}
     if rows:
         for a in session.scalars(select(Attachment).where(Attachment.item_result_id.in_([r.id for r, _t, _c in rows]))):

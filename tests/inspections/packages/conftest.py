@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -110,3 +113,22 @@ def new_db(tmp_path: Path) -> Iterator[Callable[[str], Database]]:
     yield make
     for database in opened:
         database.close()
+
+
+def rewrite(src: Path, dst: Path, mutate: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of a package with data.json changed by ``mutate`` and the manifest's hashes made to match again
+    (what a careful forger would do)."""
+    with zipfile.ZipFile(src) as zf:
+        entries = {name: zf.read(name) for name in zf.namelist()}
+    data = json.loads(entries["data.json"])
+    mutate(data)
+    entries["data.json"] = json.dumps(data, ensure_ascii=False).encode()
+    manifest = json.loads(entries["manifest.json"])
+    for entry in manifest["entries"]:
+        payload = entries[entry["path"]]
+        entry["sha256"], entry["size"] = hashlib.sha256(payload).hexdigest(), len(payload)
+    entries["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, payload in entries.items():
+            zf.writestr(name, payload)
+    return dst
