@@ -6,8 +6,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from inspections.reports.charts import distribution_chart, trend_chart
-from inspections.reports.data import BulletinData, cn_date, cn_datetime, cn_month, format_percent, format_points
-from inspections.reports.flowables import Cell, data_table, official_head
+from inspections.reports.data import BulletinData, cn_date, cn_datetime, cn_month, format_percent
+from inspections.reports.flowables import Cell, Short, data_table, official_head
 from inspections.reports.styles import esc, styles
 from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, Output, PageDecor
 
@@ -85,8 +85,7 @@ def _coverage_section(data: BulletinData) -> list[Flowable]:
     story: list[Flowable] = [Paragraph(text, st.body_indent)]
     if cov.not_done:
         rows: list[list[Cell]] = [
-            [Paragraph(str(i), st.cell_center), row.institution, row.reason]
-            for i, row in enumerate(cov.not_done, start=1)
+            [Short(str(i)), row.institution, row.reason] for i, row in enumerate(cov.not_done, start=1)
         ]
         story.append(data_table(["序号", "医疗机构", "未完成原因"], rows, [12 * mm, 70 * mm, 88 * mm]))
     return story
@@ -127,12 +126,12 @@ def _failed_items_section(data: BulletinData) -> list[Flowable]:
     ]
     rows: list[list[Cell]] = [
         [
-            Paragraph(str(i), st.cell_center),
+            Short(str(i)),
             item.item_code,
             item.item_text,
             item.checklist_title,
-            Paragraph(f"{item.failed}/{item.checked}", st.cell_center),
-            Paragraph(format_percent(item.rate), st.cell_center),
+            Short(f"{item.failed}/{item.checked}"),
+            Short(format_percent(item.rate)),
         ]
         for i, item in enumerate(data.failed_items, start=1)
     ]
@@ -160,10 +159,10 @@ def _overdue_section(data: BulletinData) -> list[Flowable]:
     ]
     rows: list[list[Cell]] = [
         [
-            Paragraph(str(i), st.cell_center),
+            Short(str(i)),
             row.institution,
-            Paragraph(str(row.overdue_count), st.cell_center),
-            Paragraph(str(row.max_overdue_days), st.cell_red),
+            Short(str(row.overdue_count)),
+            Short(str(row.max_overdue_days), red=True),
             "、".join(row.item_codes),
         ]
         for i, row in enumerate(data.overdue, start=1)
@@ -190,14 +189,14 @@ def _ranking_section(data: BulletinData) -> list[Flowable]:
         change = "—" if row.change is None else f"{row.change:+.1f}"
         rows.append(
             [
-                Paragraph(str(row.rank), st.cell_center),
+                Short(str(row.rank)),
                 row.institution,
-                Paragraph(esc(row.level), st.cell_center),
+                Short(row.level),
                 row.district or "—",
-                Paragraph(format_points(row.score) if row.score is not None else "—", st.cell_center),
-                Paragraph(esc(row.grade), st.cell_red if row.vetoed else st.cell_center),
-                Paragraph("✕" if row.vetoed else "", st.cell_red),
-                Paragraph(change, st.cell_center),
+                Short("—" if row.score is None else f"{row.score:.1f}"),
+                Short(row.grade, red=row.vetoed),
+                Short("✕" if row.vetoed else "", red=True),
+                Short(change),
             ]
         )
     return [

@@ -13,7 +13,7 @@ from inspections.reports.data import (
     format_percent,
     format_points,
 )
-from inspections.reports.flowables import Cell, SignatureBlock, data_table, official_head, photo_grid
+from inspections.reports.flowables import Cell, Short, SignatureBlock, data_table, official_head, photo_grid
 from inspections.reports.styles import HEADER_FILL, esc, key_value_table_style, styles
 from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, Output, PageDecor
 
@@ -144,12 +144,12 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
         rows.append(
             [
                 row.title,
-                Paragraph(f"第{row.version}版", st.cell_center),
-                Paragraph(format_points(row.earned), st.cell_center),
-                Paragraph(format_points(row.maximum), st.cell_center),
-                Paragraph(format_percent(row.percent), st.cell_center),
-                Paragraph(esc(row.grade), st.cell_red if row.vetoed else st.cell_center),
-                Paragraph("✕ 否决" if row.vetoed else "—", st.cell_red if row.vetoed else st.cell_center),
+                Short(f"第{row.version}版"),
+                Short(format_points(row.earned)),
+                Short(format_points(row.maximum)),
+                Short(format_percent(row.percent)),
+                Short(row.grade, red=row.vetoed),
+                Short("✕ 否决" if row.vetoed else "—", red=row.vetoed),
             ]
         )
     story: list[Flowable] = [
@@ -191,12 +191,12 @@ def _findings_section(data: FeedbackReportData) -> list[Flowable]:
             code += '<br/><font color="#C00000" size="8">重复问题</font>'
         rows.append(
             [
-                Paragraph(str(index), st.cell_center),
+                Short(str(index)),
                 Paragraph(code, st.cell),
                 finding.problem,
                 finding.requirement,
-                Paragraph(esc(finding.severity), st.cell_red if finding.severity == "严重" else st.cell_center),
-                Paragraph(cn_date(finding.deadline) if finding.deadline else "—", st.cell_center),
+                Short(finding.severity, red=finding.severity == "严重"),
+                Short(cn_date(finding.deadline) if finding.deadline else "—"),
                 finding.responsible_department or "—",
             ]
         )
@@ -239,9 +239,9 @@ def _details_table(data: FeedbackReportData) -> Table:
             [
                 Paragraph(esc(item.item_code), st.cell),
                 Paragraph(text, st.cell),
-                Paragraph(esc(item.response), st.cell_center),
-                Paragraph(format_points(item.points), st.cell_center),
-                Paragraph(format_points(item.maximum), st.cell_center),
+                Short(item.response),
+                Short(format_points(item.points)),
+                Short(format_points(item.maximum)),
             ]
         )
     table = data_table(

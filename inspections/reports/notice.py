@@ -12,7 +12,7 @@ from inspections.reports.data import (
     cn_date,
     cn_datetime,
 )
-from inspections.reports.flowables import Cell, SignatureBlock, data_table, official_head
+from inspections.reports.flowables import Cell, Short, SignatureBlock, data_table, official_head
 from inspections.reports.styles import esc, styles
 from inspections.reports.templates import LANDSCAPE, OfficialDocTemplate, Output, PageDecor
 
@@ -33,12 +33,12 @@ def notice_story(data: NoticeData) -> list[Flowable]:
             status += f'<br/><font color="#C00000">逾期 {finding.overdue_days} 天</font>'
         rows.append(
             [
-                Paragraph(str(index + 1), st.cell_center),
+                Short(str(index + 1)),
                 finding.item_code or "—",
                 finding.problem,
                 finding.requirement,
-                Paragraph(esc(finding.severity), st.cell_red if finding.severity == "严重" else st.cell_center),
-                Paragraph(cn_date(finding.deadline) if finding.deadline else "—", st.cell_center),
+                Short(finding.severity, red=finding.severity == "严重"),
+                Short(cn_date(finding.deadline) if finding.deadline else "—"),
                 Paragraph(status, st.cell_center),
             ]
         )
@@ -115,13 +115,13 @@ def ledger_story(data: LedgerData) -> list[Flowable]:
             item += f"<br/>{esc(row.item_text)}"
         rows.append(
             [
-                Paragraph(str(index + 1), st.cell_center),
+                Short(str(index + 1)),
                 row.institution,
                 Paragraph(item, st.cell),
                 row.problem,
                 row.requirement,
-                Paragraph(esc(row.severity), st.cell_red if row.severity == "严重" else st.cell_center),
-                Paragraph(cn_date(row.deadline) if row.deadline else "—", st.cell_center),
+                Short(row.severity, red=row.severity == "严重"),
+                Short(cn_date(row.deadline) if row.deadline else "—"),
                 Paragraph(status, st.cell_center),
                 Paragraph(feedback, st.cell),
                 row.reinspection or "—",

@@ -23,6 +23,9 @@ RULE = colors.HexColor("#333333")
 HEADER_FILL = colors.HexColor("#E6E6E6")
 ZEBRA_FILL = colors.HexColor("#F6F6F6")
 VETO_FILL = colors.HexColor("#FBE4E4")
+CELL_FONT_SIZE = 9
+CELL_PADDING = 4
+
 WATERMARK = colors.Color(0.6, 0.6, 0.6, alpha=0.22)
 
 
@@ -101,14 +104,16 @@ def grid_table_style(*, header_rows: int = 1, zebra: bool = True, rows: int = 0)
     """A ruled table with a shaded header row (repeated on every page by ``repeatRows``)."""
     commands: list[tuple[object, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), register_fonts()),
-        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("FONTSIZE", (0, 0), (-1, -1), CELL_FONT_SIZE),
+        ("LEADING", (0, 0), (-1, -1), 12.5),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),  # plain-text cells; paragraphs align themselves
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("BOX", (0, 0), (-1, -1), 1.0, RULE),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     if header_rows:
         commands.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL))
