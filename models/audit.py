@@ -69,15 +69,27 @@ def _event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def _locked_head(session: Session) -> AuditHead:
+    """The chain head, locked once per transaction (later events in the same unit of work reuse it)."""
+    transaction = session.get_transaction()
+    cached = session.info.get("audit_head")
+    if cached is not None and cached[0] is transaction and cached[1] in session:
+        head: AuditHead = cached[1]
+        return head
+    found = session.get(AuditHead, 1, with_for_update=True, populate_existing=True)
+    if found is None:
+        found = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(found)
+    session.info["audit_head"] = (transaction, found)
+    return found
+
+
 def append_audit(
     session: Session, *, actor: str, action: str, entity: str, entity_id: object,
     before: Any = None, after: Any = None, reason: str = "",
 ) -> AuditEvent:
     """Append one event to the chain (the head row is locked, so concurrent writers on a server queue up)."""
-    head = session.get(AuditHead, 1, with_for_update=True)
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session)
     at = utcnow()
     seq = head.seq + 1
     before_p, after_p = plain(before), plain(after)
