@@ -1,0 +1,81 @@
+"""The recording child of tests/test_crash_safety.py: saves answers in a loop and reports each one after its commit.
+
+Alone (loops until killed)::
+
+    .venv/bin/python tests/crash_child.py DATA_DIR INSPECTION_ID RUN
+
+prints ``saved ITEM_ID RESPONSE NOTE`` on stdout (flushed, one write) after each unit of work has committed, the
+way the window saves an answer. With ``--zygote`` it imports everything once and then forks one fresh recorder for
+each line ``RUN`` read from stdin (no database is open in the zygote), printing ``pid PID`` when the recorder
+starts and ``ended PID STATUS`` when it has died: the test kills recorders without paying for a new interpreter
+(~1 s of imports) twenty times over.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import traceback
+import uuid
+from pathlib import Path
+from typing import NoReturn
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from inspections.workflow import load_inspection, record_answer  # noqa: E402
+from inspections.workspace import open_workspace  # noqa: E402
+
+ACTOR = "崩溃测试"
+
+
+def _say(line: str) -> None:
+    os.write(1, (line + "\n").encode("utf-8"))  # one write(2) of a short line: atomic on a pipe
+
+
+def record_forever(data_dir: Path, inspection_id: uuid.UUID, run: int) -> NoReturn:
+    """Open the workspace as the application does and save random answers, one unit of work each, until killed."""
+    db = open_workspace(None, data_dir)
+    with db.session() as s:
+        items = [(item.item_id, [o.code for o in item.options]) for item in load_inspection(s, inspection_id).items()]
+    rng = random.Random(run)
+    _say(f"ready {run}")
+    n = 0
+    while True:
+        item_id, options = rng.choice(items)
+        response = rng.choice(options)
+        note = f"r{run}-n{n}"
+        with db.begin() as s:
+            record_answer(s, ACTOR, inspection_id, item_id, response=response, note=note)
+        _say(f"saved {item_id} {response} {note}")
+        n += 1
+
+
+def _child(data_dir: Path, inspection_id: uuid.UUID, run: int) -> NoReturn:
+    try:
+        record_forever(data_dir, inspection_id, run)
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+    os._exit(3)
+
+
+def zygote(data_dir: Path, inspection_id: uuid.UUID) -> None:
+    for line in sys.stdin:
+        run = int(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(data_dir, inspection_id, run)
+        _say(f"pid {pid}")
+        _, status = os.waitpid(pid, 0)
+        _say(f"ended {pid} {status}")
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args and args[0] == "--zygote":
+        zygote(Path(args[1]), uuid.UUID(args[2]))
+    else:
+        _child(Path(args[0]), uuid.UUID(args[1]), int(args[2]))
