@@ -449,10 +449,10 @@ def record_answer(
         after=after,
         reason=reason,
     )
+    # The inspection row itself is not touched: inspectors answering different items of one inspection on a
+    # shared server must not conflict on its version counter.
     if amending:
         _after_amendment(session, actor, inspection, reason)
-    else:
-        inspection.updated_at = now
     return SavedAnswer(item_id, now, new_response, new_points, new_note)
 
 
