@@ -157,7 +157,8 @@ class _Plan:
     entries: list[PreviewEntry] = field(default_factory=list)
     specs: dict[str, ChecklistSpec] = field(default_factory=dict)
     template_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # checklist key → local id (known ones)
-    checklist_versions: dict[str, int] = field(default_factory=dict)
+    checklist_versions: dict[str, int] = field(default_factory=dict)  # checklist key → exporter's version number
+    local_versions: dict[str, int] = field(default_factory=dict)  # checklist key → version number here
     institution_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # package id → local id
     institutions: dict[str, dict[str, Any]] = field(default_factory=dict)
     inspections: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -206,6 +207,8 @@ def _plan(session: Session, package: Package, user: CurrentUser | None) -> _Plan
 
 def _plan_checklists(session: Session, plan: _Plan, problems: list[Problem]) -> None:
     local = _local_keys(session)
+    rows = session.execute(select(ChecklistTemplate.code, ChecklistTemplate.content_hash, ChecklistTemplate.version))
+    plan.local_versions = {template_key(code, h): version for code, h, version in rows}
     for record in plan.package.data.get("checklists", []):
         key, path = record["key"], record["path"]
         text = plan.package.checklist_texts.get(path)
@@ -272,10 +275,49 @@ def _plan_institutions(session: Session, plan: _Plan, user: CurrentUser | None) 
             )
 
 
-def _localized(plan: _Plan, record: Mapping[str, Any]) -> dict[str, Any]:
-    """A package record with its institution id mapped to the local one (for comparing)."""
+def _digest(plan: _Plan, record: Mapping[str, Any], institution_id: str, versions: Mapping[str, int]) -> str:
+    """The signed digest of an inspection record, with the given institution id and checklist version numbers."""
+    header = {
+        "id": record["id"],
+        "institution": institution_id,
+        "kind": record["kind"],
+        "date": record["date"],
+        "inspectors": record["inspectors"],
+        "hospital_rep": record["hospital_rep"],
+        "signatures": dict(sorted(record["signatures"].items())),
+    }
+    templates = [
+        [plan.specs[c["template"]].code, versions[c["template"]], c["template"].split("@")[1]]
+        for c in record["checklists"]
+    ]
+    results = [
+        [
+            plan.specs[r["template"]].code,
+            r["item_code"],
+            r["response"],
+            r["points"],
+            r["note"],
+            sorted(p["sha256"] for p in r["photos"]),
+        ]
+        for r in record["results"]
+    ]
+    return content_digest(header, templates, results)
+
+
+def _localized(
+    plan: _Plan, record: Mapping[str, Any], local_versions: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """A package record as it would be stored here: institution id mapped to the local one and, for a signed
+    inspection, the content hash recomputed with the local institution id and checklist version numbers (the
+    signed hash itself names the exporter's)."""
     copy = dict(record)
     copy["institution_id"] = str(plan.institution_ids[record["institution_id"]])
+    if (
+        local_versions is not None
+        and record["status"] == "finalized"
+        and all(c["template"] in local_versions for c in record["checklists"])
+    ):
+        copy["content_hash"] = _digest(plan, record, copy["institution_id"], local_versions)
     return copy
 
 
@@ -293,31 +335,8 @@ def _check_inspection(plan: _Plan, record: Mapping[str, Any], where: str, proble
         except UserError as err:
             problems.append(_problem(plan, where, str(err)))
     if record["status"] == "finalized":
-        header = {
-            "id": record["id"],
-            "institution": record["institution_id"],
-            "kind": record["kind"],
-            "date": record["date"],
-            "inspectors": record["inspectors"],
-            "hospital_rep": record["hospital_rep"],
-            "signatures": dict(sorted(record["signatures"].items())),
-        }
-        templates = [
-            [plan.specs[c["template"]].code, plan.checklist_versions[c["template"]], c["template"].split("@")[1]]
-            for c in record["checklists"]
-        ]
-        results = [
-            [
-                plan.specs[r["template"]].code,
-                r["item_code"],
-                r["response"],
-                r["points"],
-                r["note"],
-                sorted(p["sha256"] for p in r["photos"]),
-            ]
-            for r in record["results"]
-        ]
-        if content_digest(header, templates, results) != record["content_hash"]:
+        signed = _digest(plan, record, record["institution_id"], plan.checklist_versions)
+        if signed != record["content_hash"]:
             problems.append(_problem(plan, where, "已完成检查的内容与其签名哈希不符，可能被篡改，拒绝导入"))
 
 
@@ -350,7 +369,7 @@ def _plan_inspections(session: Session, plan: _Plan, problems: list[Problem]) ->
                 problems.append(_problem(plan, where, message))
             plan.entries.append(PreviewEntry("inspection", record_id, label, "new"))
             continue
-        theirs = _localized(plan, record)
+        theirs = _localized(plan, record, plan.local_versions)
         if local.institution_id != uuid.UUID(theirs["institution_id"]):
             problems.append(_problem(plan, where, "同一编号的检查记录在本机属于另一家医疗机构"))
             continue
@@ -488,21 +507,28 @@ def apply_package(
     bad = sorted(k for k, v in decisions.items() if v not in ("mine", "theirs"))
     if bad:
         raise UserError(f"冲突的处理方式只能是“保留本机”（mine）或“采用导入”（theirs）：{'、'.join(bad[:5])}")
-    undecided = [e for e in preview.conflicts if e.key not in decisions]
+    # The findings of an inspection kept as it is locally are kept too: they belong to the other version.
+    kept_inspections = {e.id for e in preview.entries if e.entity == "inspection" and decisions.get(e.key) == "mine"}
+    undecided = [
+        e
+        for e in preview.conflicts
+        if e.key not in decisions
+        and not (e.entity == "finding" and plan.findings[e.id]["inspection_id"] in kept_inspections)
+    ]
     if undecided:
         lines = "\n".join(f"  {e.entity_label} {e.label}：{e.detail}（{e.key}）" for e in undecided[:20])
         raise UserError(f"有 {len(undecided)} 项冲突需要逐项选择“保留本机”或“采用导入”，未导入任何内容：\n{lines}")
     applier = _Applier(session, actor, plan)
     for entry in preview.entries:
-        if entry.status == "conflict" and decisions.get(entry.key) == "mine":
+        mine = entry.status == "conflict" and decisions.get(entry.key) == "mine"
+        if entry.entity == "finding" and plan.findings[entry.id]["inspection_id"] in kept_inspections:
+            mine = entry.status in ("new", "updated", "conflict")
+        if mine:
             applier.count(entry.entity, "kept")
             continue
         if entry.status in ("new", "updated", "conflict"):
             applier.apply(entry)
     session.flush()
-    for entry in preview.entries:
-        if entry.entity == "inspection" and applier.applied_ids.get(entry.id):
-            applier.verify_hash(entry.id)
     applied = {k: v for k, v in applier.applied.items() if not k.endswith(":kept")}
     if not applied:
         return ImportResult(preview, {})
@@ -530,7 +556,6 @@ class _Applier:
         self.actor = actor
         self.plan = plan
         self.applied: dict[str, int] = {}
-        self.applied_ids: dict[str, bool] = {}
         self._items: dict[uuid.UUID, dict[str, uuid.UUID]] = {}
 
     def count(self, entity: str, what: str) -> None:
@@ -558,7 +583,6 @@ class _Applier:
             self._institution(entry.id, entry.status == "new")
         elif entry.entity == "inspection":
             self._inspection(entry.id, entry.status == "new")
-            self.applied_ids[entry.id] = True
         else:
             self._finding(entry.id, entry.status == "new")
         self.count(entry.entity, what)
@@ -718,25 +742,23 @@ class _Applier:
         for r in record["results"]:
             self._attachments(r["photos"], item_result_id=uuid.UUID(r["id"]))
         self.session.flush()
-        after = {"status": record["status"], "hash": record["content_hash"], "amendments": record["amendments"]}
+        local_hash = record["content_hash"]
+        if record["status"] == "finalized":
+            local_hash = content_hash(self.session, inspection_id)
+            inspection.content_hash = local_hash
+        after = {"status": record["status"], "hash": local_hash, "amendments": record["amendments"]}
         if new:
             self.audit("package.inspection.new", "inspection", inspection_id, after=after)
         else:
             self.audit("package.inspection.replace", "inspection", inspection_id, before=before, after=after)
-
-    def verify_hash(self, record_id: str) -> None:
-        record = self.plan.inspections[record_id]
-        if record["status"] != "finalized":
-            return
-        if content_hash(self.session, uuid.UUID(record_id)) != record["content_hash"]:
-            raise InvalidInputError(
-                [
-                    _problem(
-                        self.plan,
-                        _inspection_label(self.plan, record),
-                        "导入后重新计算的签名哈希与原记录不符（本机的检查表版本号与导出方不同），未导入任何内容",
-                    )
-                ]
+        if local_hash != record["content_hash"]:
+            # The signed hash names the exporter's institution id and checklist version numbers; here they differ.
+            self.audit(
+                "package.inspection.rehash",
+                "inspection",
+                inspection_id,
+                before={"hash": record["content_hash"]},
+                after={"hash": local_hash, "institution": inspection.institution_id},
             )
 
     # findings
