@@ -210,21 +210,24 @@ def list_templates(session: Session, *, code: str | None = None) -> list[Templat
     )
     if code is not None:
         query = query.where(ChecklistTemplate.code == code)
-    return [
-        TemplateRow(
-            t.id,
-            t.code,
-            t.version,
-            t.title,
-            t.effective_from,
-            t.effective_to,
-            n,
-            t.builtin,
-            in_use is not None,
-            t.source,
+    rows: list[TemplateRow] = []
+    for row in session.execute(query):
+        t: ChecklistTemplate = row[0]
+        rows.append(
+            TemplateRow(
+                t.id,
+                t.code,
+                t.version,
+                t.title,
+                t.effective_from,
+                t.effective_to,
+                int(row[1]),
+                t.builtin,
+                row[2] is not None,
+                t.source,
+            )
         )
-        for t, n, in_use in session.execute(query)
-    ]
+    return rows
 
 
 def find_template(session: Session, code: str, version: int | None = None) -> ChecklistTemplate:
