@@ -96,7 +96,11 @@ class ItemResult(IdMixin, Base):
     """The answer to one item in one inspection."""
 
     __tablename__ = "item_results"
-    __table_args__ = (UniqueConstraint("inspection_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "item_id"),
+        # Covers the most-failed-items analytics (read from the index alone).
+        Index("ix_item_results_inspection_item_response", "inspection_id", "item_id", "response"),
+    )
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"))
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_items.id"), index=True)
