@@ -241,6 +241,13 @@ def user_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(User)) or 0)
 
 
+def _require_admin(session: Session, by: CurrentUser | None) -> None:
+    """Managing users needs a logged-in administrator once any user exists (before that: the local owner)."""
+    if by is None and user_count(session) > 0:
+        raise PermissionDenied("该数据库已有用户，请先以管理员身份登录")
+    authorize(by, "users.manage")
+
+
 def add_user(
     session: Session,
     by: CurrentUser | None,
@@ -254,7 +261,7 @@ def add_user(
     """Create a user (only an administrator may; the very first user must be an administrator)."""
     first = user_count(session) == 0
     if not first:
-        authorize(by, "users.manage")
+        _require_admin(session, by)
     username = username.strip()
     problems = []
     if not _USERNAME.match(username):
@@ -299,7 +306,7 @@ def add_user(
 
 def list_users(session: Session, by: CurrentUser | None) -> list[UserRow]:
     """Every user (administrators only)."""
-    authorize(by, "users.manage")
+    _require_admin(session, by)
     rows = session.execute(
         select(User, Institution.name)
         .outerjoin(Institution, Institution.id == User.institution_id)
@@ -313,7 +320,7 @@ def list_users(session: Session, by: CurrentUser | None) -> list[UserRow]:
 
 def set_active(session: Session, by: CurrentUser | None, username: str, active: bool) -> None:
     """Disable (or re-enable) a login; history written by the user stays."""
-    authorize(by, "users.manage")
+    _require_admin(session, by)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFoundError(f"找不到用户“{username}”")
@@ -336,7 +343,7 @@ def set_active(session: Session, by: CurrentUser | None, username: str, active: 
 def change_password(session: Session, by: CurrentUser | None, username: str, new_password: str) -> None:
     """Set a new password: one's own, or anyone's for an administrator."""
     if by is None or by.username != username:
-        authorize(by, "users.manage")
+        _require_admin(session, by)
     if len(new_password) < MIN_PASSWORD:
         raise UserError(f"密码至少 {MIN_PASSWORD} 位")
     user = session.scalar(select(User).where(User.username == username))
