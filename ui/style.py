@@ -11,7 +11,9 @@ NA = QColor("#757575")
 OVERDUE_BG = QColor("#fdecea")
 
 STYLE_SHEET = """
-QListWidget#navigation { border: none; border-right: 1px solid #d0d0d0; background: #f4f6f8; padding-top: 8px; }
+QListWidget#navigation {
+    outline: 0; border: none; border-right: 1px solid #d0d0d0; background: #f4f6f8; padding-top: 8px;
+}
 QListWidget#navigation::item { padding: 9px 14px; border-radius: 4px; margin: 1px 6px; }
 QListWidget#navigation::item:selected { background: #1f6fb2; color: white; }
 QLabel#savedLabel { color: #2e7d32; padding: 0 8px; }

@@ -1,4 +1,4 @@
-"""Run by test_kill: answer an item and type a note in the editor, report once shown as saved, then wait to be killed."""
+"""Run by test_kill: answer an item and type a note, report once shown as saved, then wait to be killed."""
 
 from __future__ import annotations
 

@@ -105,3 +105,20 @@ def test_shutdown_leaves_no_worker_thread(qapp: QApplication) -> None:
     runner.run_in_background(lambda: threading.Event().wait(0.05))
     runner.shutdown(wait=True)
     assert not [t for t in threading.enumerate() if t.name.startswith("yuangan-db")]
+
+
+def test_table_model_does_not_lose_references_to_none(qapp: QApplication) -> None:
+    """WORKAROUND check (ui/qt_compat.py): thousands of empty cells must not drain None's reference count."""
+    import sys
+
+    from ui.widgets.table import Column, RowsModel, RowsProxy
+
+    model: RowsModel[int] = RowsModel([Column("数", str)])
+    model.set_rows(list(range(10)))
+    proxy = RowsProxy()
+    proxy.setSourceModel(model)
+    before = sys.getrefcount(None)
+    for _ in range(2000):
+        proxy.index(3, 0).data(Qt.ItemDataRole.DecorationRole)
+        proxy.headerData(0, Qt.Orientation.Vertical)
+    assert sys.getrefcount(None) >= before - 50

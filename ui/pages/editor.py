@@ -334,7 +334,7 @@ class InspectionEditor(Page):
         for index in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(index)
             checklist_score = score.checklists[index]
-            value = f"{checklist_score.score:g}" if checklist_score.score is not None else "—"
+            value = f"{checklist_score.score:.1f}" if checklist_score.score is not None else "—"
             top.setText(0, f"{checklist_score.title}　{value} {checklist_score.grade}")
             red = QBrush(style.FAIL) if checklist_score.vetoed else QBrush()
             top.setForeground(0, red)

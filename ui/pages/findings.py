@@ -81,9 +81,9 @@ class FindingsPage(Page):
         layout.addLayout(top)
 
         columns: list[Column[FindingRow]] = [
-            Column(self.tr("机构"), lambda r: r.institution_name, width=190),
+            Column(self.tr("机构"), lambda r: r.institution_name, width=170),
             Column(self.tr("检查项"), lambda r: r.item_code, width=64),
-            Column(self.tr("问题"), lambda r: r.problem, width=250),
+            Column(self.tr("问题"), lambda r: r.problem, width=210),
             Column(
                 self.tr("程度"),
                 lambda r: r.severity_label,
@@ -96,7 +96,7 @@ class FindingsPage(Page):
                 status_text,
                 sort=lambda r: (-r.overdue_days, r.status),
                 foreground=lambda r: style.FAIL if r.overdue_days > 0 else None,
-                width=150,
+                width=140,
             ),
             Column(self.tr("责任科室"), lambda r: r.responsible_dept),
         ]

@@ -2,41 +2,59 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog
+from sqlalchemy import select
 
+from inspections import institutions
+from inspections.demo import DemoSummary, generate_demo
+from models.reference import Institution
 from ui.context import AppContext
-from ui.pages.base import Page, PlaceholderPage
+from ui.pages.base import Page
+from ui.pages.checklists import ChecklistsPage
+from ui.pages.dashboard import DashboardPage
+from ui.pages.editor import InspectionEditor
+from ui.pages.findings import FindingsPage
+from ui.pages.inspections_list import InspectionsPage
+from ui.pages.institutions import InstitutionsPage
+from ui.pages.rounds import RoundsPage
+from ui.pages.settings_page import SettingsPage
+from ui.tasks import Progress
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 
-def factories(window: MainWindow) -> dict[str, Callable[[AppContext], Page]]:
-    from ui.main_window import PAGE_KEYS
-    from ui.pages.checklists import ChecklistsPage
-    from ui.pages.findings import FindingsPage
-    from ui.pages.inspections_list import InspectionsPage
+def tr(text: str) -> str:
+    return QCoreApplication.translate("registry", text)
 
-    result: dict[str, Callable[[AppContext], Page]] = {
-        key: (lambda ctx, t=title: PlaceholderPage(ctx, t))
-        for key, title in zip(PAGE_KEYS, window._titles(), strict=True)
+
+def factories(window: MainWindow) -> dict[str, Callable[[AppContext], Page]]:
+    return {
+        "dashboard": DashboardPage,
+        "rounds": RoundsPage,
+        "inspections": InspectionsPage,
+        "findings": FindingsPage,
+        "institutions": InstitutionsPage,
+        "checklists": ChecklistsPage,
+        "settings": SettingsPage,
     }
-    result["checklists"] = ChecklistsPage
-    result["inspections"] = InspectionsPage
-    result["findings"] = FindingsPage
-    return result
 
 
 def connect(window: MainWindow, key: str, page: Page) -> None:
     """Connect a freshly created page's requests to the window."""
-    from ui.pages.inspections_list import InspectionsPage
-
-    if isinstance(page, InspectionsPage):
+    if isinstance(page, DashboardPage):
+        page.show_overdue.connect(lambda: show_overdue_findings(window))
+    elif isinstance(page, InstitutionsPage):
+        page.import_requested.connect(lambda: import_institutions(window))
+        page.inspect_requested.connect(lambda institution_id: new_inspection(window, institution_id))
+    elif isinstance(page, InspectionsPage | RoundsPage):
         page.open_requested.connect(lambda inspection_id: open_editor(window, inspection_id))
 
 
@@ -47,8 +65,6 @@ def connect_welcome(window: MainWindow) -> None:
 
 def open_editor(window: MainWindow, inspection_id: uuid.UUID) -> None:
     """Show an inspection in the editor (replacing any editor open before)."""
-    from ui.pages.editor import InspectionEditor
-
     current = window.pages.get("editor")
     if isinstance(current, InspectionEditor):
         current.close_page()
@@ -58,57 +74,63 @@ def open_editor(window: MainWindow, inspection_id: uuid.UUID) -> None:
     editor.tree.setFocus()
 
 
+def new_inspection(window: MainWindow, institution_id: uuid.UUID | None = None) -> None:
+    window.show_page("inspections")
+    page = window.pages["inspections"]
+    if isinstance(page, InspectionsPage):
+        page.request_new(institution_id)
+
+
+def show_overdue_findings(window: MainWindow) -> None:
+    window.show_page("findings")
+    page = window.pages["findings"]
+    if isinstance(page, FindingsPage):
+        page.overdue.setChecked(True)
+
+
 def database_is_empty(context: AppContext) -> bool:
     """No institution yet: the first-start page replaces the dashboard."""
     if context.db is None:
         return True
-    from sqlalchemy import select
-
-    from models.reference import Institution
-
     return context.read_now(lambda s: s.scalar(select(Institution.id).limit(1)) is None)
 
 
-def load_demo(window: MainWindow) -> None:
-    from inspections.demo import generate_demo
-
+def load_demo(window: MainWindow, **options: int) -> None:
+    """Generate the demo dataset in the background, with progress; then show the dashboard."""
     context = window.context
     db = context.db
-    tr = QCoreApplication.translate
 
-    def work(progress):  # type: ignore[no-untyped-def]
-        return generate_demo(db, progress=progress.update)  # type: ignore[arg-type]
+    def work(progress: Progress) -> DemoSummary:
+        return generate_demo(db, progress=progress.update, **options)  # type: ignore[arg-type]
 
-    def done(summary: object) -> None:
-        context.saved.emit(__import__("datetime").datetime.now())
+    def done(summary: DemoSummary) -> None:
+        context.saved.emit(dt.datetime.now())
         context.changed.emit("all")
-        context.message.emit(tr("registry", "演示数据已载入"))
+        context.message.emit(
+            tr("演示数据已载入：{0} 家机构，{1} 次检查").format(summary.institutions, summary.inspections)
+        )
         window.show_page("dashboard")
 
-    context.tasks.run_in_background(work, done, parent=window, progress=tr("registry", "正在生成演示数据…"))
+    context.tasks.run_in_background(work, done, parent=window, progress=tr("正在生成演示数据…"))
 
 
-def import_institutions(window: MainWindow) -> None:
+def import_institutions(window: MainWindow, path: Path | None = None) -> None:
     """Pick an Excel file and import the institutions in it; problems are listed by row."""
-    from pathlib import Path
-
-    from inspections import institutions
-
-    tr = QCoreApplication.translate
-    path, _ = QFileDialog.getOpenFileName(
-        window, tr("registry", "导入医疗机构"), "", tr("registry", "表格 (*.xlsx *.csv);;所有文件 (*)")
-    )
-    if not path:
-        return
+    if path is None:
+        chosen, _ = QFileDialog.getOpenFileName(window, tr("导入医疗机构"), "", tr("表格 (*.xlsx *.csv);;所有文件 (*)"))
+        if not chosen:
+            return
+        path = Path(chosen)
     context = window.context
     actor = context.actor
+    source = path
 
     def done(summary: institutions.ImportSummary) -> None:
         context.message.emit(summary.message)
         window.show_page("institutions")
 
     context.write(
-        lambda s: institutions.import_institutions(s, actor, Path(path)),
+        lambda s: institutions.import_institutions(s, actor, source),
         done,
         changed=("institutions", "all"),
         parent=window,
@@ -116,4 +138,11 @@ def import_institutions(window: MainWindow) -> None:
 
 
 def global_search(window: MainWindow, text: str) -> None:
-    """Ctrl+K: find an institution or inspection by name."""
+    """Ctrl+K: show the institutions matching the text (from there, start or open an inspection)."""
+    if not text:
+        return
+    window.show_page("institutions")
+    page = window.pages["institutions"]
+    if isinstance(page, InstitutionsPage):
+        page.search.setText(text)
+        page.reload()

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspections.workflow import ItemView
-from ui.widgets.state_icons import state_icon
+from ui.widgets.state_icons import OUTCOME_COLORS, state_icon
 
 NOTE_DEBOUNCE_MS = 400
 PHOTO_FILTER = "*.jpg *.jpeg *.png *.bmp *.gif *.webp *.heic *.tif *.tiff"
@@ -213,6 +213,12 @@ class ItemPane(QWidget):
         for n, (code, label, outcome) in enumerate(options, start=1):
             button = QPushButton(f"{n} {label}")
             button.setIcon(state_icon(outcome))
+            color = OUTCOME_COLORS.get(outcome)
+            if color is not None:
+                button.setStyleSheet(
+                    f"QPushButton:checked {{ background: {color.name()}; color: white; font-weight: bold;"
+                    f" border: 1px solid {color.darker(130).name()}; border-radius: 3px; padding: 4px 8px; }}"
+                )
             button.setCheckable(True)
             button.setProperty("code", code)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -266,6 +272,16 @@ class ItemPane(QWidget):
         self.note.setReadOnly(read_only)
         self.add_photo_button.setEnabled(not read_only)
         self.photo_hint.setVisible(not read_only)
+        evidence = spec.evidence
+        needs_photo = evidence == "photo-always" or (
+            evidence == "photo-on-fail" and item.outcome in ("fail", "partial")
+        )
+        if needs_photo and not item.photos:
+            self.photo_hint.setText(self.tr("此项须拍照留证：拖入照片或按 Ctrl+V 粘贴"))
+            self.photo_hint.setStyleSheet("color: #c62828;")
+        else:
+            self.photo_hint.setText(self.tr("拖入照片或按 Ctrl+V 粘贴"))
+            self.photo_hint.setStyleSheet("color: #777;")
         self.show_photos(item)
 
     def show_photos(self, item: ItemView, thumbnails: dict[str, QPixmap] | None = None) -> None:

@@ -10,6 +10,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from ui.qt_compat import no_value
+
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
 
@@ -52,11 +54,11 @@ class RowsModel(QAbstractTableModel, Generic[R]):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].title
-        return None
+        return no_value()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
-            return None
+            return no_value()
         row = self.rows[index.row()]
         column = self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -67,13 +69,13 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             return row
         if role == Qt.ItemDataRole.ForegroundRole and column.foreground:
             color = column.foreground(row)
-            return QBrush(color) if color else None
+            return QBrush(color) if color else no_value()
         if role == Qt.ItemDataRole.BackgroundRole and column.background:
             color = column.background(row)
-            return QBrush(color) if color else None
+            return QBrush(color) if color else no_value()
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.align.value)
-        return None
+        return no_value()
 
 
 class RowsProxy(QSortFilterProxyModel):
@@ -107,6 +109,8 @@ class RowsView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Keep the order the service returned (most urgent first) until the user clicks a header.
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
