@@ -11,6 +11,8 @@ import getpass
 import os
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,8 +30,14 @@ if TYPE_CHECKING:
     from inspections.packages import Decision, Preview
 
 
-def _db(args: argparse.Namespace) -> Database:
-    return open_workspace(args.database, args.data_dir)
+@contextmanager
+def _db(args: argparse.Namespace) -> Iterator[Database]:
+    """The workspace for one command, closed (its connections returned to the server) when the command ends."""
+    db = open_workspace(args.database, args.data_dir)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def login(session: Session) -> CurrentUser | None:
@@ -65,7 +73,7 @@ def _package_export(args: argparse.Namespace) -> int:
     from inspections.packages import export_feedback, export_inspections, export_rectification
 
     path = Path(args.output)
-    with _db(args).session() as s:
+    with _db(args) as db, db.session() as s:
         user = login(s)
         actor = _actor(user)
         if args.rectification:
@@ -125,27 +133,25 @@ def _package_import(args: argparse.Namespace) -> int:
     from inspections.packages import apply_package, preview_package, read_package
 
     package = read_package(Path(args.file))
-    db = _db(args)
-    if args.dry_run:
+    with _db(args) as db:
         with db.session() as s:
             preview = preview_package(s, package, user=login(s))
-        _print_preview(preview, args.json)
-        if preview.conflicts:
-            print(
-                "\n有冲突：导入时请对每项用 --keep-mine KEY 或 --take-theirs KEY 选择（或 --all-mine 全部保留本机）",
-                file=sys.stderr,
-            )
-        return 0
-    with db.session() as s:
-        preview = preview_package(s, package, user=login(s))
-    decisions: dict[str, Decision] = {}
-    if args.all_mine:
-        decisions.update({e.key: "mine" for e in preview.conflicts})
-    decisions.update({key: "mine" for key in args.keep_mine})
-    decisions.update({key: "theirs" for key in args.take_theirs})
-    with db.begin() as s:
-        user = login(s)
-        result = apply_package(s, _actor(user), package, decisions=decisions, user=user)
+        if args.dry_run:
+            _print_preview(preview, args.json)
+            if preview.conflicts:
+                print(
+                    "\n有冲突：导入时请对每项用 --keep-mine KEY 或 --take-theirs KEY 选择（--all-mine 全部保留本机）",
+                    file=sys.stderr,
+                )
+            return 0
+        decisions: dict[str, Decision] = {}
+        if args.all_mine:
+            decisions.update({e.key: "mine" for e in preview.conflicts})
+        decisions.update({key: "mine" for key in args.keep_mine})
+        decisions.update({key: "theirs" for key in args.take_theirs})
+        with db.begin() as s:
+            user = login(s)
+            result = apply_package(s, _actor(user), package, decisions=decisions, user=user)
     print(result.message)
     return 0
 
@@ -156,7 +162,7 @@ def _package_import(args: argparse.Namespace) -> int:
 def _findings_list(args: argparse.Namespace) -> int:
     from inspections.users import scoped_findings
 
-    with _db(args).session() as s:
+    with _db(args) as db, db.session() as s:
         rows = scoped_findings(
             s,
             login(s),
@@ -195,7 +201,7 @@ def _findings_feedback(args: argparse.Namespace) -> int:
     from inspections.findings import record_feedback
 
     photos = _photos(args.photo)
-    with _db(args).begin() as s:
+    with _db(args) as db, db.begin() as s:
         user = login(s)
         record_feedback(
             s,
@@ -221,7 +227,7 @@ def _findings_reinspect(args: argparse.Namespace) -> int:
             deadline = date.fromisoformat(args.deadline)
         except ValueError:
             raise UserError(f"日期“{args.deadline}”无效，应为 YYYY-MM-DD") from None
-    with _db(args).begin() as s:
+    with _db(args) as db, db.begin() as s:
         user = login(s)
         record_reinspection(
             s,
@@ -256,7 +262,7 @@ def _users_add(args: argparse.Namespace) -> int:
     from inspections.users import add_user
 
     password = _new_password()
-    with _db(args).begin() as s:
+    with _db(args) as db, db.begin() as s:
         add_user(
             s,
             login(s),
@@ -273,7 +279,7 @@ def _users_add(args: argparse.Namespace) -> int:
 def _users_list(args: argparse.Namespace) -> int:
     from inspections.users import list_users
 
-    with _db(args).session() as s:
+    with _db(args) as db, db.session() as s:
         rows = list_users(s, login(s))
     if args.json:
         print_json(rows)
