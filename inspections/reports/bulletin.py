@@ -7,7 +7,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 
 from inspections.reports.charts import distribution_chart, trend_chart
 from inspections.reports.data import BulletinData, cn_date, cn_datetime, cn_month, format_percent
-from inspections.reports.flowables import Cell, Short, data_table, official_head
+from inspections.reports.flowables import Cell, Short, data_table, official_head, section
 from inspections.reports.styles import esc, styles
 from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, Output, PageDecor
 
@@ -33,16 +33,16 @@ def bulletin_story(data: BulletinData) -> list[Flowable]:
     opening = data.summary or f"{month}，我委组织医院感染防控督导专家对辖区医疗机构开展督导检查，现将有关情况通报如下。"
     story.append(Paragraph(esc(opening), st.body_indent))
 
-    story.append(Paragraph("一、督导覆盖情况", st.h1))
+    story.extend(section("一、督导覆盖情况"))
     story.extend(_coverage_section(data))
 
-    story.append(Paragraph("二、检查得分情况", st.h1))
+    story.extend(section("二、检查得分情况"))
     story.extend(_score_section(data))
 
-    story.append(Paragraph("三、常见问题", st.h1))
+    story.extend(section("三、常见问题"))
     story.extend(_failed_items_section(data))
 
-    story.append(Paragraph("四、逾期未整改情况", st.h1))
+    story.extend(section("四、逾期未整改情况"))
     story.extend(_overdue_section(data))
 
     story.append(Spacer(1, 10 * mm))
@@ -58,7 +58,7 @@ def bulletin_story(data: BulletinData) -> list[Flowable]:
     )
 
     story.append(PageBreak())
-    story.append(Paragraph(f"附件：{month}医疗机构督导检查得分排名（共 {len(data.ranking)} 家）", st.h1))
+    story.extend(section(f"附件：{month}医疗机构督导检查得分排名（共 {len(data.ranking)} 家）"))
     story.extend(_ranking_section(data))
     return story
 
@@ -97,12 +97,15 @@ def _score_section(data: BulletinData) -> list[Flowable]:
     story: list[Flowable] = []
     if scored:
         average = sum(row.score for row in scored if row.score is not None) / len(scored)
-        grades: dict[str, int] = {}
-        for row in scored:
-            grades[row.grade] = grades.get(row.grade, 0) + 1
-        by_grade = "，".join(f"{grade} {count} 家" for grade, count in grades.items())
-        vetoed = sum(row.vetoed for row in data.ranking)
-        text = f"参检的 {len(scored)} 家医疗机构平均得分率 {format_percent(average)}，其中{by_grade}"
+        # Grades from best to worst (by the best score holding each); vetoed institutions are counted apart.
+        grades: dict[str, list[float]] = {}
+        for row in sorted(scored, key=lambda r: -(r.score or 0)):
+            if not row.vetoed:
+                grades.setdefault(row.grade, []).append(row.score or 0)
+        by_grade = "，".join(f"{grade} {len(scores)} 家" for grade, scores in grades.items())
+        vetoed = sum(row.vetoed for row in scored)
+        text = f"参检的 {len(scored)} 家医疗机构平均得分率 {format_percent(average)}"
+        text += f"，其中{by_grade}" if by_grade else ""
         text += f"；因否决项不符合判定为不合格的 {vetoed} 家。" if vetoed else "；无否决项不符合。"
         text += "各机构得分及排名见附件。"
         story.append(Paragraph(esc(text), st.body_indent))

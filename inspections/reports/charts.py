@@ -62,10 +62,18 @@ def trend_chart(points: Sequence[TrendPoint], width: float, height: float = 200)
     chart.lineLabels.fontName = font
     chart.lineLabels.fontSize = 7
     chart.lineLabels.fillColor = SCORE_COLOUR
-    chart.lineLabels.dy = 6
-    chart.valueAxis.valueMin = 0
+    # Values on the side of the score line away from the coverage line, so the two never collide.
+    coverage = [v for v in series[1] if v is not None] if has_coverage else []
+    scored = [v for v in scores if v is not None]
+    below = bool(coverage and scored and sum(coverage) / len(coverage) > sum(scored) / len(scored))
+    chart.lineLabelNudge = 0
+    chart.lineLabels.boxAnchor = "n" if below else "s"
+    chart.lineLabels.dy = -5 if below else 5
+    # From a round ten below the lowest value up to 100, so month-to-month changes are visible.
+    values = [v for row in series for v in row if v is not None]
+    chart.valueAxis.valueMin = max(0, (int(min(values, default=0)) // 10 - 1) * 10)
     chart.valueAxis.valueMax = 100
-    chart.valueAxis.valueStep = 20
+    chart.valueAxis.valueStep = 10 if chart.valueAxis.valueMin >= 50 else 20
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 8
     chart.valueAxis.visibleGrid = 1

@@ -67,7 +67,7 @@ def scoring_formula_text(rule: ScoringRule, maximum: float | None = None) -> str
         f"符合得该项全部分值，部分符合得该项分值的 {ratio}%，不符合得 0 分；"
         "不适用与未检查的项目不计入满分（未检查项在报告中单独标出）。"
     )
-    veto = "否决项判为不符合时，该检查表判定为不合格（否决），不论得分高低。"
+    veto = "否决项判为不符合时，不论得分高低，该检查表均判定为不合格（否决）。"
     bands = sorted(rule.grades, key=lambda band: band.min, reverse=True)
     parts = [f"≥{format_points(band.min)} 分为{band.label}" for band in bands if band.min > 0]
     parts += [f"其余为{band.label}" for band in bands if band.min <= 0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
 from inspections.reports.data import (
     STATUS_LABELS,
@@ -13,7 +13,7 @@ from inspections.reports.data import (
     format_percent,
     format_points,
 )
-from inspections.reports.flowables import Cell, Short, SignatureBlock, data_table, official_head, photo_grid
+from inspections.reports.flowables import Cell, Short, SignatureBlock, data_table, official_head, photo_grid, section
 from inspections.reports.styles import HEADER_FILL, esc, key_value_table_style, styles
 from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, Output, PageDecor
 
@@ -38,7 +38,7 @@ def feedback_story(data: FeedbackReportData) -> list[Flowable]:
     story: list[Flowable] = [*official_head(data.issuer, data.title, data.doc_number, red=False)]
     story.append(_info_table(data))
 
-    story.append(Paragraph("一、否决项不符合情况", st.h1))
+    story.extend(section("一、否决项不符合情况"))
     if data.critical_failures:
         story.append(
             Paragraph(
@@ -48,7 +48,7 @@ def feedback_story(data: FeedbackReportData) -> list[Flowable]:
             )
         )
         rows: list[list[Cell]] = [
-            [str(index), f"{row.item_code}\n{row.item_text}", row.checklist_title, row.problem]
+            [Short(str(index)), f"{row.item_code}\n{row.item_text}", row.checklist_title, row.problem]
             for index, row in enumerate(data.critical_failures, start=1)
         ]
         story.append(
@@ -63,32 +63,37 @@ def feedback_story(data: FeedbackReportData) -> list[Flowable]:
     else:
         story.append(Paragraph("本次检查未发现否决项（关键项）不符合。", st.body))
 
-    story.append(Paragraph("二、评分结果", st.h1))
+    story.extend(section("二、评分结果"))
     story.extend(_score_section(data))
 
-    story.append(Paragraph(f"三、存在问题及整改要求（共 {len(data.findings)} 项）", st.h1))
+    story.extend(section(f"三、存在问题及整改要求（共 {len(data.findings)} 项）"))
     story.extend(_findings_section(data))
 
-    story.append(Paragraph("四、签字确认", st.h1))
+    story.append(CondPageBreak(40 * mm))
     story.append(
-        Paragraph(
-            "以上检查结果已与受检机构现场沟通。受检机构对检查结果如有异议，请于收到本反馈单之日起 3 个工作日内"
-            "向督导组书面说明。",
-            st.body_indent,
+        KeepTogether(
+            [
+                Paragraph("四、签字确认", st.h1),
+                Paragraph(
+                    "以上检查结果已与受检机构现场沟通。受检机构对检查结果如有异议，请于收到本反馈单之日起"
+                    " 3 个工作日内向督导组书面说明。",
+                    st.body_indent,
+                ),
+                Spacer(1, 4 * mm),
+                SignatureBlock(data.signatures),
+            ]
         )
     )
-    story.append(Spacer(1, 4 * mm))
-    story.append(SignatureBlock(data.signatures))
 
     appendix = 1
     if data.item_details:
         story.append(PageBreak())
-        story.append(Paragraph(f"附件{appendix}：逐项检查结果（共 {len(data.item_details)} 项）", st.h1))
+        story.extend(section(f"附件{appendix}：逐项检查结果（共 {len(data.item_details)} 项）"))
         story.append(_details_table(data))
         appendix += 1
     if data.photos:
         story.append(PageBreak())
-        story.append(Paragraph(f"附件{appendix}：现场照片（共 {len(data.photos)} 张）", st.h1))
+        story.extend(section(f"附件{appendix}：现场照片（共 {len(data.photos)} 张）"))
         story.append(photo_grid(data.photos, BODY_WIDTH))
     return story
 

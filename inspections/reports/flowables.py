@@ -10,7 +10,7 @@ from typing import TypeAlias
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, HRFlowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, HRFlowable, Paragraph, Spacer, Table, TableStyle
 
 from inspections.reports.data import PhotoRow, SignatureRow
 from inspections.reports.fonts import register_fonts
@@ -97,6 +97,15 @@ def data_table(
         style.add("BACKGROUND", (0, index + 1), (-1, index + 1), VETO_FILL)
     table.setStyle(style)
     return table
+
+
+def section(title: str) -> list[Flowable]:
+    """A numbered section heading (一、…), moved to the next page when less than ~4 cm would follow it.
+
+    Not ``keepWithNext``: that keeps the heading with the whole next flowable, so a table that would fit on the
+    next page is moved there entire, leaving half a page blank.
+    """
+    return [CondPageBreak(40 * mm), Paragraph(esc(title), styles().h1)]
 
 
 def official_head(issuer: str, title: str, doc_number: str, *, red: bool) -> list[Flowable]:

@@ -9,12 +9,19 @@ from __future__ import annotations
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
+from reportlab.lib import colors, textsplit
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import TableStyle
+from reportlab.platypus import TableStyle, paragraph
 
 from inspections.reports.fonts import register_fonts
+
+# WORKAROUND: ReportLab's list of characters that may not start a line (kinsoku) is Japanese and lacks the
+# Chinese full-width punctuation, so "，" "；" "：" could begin a line. Both modules keep their own copy.
+CHINESE_CANNOT_START = "，；：！？％》〉”’"
+for _module in (textsplit, paragraph):
+    if CHINESE_CANNOT_START[0] not in _module.ALL_CANNOT_START:
+        _module.ALL_CANNOT_START += CHINESE_CANNOT_START
 
 RED = colors.HexColor("#C00000")  # 红头 and veto marks
 INK = colors.HexColor("#1A1A1A")
@@ -60,7 +67,6 @@ class Styles:
             alignment=TA_LEFT,
             spaceBefore=12,
             spaceAfter=6,
-            keepWithNext=1,
         )
         self.h2 = ParagraphStyle(
             "h2",

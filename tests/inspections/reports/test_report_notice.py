@@ -45,6 +45,11 @@ def test_the_notice_lists_the_open_findings_with_deadlines() -> None:
     assert unembedded_fonts(pdf) == []
 
 
+def test_no_line_starts_with_chinese_punctuation() -> None:
+    lines = [line.strip() for text in page_texts(render_notice(make_notice(5))) for line in text.splitlines()]
+    assert not [line for line in lines if line[:1] in "，；：。、）"]
+
+
 def test_when_every_finding_is_overdue_the_notice_asks_for_rectification_at_once() -> None:
     data = make_notice(1)
     text = flat("".join(page_texts(render_notice(data))))
