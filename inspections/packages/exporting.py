@@ -22,10 +22,10 @@ from inspections.packages.records import (
     finding_record,
     inspection_record,
     institution_record,
-    photo_record,
     record_photos,
     template_keys,
 )
+from inspections.photos import photo_bytes
 from inspections.templates import template_spec
 from inspections.users import HOSPITAL, CurrentUser, authorize
 from models.base import utcnow
@@ -75,7 +75,13 @@ def _write(
     shas: set[str] = set()
     for record in [*inspection_records, *finding_records]:
         shas |= record_photos(record)
-    blobs = {b.sha256: b for b in session.scalars(select(Blob).where(Blob.sha256.in_(shas)))}
+    # Photo metadata only: the bytes are read one photo at a time while the zip is written.
+    blobs = {
+        row.sha256: row
+        for row in session.execute(
+            select(Blob.sha256, Blob.mime, Blob.width, Blob.height, Blob.size).where(Blob.sha256.in_(shas))
+        )
+    }
     missing = shas - set(blobs)
     if missing:
         raise UserError(f"有 {len(missing)} 张照片在数据库中找不到（例如 {sorted(missing)[0][:12]}），请先运行“检查”")
@@ -99,7 +105,10 @@ def _write(
         "checklists": checklist_records,
         "inspections": inspection_records,
         "findings": finding_records,
-        "photos": [photo_record(blobs[sha]) for sha in sorted(shas)],
+        "photos": [
+            {"sha256": sha, "mime": b.mime, "width": b.width, "height": b.height, "size": b.size}
+            for sha, b in sorted(blobs.items())
+        ],
     }
     write_package(
         path,
@@ -109,7 +118,7 @@ def _write(
         data=data,
         checklists=checklist_texts,
         photos=sorted(shas),
-        photo_bytes=lambda sha: blobs[sha].data,
+        photo_bytes=lambda sha: photo_bytes(session, sha),
         institution_id=str(institution_id) if institution_id else None,
         description=description,
     )

@@ -358,6 +358,7 @@ def _inspection_summary(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def _plan_inspections(session: Session, plan: _Plan, problems: list[Problem]) -> None:
     feedback = plan.package.manifest.kind == "feedback"
+    keys = _local_keys_inverse(session)
     for n, (record_id, record) in enumerate(plan.inspections.items()):
         where = f"{DATA} inspections[{n}]"
         _check_inspection(plan, record, where, problems)
@@ -373,7 +374,7 @@ def _plan_inspections(session: Session, plan: _Plan, problems: list[Problem]) ->
         if local.institution_id != uuid.UUID(theirs["institution_id"]):
             problems.append(_problem(plan, where, "同一编号的检查记录在本机属于另一家医疗机构"))
             continue
-        mine = inspection_record(session, local, _local_keys_inverse(session))
+        mine = inspection_record(session, local, keys)
         if mine == theirs:
             plan.entries.append(PreviewEntry("inspection", record_id, label, "unchanged"))
         elif feedback:

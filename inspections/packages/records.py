@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from inspections.errors import Problem
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding, FindingEvent
-from models.inspection import Attachment, Blob, Inspection, ItemResult
+from models.inspection import Attachment, Inspection, ItemResult
 from models.reference import Institution
 
 
@@ -193,10 +193,6 @@ def event_record(event: FindingEvent, attachments: list[Attachment]) -> dict[str
         "new_deadline": _iso(event.new_deadline),
         "photos": _photo_refs(attachments),
     }
-
-
-def photo_record(blob: Blob) -> dict[str, Any]:
-    return {"sha256": blob.sha256, "mime": blob.mime, "width": blob.width, "height": blob.height, "size": blob.size}
 
 
 def record_photos(record: Mapping[str, Any]) -> set[str]:
