@@ -35,7 +35,9 @@ def _pg_unavailable() -> str | None:
     """Why PostgreSQL tests cannot run here; None when the server answers."""
     url = os.environ.get(PG_ENV, "").strip()
     if not url:
-        return f"没有 PostgreSQL 服务器：未设置环境变量 {PG_ENV}（例如 postgresql+psycopg://yg:yg@127.0.0.1:5432/yg_test）"
+        return (
+            f"没有 PostgreSQL 服务器：未设置环境变量 {PG_ENV}（例如 postgresql+psycopg://yg:yg@127.0.0.1:5432/yg_test）"
+        )
     engine = create_engine(url, connect_args={"connect_timeout": 3})
     try:
         with engine.connect() as conn:
