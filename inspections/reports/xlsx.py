@@ -119,7 +119,7 @@ def write_ledger_workbook(
     overdue = sum(1 for row in rows if row.overdue_days > 0)
     for line in (
         ("名称", title),
-        ("数据截至", data_as_of.replace(second=0, microsecond=0)),
+        ("数据截至", data_as_of.replace(tzinfo=None, second=0, microsecond=0)),
         ("问题总数", len(rows)),
         ("逾期项数", overdue),
         ("逾期天数", "截至上述时间超过整改期限且未复查通过的天数"),

@@ -1,0 +1,490 @@
+"""Reads the database (through the models and the service functions) into the plain data the builders take."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inspections import analytics
+from inspections.errors import NotFoundError
+from inspections.findings import OPEN_STATUSES, FindingRow, list_findings
+from inspections.labels import FINDING_STATUS, LEVELS, SEVERITIES
+from inspections.reports import data as d
+from inspections.rounds import parse_month
+from inspections.settings import get_setting
+from inspections.workflow import FAILING, InspectionView, deadline_days, load_inspection
+from models.checklist import ChecklistItem
+from models.finding import Finding, FindingEvent
+from models.inspection import Blob, Inspection, Round, RoundEntry
+from models.reference import Institution
+
+PHOTO_CAPTION_LIMIT = 60
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now().astimezone()).astimezone()
+
+
+def _issuer(session: Session) -> str:
+    return str(get_setting(session, "issuer"))
+
+
+def _prefix(session: Session) -> str:
+    return str(get_setting(session, "doc_prefix"))
+
+
+# --- 督导检查反馈单 -----------------------------------------------------------------------------------------------
+
+
+def feedback_data(
+    session: Session,
+    inspection_id: uuid.UUID,
+    *,
+    now: datetime | None = None,
+    with_details: bool = True,
+    seq: int | None = None,
+) -> d.FeedbackReportData:
+    """Everything the 督导检查反馈单 of one inspection prints.
+
+    ``seq`` is the number within the month of the document number; by default the inspection's place among the
+    month's inspections (by date, then when they were started), which a reprint reproduces as long as no older
+    inspection is merged in later.
+    """
+    view = load_inspection(session, inspection_id)
+    finalized = view.finalized
+    texts = {(c.spec.title, i.code): i.spec.text for c in view.checklists for s in c.sections for i in s.items}
+
+    checklists = []
+    critical: list[d.CriticalFailureRow] = []
+    notes = {(c.spec.title, i.code): i.note for c in view.checklists for s in c.sections for i in s.items}
+    for score in view.score.checklists:
+        vetoes = tuple(f"{code} {texts.get((score.title, code), '')}".strip() for code in score.veto_items)
+        checklists.append(
+            d.ChecklistScoreRow(
+                title=score.title,
+                version=score.version,
+                earned=score.earned,
+                maximum=score.maximum,
+                percent=score.score if score.basis == "percent" else None,
+                grade=score.grade,
+                vetoed=score.vetoed,
+                veto_items=vetoes,
+                formula=score.formula,
+                not_checked=len(score.unchecked_items),
+            )
+        )
+        critical.extend(
+            d.CriticalFailureRow(
+                item_code=code,
+                item_text=texts.get((score.title, code), ""),
+                checklist_title=score.title,
+                problem=notes.get((score.title, code), "").strip() or "不符合",
+            )
+            for code in score.veto_items
+        )
+
+    findings = _inspection_findings(session, view, now) if finalized else _prospective_findings(session, view)
+    signatures = dict(view.signatures)
+    return d.FeedbackReportData(
+        doc_number=d.format_doc_number(
+            _prefix(session), view.date.year, view.date.month, seq or _inspection_seq(session, view)
+        ),
+        institution=view.institution_name,
+        inspection_date=view.date,
+        kind_label=view.kind_label,
+        team=view.inspectors,
+        hospital_representative=view.hospital_rep,
+        status="finalized" if finalized else "draft",
+        content_hash_short=(view.content_hash or "")[:8] if finalized else "",
+        data_as_of=_now(now),
+        checklists=tuple(checklists),
+        critical_failures=tuple(critical),
+        findings=tuple(findings),
+        photos=tuple(_photos(session, view)),
+        signatures=(
+            d.SignatureRow("督导组成员", signatures.get("inspectors") or "、".join(view.inspectors)),
+            d.SignatureRow("受检机构负责人", signatures.get("hospital_rep") or view.hospital_rep),
+        ),
+        issuer=_issuer(session),
+        item_details=tuple(_details(view)) if with_details else (),
+    )
+
+
+def _inspection_seq(session: Session, view: InspectionView) -> int:
+    first = view.date.replace(day=1)
+    end = (first + timedelta(days=32)).replace(day=1)
+    ids = session.scalars(
+        select(Inspection.id)
+        .where(Inspection.date >= first, Inspection.date < end)
+        .order_by(Inspection.date, Inspection.created_at, Inspection.id)
+    ).all()
+    return ids.index(view.id) + 1 if view.id in ids else len(ids) + 1
+
+
+def _inspection_findings(session: Session, view: InspectionView, now: datetime | None) -> list[d.FindingRow]:
+    rows = list_findings(session, today=_now(now).date(), inspection_id=view.id)
+    order = {i.code: n for n, i in enumerate(view.items())}
+    rows.sort(key=lambda r: (order.get(r.item_code, len(order)), r.item_code))
+    return [
+        d.FindingRow(
+            item_code=r.item_code,
+            checklist_title=r.checklist_title,
+            problem=r.problem,
+            requirement=r.requirement,
+            severity=r.severity_label,
+            deadline=r.deadline,
+            responsible_department=r.responsible_dept,
+            repeat=r.repeat,
+        )
+        for r in rows
+    ]
+
+
+def _prospective_findings(session: Session, view: InspectionView) -> list[d.FindingRow]:
+    """A draft has no findings yet: show those finalizing would create (same rule as the workflow)."""
+    rows = []
+    for checklist in view.checklists:
+        for section in checklist.sections:
+            for item in section.items:
+                if item.outcome not in FAILING:
+                    continue
+                severity = "critical" if item.spec.critical else "general"
+                rows.append(
+                    d.FindingRow(
+                        item_code=item.code,
+                        checklist_title=checklist.spec.title,
+                        problem=item.note.strip() or item.spec.text,
+                        requirement=item.spec.remedy or "按检查标准整改",
+                        severity=SEVERITIES[severity],
+                        deadline=view.date + timedelta(days=deadline_days(session, severity)),
+                        repeat=item.previous is not None and item.previous.outcome in FAILING,
+                    )
+                )
+    return rows
+
+
+def _photos(session: Session, view: InspectionView) -> list[d.PhotoRow]:
+    wanted = [(item, photo.sha256) for item in view.items() for photo in item.photos]
+    if not wanted:
+        return []
+    blobs = {
+        sha: (mime, data)
+        for sha, mime, data in session.execute(
+            select(Blob.sha256, Blob.mime, Blob.data).where(Blob.sha256.in_({sha for _i, sha in wanted}))
+        )
+    }
+    photos = []
+    for item, sha in wanted:
+        if sha not in blobs:
+            continue
+        mime, data = blobs[sha]
+        caption = (item.note.strip() or item.spec.text).replace("\n", " ")
+        if len(caption) > PHOTO_CAPTION_LIMIT:
+            caption = caption[: PHOTO_CAPTION_LIMIT - 1] + "…"
+        photos.append(d.PhotoRow(item.code, caption, data if mime == "image/jpeg" else _as_jpeg(data)))
+    return photos
+
+
+def _as_jpeg(data: bytes) -> bytes:
+    # Photos are stored as JPEG by ingest; anything else (an older import) is converted rather than dropped.
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _details(view: InspectionView) -> list[d.ItemDetailRow]:
+    rows = []
+    for checklist, score in zip(view.checklists, view.score.checklists, strict=True):
+        scored = {i.code: i for i in score.items}
+        for section in checklist.sections:
+            for item in section.items:
+                s = scored.get(item.code)
+                rows.append(
+                    d.ItemDetailRow(
+                        item_code=item.code,
+                        item_text=item.spec.text,
+                        checklist_title=checklist.spec.title,
+                        response=s.response_label if s else "未检查",
+                        points=s.earned if s else None,
+                        maximum=s.maximum if s and s.maximum is not None else item.spec.points,
+                        critical=item.spec.critical,
+                        note=item.note,
+                    )
+                )
+    return rows
+
+
+# --- 月度督导通报 -------------------------------------------------------------------------------------------------
+
+
+def bulletin_data(session: Session, month: str, *, now: datetime | None = None, draft: bool = False) -> d.BulletinData:
+    """Everything the 月度督导通报 of ``month`` (YYYY-MM) prints, from the analytics over stored scores."""
+    first = parse_month(month)
+    month = first.strftime("%Y-%m")
+    as_of = _now(now)
+    today = as_of.date()
+
+    cov = analytics.coverage(session, month)
+    not_done = [
+        d.NotDoneRow(name, reason or "未说明原因")
+        for name, reason in session.execute(
+            select(Institution.name, RoundEntry.reason)
+            .join(RoundEntry, RoundEntry.institution_id == Institution.id)
+            .join(Round, Round.id == RoundEntry.round_id)
+            .where(Round.month == month, RoundEntry.status == "not_done")
+            .order_by(Institution.name)
+        )
+    ]
+
+    previous_month = analytics.shift_month(first, -1).strftime("%Y-%m")
+    previous = {r.institution_id: r.score for r in analytics.ranking(session, previous_month)}
+    ranking = []
+    for r in analytics.ranking(session, month):
+        before = previous.get(r.institution_id)
+        ranking.append(
+            d.RankingRow(
+                rank=r.rank,
+                institution=r.institution_name,
+                level=LEVELS.get(r.level, str(r.level)),
+                score=r.score,
+                grade=r.grade or "—",
+                vetoed=r.vetoed,
+                change=None if r.score is None or before is None else r.score - before,
+                district=r.district,
+            )
+        )
+
+    codes: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for f in analytics.overdue_findings(session, today):
+        if f.item_code and f.item_code not in codes[f.institution_id]:
+            codes[f.institution_id].append(f.item_code)
+    overdue = [
+        d.OverdueRow(o.name, o.count, o.max_days_overdue, tuple(codes.get(o.institution_id, ())))
+        for o in analytics.overdue_by_institution(session, today, limit=None)
+    ]
+
+    trend = [
+        d.TrendPoint(p.month, p.average, analytics.coverage(session, p.month).percent)
+        for p in analytics.score_trend(session, month)
+    ]
+    return d.BulletinData(
+        month=month,
+        title=f"关于{d.cn_month(month)}医院感染防控督导检查情况的通报",
+        issuer=_issuer(session),
+        doc_number=d.format_doc_number(f"{_prefix(session)}通报", first.year, first.month, 1),
+        issue_date=today,
+        data_as_of=as_of,
+        coverage=d.CoverageData(cov.planned, cov.done, tuple(not_done)),
+        ranking=tuple(ranking),
+        distribution=tuple(d.ScoreBin(label, n) for label, n in analytics.score_distribution(session, month)),
+        failed_items=tuple(
+            d.FailedItemRow(f.item_code, f.item_text, f.checklist_title, f.failed, f.answered)
+            for f in analytics.failed_items(session, month, months=1, limit=10)
+        ),
+        overdue=tuple(overdue),
+        trend=tuple(trend),
+        status="draft" if draft else "finalized",
+    )
+
+
+# --- 整改通知书 and 整改台账 --------------------------------------------------------------------------------------
+
+
+def notice_data(
+    session: Session, institution_id: uuid.UUID, *, now: datetime | None = None, seq: int | None = None
+) -> d.NoticeData:
+    """The 整改通知书 of one institution: its findings still owed (待整改 and 复查未通过).
+
+    ``seq`` as in ``feedback_data``; by default the institution's place, by name, among the institutions that
+    have open findings.
+    """
+    institution = session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFoundError(f"找不到医疗机构（编号 {institution_id}）")
+    as_of = _now(now)
+    rows = list_findings(session, today=as_of.date(), institution_id=institution_id, statuses=OPEN_STATUSES)
+    rows.sort(key=lambda r: (r.deadline, r.inspection_date, r.item_code))
+    if seq is None:
+        owing = session.scalars(
+            select(Institution.name)
+            .join(Finding, Finding.institution_id == Institution.id)
+            .where(Finding.status.in_(OPEN_STATUSES))
+            .distinct()
+            .order_by(Institution.name)
+        ).all()
+        seq = owing.index(institution.name) + 1 if institution.name in owing else len(owing) + 1
+    return d.NoticeData(
+        institution=institution.name,
+        doc_number=d.format_doc_number(f"{_prefix(session)}整改", as_of.year, as_of.month, seq),
+        issuer=_issuer(session),
+        issue_date=as_of.date(),
+        data_as_of=as_of,
+        findings=tuple(
+            d.NoticeFindingRow(
+                item_code=r.item_code,
+                problem=r.problem,
+                requirement=r.requirement,
+                deadline=r.deadline,
+                severity=r.severity_label,
+                status=r.status_label,
+                inspection_date=r.inspection_date,
+                overdue_days=r.overdue_days,
+            )
+            for r in rows
+        ),
+    )
+
+
+def ledger_rows(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    institution_id: uuid.UUID | None = None,
+    statuses: Sequence[str] | None = None,
+    overdue_only: bool = False,
+    month: str | None = None,
+) -> list[d.LedgerRow]:
+    """The 整改台账: findings (filtered like the 整改跟踪 page) with the latest feedback and re-inspection.
+
+    ``month`` keeps the findings of inspections dated in that month.
+    """
+    today = _now(now).date()
+    rows: list[FindingRow] = list_findings(
+        session, today=today, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
+    )
+    if month is not None:
+        first = parse_month(month)
+        rows = [r for r in rows if (r.inspection_date.year, r.inspection_date.month) == (first.year, first.month)]
+    ids = [r.id for r in rows]
+    texts: dict[uuid.UUID, str] = {}
+    feedback: dict[uuid.UUID, str] = {}
+    verdict: dict[uuid.UUID, str] = {}
+    for chunk in _chunks(ids):
+        for finding_id, text in session.execute(
+            select(Finding.id, ChecklistItem.text)
+            .join(ChecklistItem, ChecklistItem.id == Finding.item_id)
+            .where(Finding.id.in_(chunk))
+        ):
+            texts[finding_id] = text
+        for event in session.scalars(
+            select(FindingEvent)
+            .where(FindingEvent.finding_id.in_(chunk), FindingEvent.kind.in_(("feedback", "passed", "failed")))
+            .order_by(FindingEvent.at)
+        ):
+            day = event.at.astimezone().date().isoformat()
+            if event.kind == "feedback":
+                dept = f"（{event.department}）" if event.department else ""
+                feedback[event.finding_id] = f"{day} {event.measure or event.note}{dept}".strip()
+            else:
+                label = FINDING_STATUS[event.kind]
+                verdict[event.finding_id] = f"{day} {label}" + (f"：{event.note}" if event.note else "")
+    return [
+        d.LedgerRow(
+            institution=r.institution_name,
+            item_code=r.item_code,
+            problem=r.problem,
+            requirement=r.requirement,
+            severity=r.severity_label,
+            deadline=r.deadline,
+            status=r.status_label,
+            overdue_days=r.overdue_days,
+            feedback=feedback.get(r.id, ""),
+            reinspection=verdict.get(r.id, ""),
+            found_on=r.inspection_date,
+            responsible_department=r.responsible_dept,
+            item_text=texts.get(r.id, ""),
+        )
+        for r in rows
+    ]
+
+
+def ledger_data(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    scope: str = "",
+    institution_id: uuid.UUID | None = None,
+    statuses: Sequence[str] | None = None,
+    overdue_only: bool = False,
+    month: str | None = None,
+) -> d.LedgerData:
+    """The ledger as a document (title, scope line, rows); the filters as in ``ledger_rows``."""
+    as_of = _now(now)
+    rows = ledger_rows(
+        session, now=as_of, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only, month=month
+    )
+    return d.LedgerData(tuple(rows), as_of, scope=scope, issuer=_issuer(session))
+
+
+# --- inspection results (.xlsx) ----------------------------------------------------------------------------------
+
+
+def results_rows(
+    session: Session,
+    *,
+    month: str | None = None,
+    institution_id: uuid.UUID | None = None,
+    inspection_ids: Sequence[uuid.UUID] | None = None,
+    include_drafts: bool = False,
+    now: datetime | None = None,
+) -> d.ResultsExport:
+    """Item results and checklist scores of the chosen inspections (finalized only unless ``include_drafts``)."""
+    query = select(Inspection.id).order_by(Inspection.date, Inspection.created_at, Inspection.id)
+    if inspection_ids is not None:
+        query = query.where(Inspection.id.in_(list(inspection_ids)))
+    if institution_id is not None:
+        query = query.where(Inspection.institution_id == institution_id)
+    if month is not None:
+        start, end = analytics.month_bounds(month)
+        query = query.where(Inspection.date >= start, Inspection.date < end)
+    if not include_drafts:
+        query = query.where(Inspection.status == "finalized")
+    rows: list[d.ResultRow] = []
+    summary: list[d.ResultSummaryRow] = []
+    for inspection_id in session.scalars(query).all():
+        view = load_inspection(session, inspection_id)
+        for checklist, score in zip(view.checklists, view.score.checklists, strict=True):
+            scored = {i.code: i for i in score.items}
+            summary.append(
+                d.ResultSummaryRow(
+                    institution=view.institution_name,
+                    inspection_date=view.date,
+                    kind_label=view.kind_label,
+                    checklist_title=score.title,
+                    earned=score.earned,
+                    maximum=score.maximum,
+                    percent=score.score if score.basis == "percent" else None,
+                    grade=score.grade,
+                    vetoed=score.vetoed,
+                )
+            )
+            for item in (i for s in checklist.sections for i in s.items):
+                s = scored.get(item.code)
+                rows.append(
+                    d.ResultRow(
+                        institution=view.institution_name,
+                        inspection_date=view.date,
+                        kind_label=view.kind_label,
+                        checklist_title=checklist.spec.title,
+                        item_code=item.code,
+                        item_text=item.spec.text,
+                        response=s.response_label if s else "未检查",
+                        points=s.earned if s else None,
+                        maximum=item.spec.points,
+                        note=item.note,
+                        critical=item.spec.critical,
+                    )
+                )
+    return d.ResultsExport(tuple(rows), tuple(summary), data_as_of=_now(now))
+
+
+def _chunks(ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUID]]:
+    # Bounded IN lists: SQLite allows at most 32766 parameters in a statement.
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
