@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from inspections.packages.exporting import ExportSummary, export_feedback, export_inspections, export_rectification
-from inspections.packages.format import FORMAT_VERSION, KINDS, Manifest, Package, read_package
+from inspections.packages.format import FORMAT_VERSION, KINDS, Manifest, Package, Progress, read_package
 from inspections.packages.importing import (
     Decision,
     ImportResult,
@@ -34,6 +34,7 @@ __all__ = [
     "Package",
     "Preview",
     "PreviewEntry",
+    "Progress",
     "apply_package",
     "export_feedback",
     "export_inspections",
@@ -57,6 +58,7 @@ def import_package(
     *,
     decisions: Mapping[str, Decision] | None = None,
     user: CurrentUser | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Check and apply a package file in the caller's unit of work (see apply_package)."""
-    return apply_package(session, actor, read_package(path), decisions=decisions, user=user)
+    return apply_package(session, actor, read_package(path), decisions=decisions, user=user, progress=progress)

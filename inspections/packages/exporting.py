@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from inspections.checklists.yaml_format import dump_checklist
 from inspections.errors import NotFoundError, UserError
 from inspections.findings import OPEN_STATUSES
-from inspections.packages.format import KINDS, write_package
+from inspections.packages.format import KINDS, Progress, write_package
 from inspections.packages.records import (
     finding_record,
     inspection_record,
@@ -65,6 +65,7 @@ def _write(
     *,
     institution_id: uuid.UUID | None = None,
     description: str = "",
+    progress: Progress | None = None,
 ) -> ExportSummary:
     template_ids = {c.template_id for i in inspections for c in i.checklists}
     keys = template_keys(session, template_ids)
@@ -121,6 +122,7 @@ def _write(
         photo_bytes=lambda sha: photo_bytes(session, sha),
         institution_id=str(institution_id) if institution_id else None,
         description=description,
+        progress=progress,
     )
     return ExportSummary(
         Path(path),
@@ -141,6 +143,7 @@ def export_inspections(
     inspection_ids: Sequence[uuid.UUID] = (),
     round_id: uuid.UUID | None = None,
     user: CurrentUser | None = None,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """An inspection package: the chosen inspections (and/or a whole round) with results, findings and photos."""
     authorize(user, "package.export")
@@ -159,7 +162,7 @@ def export_inspections(
     findings = session.scalars(
         select(Finding).where(Finding.inspection_id.in_(found)).order_by(Finding.deadline, Finding.id)
     ).all()
-    return _write(session, path, "inspections", exporter, inspections, findings)
+    return _write(session, path, "inspections", exporter, inspections, findings, progress=progress)
 
 
 def _institution(session: Session, institution_id: uuid.UUID) -> Institution:
@@ -177,7 +180,13 @@ def _inspections_of(session: Session, findings: Sequence[Finding]) -> list[Inspe
 
 
 def export_rectification(
-    session: Session, path: Path, institution_id: uuid.UUID, *, exporter: str, user: CurrentUser | None = None
+    session: Session,
+    path: Path,
+    institution_id: uuid.UUID,
+    *,
+    exporter: str,
+    user: CurrentUser | None = None,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """A rectification package for one institution: its open findings (待整改 / 复查未通过) with photos, item texts,
     deadlines and the inspections they came from."""
@@ -201,11 +210,18 @@ def export_rectification(
         findings,
         institution_id=institution_id,
         description=f"{institution.name} 待整改问题 {len(findings)} 项",
+        progress=progress,
     )
 
 
 def export_feedback(
-    session: Session, path: Path, institution_id: uuid.UUID, *, exporter: str, user: CurrentUser | None = None
+    session: Session,
+    path: Path,
+    institution_id: uuid.UUID,
+    *,
+    exporter: str,
+    user: CurrentUser | None = None,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """A feedback package from a hospital: its findings now 已反馈 (measure, department, "after" photos)."""
     authorize(user, "package.export", institution_id=institution_id)
@@ -226,4 +242,5 @@ def export_feedback(
         findings,
         institution_id=institution_id,
         description=f"{institution.name} 整改反馈 {len(findings)} 项",
+        progress=progress,
     )

@@ -41,6 +41,9 @@ MAX_RATIO = 100
 _RATIO_FLOOR = 1024**2
 _CHUNK = 1024**2
 
+Progress = Callable[[int, int, str], None]
+"""Called with (done, total, what) as long work proceeds, for a progress bar."""
+
 _PHOTO_NAME = re.compile(r"^photos/([0-9a-f]{64})\.jpg$")
 _CHECKLIST_NAME = re.compile(r"^checklists/[A-Za-z0-9_.\-]{1,120}\.yaml$")
 
@@ -130,6 +133,7 @@ def write_package(
     photo_bytes: Callable[[str], bytes],
     institution_id: str | None = None,
     description: str = "",
+    progress: Progress | None = None,
 ) -> list[Entry]:
     """Write a package atomically (a temporary file renamed into place): a half-written file is never left."""
     if kind not in KINDS:
@@ -150,8 +154,11 @@ def write_package(
             add(DATA, _json_bytes(data), True)
             for name, text in sorted(checklists.items()):
                 add(name, text.encode("utf-8"), True)
-            for sha in sorted(set(photos)):
+            shas = sorted(set(photos))
+            for n, sha in enumerate(shas, 1):
                 add(f"photos/{sha}.jpg", photo_bytes(sha), False)
+                if progress is not None:
+                    progress(n, len(shas), "写入照片")
             manifest = {
                 "format": FORMAT_NAME,
                 "format_version": FORMAT_VERSION,

@@ -30,8 +30,8 @@ from inspections.checklists.spec import ChecklistSpec
 from inspections.checklists.yaml_format import load_checklist_text
 from inspections.errors import InvalidInputError, Problem, UserError
 from inspections.institutions import name_key
-from inspections.labels import FINDING_STATUS, INSPECTION_KINDS
-from inspections.packages.format import DATA, KINDS, Package
+from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS
+from inspections.packages.format import DATA, KINDS, Package, Progress
 from inspections.packages.records import (
     INSTITUTION_DATA_FIELDS,
     check_data,
@@ -260,19 +260,46 @@ def _plan_institutions(session: Session, plan: _Plan, user: CurrentUser | None) 
         matched = "" if str(local.id) == record_id else f"（按{by}匹配）"
         if mine == theirs:
             plan.entries.append(PreviewEntry("institution", record_id, label, "unchanged", matched))
-        else:
-            changed = [k for k in mine if mine[k] != theirs[k]]
-            plan.entries.append(
-                PreviewEntry(
-                    "institution",
-                    record_id,
-                    label,
-                    "conflict",
-                    f"本机与数据包中的机构信息不同{matched}：{'、'.join(changed)}",
-                    {k: mine[k] for k in changed},
-                    {k: theirs[k] for k in changed},
-                )
+            continue
+        changed = [k for k in mine if mine[k] != theirs[k]]
+        words = "、".join(_INSTITUTION_LABELS[k] for k in changed)
+        if plan.package.manifest.kind == "feedback":
+            detail = f"数据包中的机构信息不同（{words}），整改反馈包不修改医疗机构信息"
+            plan.entries.append(PreviewEntry("institution", record_id, label, "kept", detail))
+            continue
+        plan.entries.append(
+            PreviewEntry(
+                "institution",
+                record_id,
+                label,
+                "conflict",
+                f"本机与数据包中的机构信息不同{matched}：{words}",
+                {_INSTITUTION_LABELS[k]: _shown(k, mine[k]) for k in changed},
+                {_INSTITUTION_LABELS[k]: _shown(k, theirs[k]) for k in changed},
             )
+        )
+
+
+_INSTITUTION_LABELS = {
+    "name": "名称",
+    "code": "编码",
+    "level": "级别",
+    "category": "类别",
+    "district": "所属区",
+    "address": "地址",
+    "contact": "联系人/联系方式",
+    "has_fever_clinic": "发热门诊",
+    "has_fever_sentinel": "发热哨点",
+    "active": "在用",
+}
+
+
+def _shown(key: str, value: Any) -> Any:
+    if key == "level":
+        return LEVELS.get(value, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
 
 
 def _digest(plan: _Plan, record: Mapping[str, Any], institution_id: str, versions: Mapping[str, int]) -> str:
@@ -492,6 +519,7 @@ def apply_package(
     *,
     decisions: Mapping[str, Decision] | None = None,
     user: CurrentUser | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Apply a package in the caller's unit of work (all or nothing when it commits).
 
@@ -520,7 +548,9 @@ def apply_package(
         lines = "\n".join(f"  {e.entity_label} {e.label}：{e.detail}（{e.key}）" for e in undecided[:20])
         raise UserError(f"有 {len(undecided)} 项冲突需要逐项选择“保留本机”或“采用导入”，未导入任何内容：\n{lines}")
     applier = _Applier(session, actor, plan)
-    for entry in preview.entries:
+    for done, entry in enumerate(preview.entries, 1):
+        if progress is not None:
+            progress(done, len(preview.entries), "导入记录")
         mine = entry.status == "conflict" and decisions.get(entry.key) == "mine"
         if entry.entity == "finding" and plan.findings[entry.id]["inspection_id"] in kept_inspections:
             mine = entry.status in ("new", "updated", "conflict")
