@@ -47,9 +47,13 @@ def test_exporting_changes_nothing_in_the_database(db: Database, tmp_path: Path)
     seeded = seed(db)
     before = checksum(db)
     _export(db, seeded, tmp_path / "a.zip")
+    steps: list[tuple[int, int, str]] = []
     with db.session() as s:
-        export_rectification(s, tmp_path / "b.zip", seeded.institution_id, exporter=ACTOR)
+        export_rectification(
+            s, tmp_path / "b.zip", seeded.institution_id, exporter=ACTOR, progress=lambda *a: steps.append(a)
+        )
     assert checksum(db) == before
+    assert steps == [(1, 1, "写入照片")]
     package = read_package(tmp_path / "a.zip")
     assert package.manifest.exporter == ACTOR and package.manifest.kind == "inspections"
     assert {e.path.split("/")[0] for e in package.manifest.entries} == {"data.json", "checklists", "photos"}

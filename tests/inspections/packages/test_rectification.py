@@ -219,3 +219,31 @@ def test_the_loop_runs_from_the_command_line(tmp_path: Path, capsys: pytest.Capt
     run(commission_dir, "findings", "reinspect", rows[0]["id"], "--pass")
     statuses = sorted(r["status"] for r in json.loads(run(commission_dir, "findings", "list", "--json")))
     assert statuses == ["feedback", "passed"]
+
+
+def test_feedback_merges_with_the_commissions_own_notes_but_a_crossing_verdict_is_a_conflict(
+    loop: dict[str, Any],
+) -> None:
+    from inspections.findings import add_finding_note
+
+    commission: Database = loop["commission"]
+    noted, judged = loop["seeded"].finding_ids
+    with commission.begin() as s:
+        add_finding_note(s, ACTOR, noted, "已电话催办")
+        record_reinspection(s, ACTOR, judged, passed=False, note="逾期未整改", today=DAY)
+    with commission.session() as s:
+        entries = {e.id: e for e in preview_file(s, loop["feedback"]).entries if e.entity == "finding"}
+    assert entries[str(noted)].status == "updated"
+    conflict = entries[str(judged)]
+    assert conflict.status == "conflict"
+    assert conflict.mine is not None and conflict.theirs is not None
+    assert (conflict.mine["状态"], conflict.theirs["状态"]) == ("复查未通过", "已反馈")
+
+    with commission.begin() as s:
+        import_package(s, ACTOR, loop["feedback"], decisions={conflict.key: "theirs"})
+    with commission.session() as s:
+        kinds = {f: [e.kind for e in finding_detail(s, f, today=DAY).events] for f in (noted, judged)}
+        statuses = {r.id: r.status for r in list_findings(s, today=DAY)}
+    assert sorted(kinds[noted]) == ["created", "feedback", "note"]  # nothing lost on either side
+    assert sorted(kinds[judged]) == ["created", "failed", "feedback"]
+    assert statuses == {noted: "feedback", judged: "feedback"}
