@@ -66,6 +66,26 @@ def test_concurrent_writers_queue_on_the_audit_chain_head(db: Database) -> None:
         assert list(s.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq))) == list(range(1, 38))
 
 
+def test_a_long_lived_session_appends_after_the_head_it_last_saw(db: Database) -> None:
+    """A window keeps its session across units of work (expire_on_commit=False): its next append must still lock
+    and re-read the chain head that another user has moved on since."""
+    with db.begin() as s:
+        append_audit(s, actor="system", action="test.start", entity="test", entity_id="0")
+    window = db.sessions()
+    try:
+        with window.begin():
+            append_audit(window, actor="张伟", action="test.write", entity="test", entity_id="1")
+        with db.begin() as other:
+            append_audit(other, actor="李娜", action="test.write", entity="test", entity_id="2")
+        with window.begin():
+            event = append_audit(window, actor="张伟", action="test.write", entity="test", entity_id="3")
+        assert event.seq == 4
+    finally:
+        window.close()
+    with db.session() as s:
+        assert verify_audit_chain(s) == []
+
+
 def test_the_second_of_two_users_saving_one_institution_sees_both_values(db: Database) -> None:
     seeded = seed(db)
     first, second = db.sessions(), db.sessions()
