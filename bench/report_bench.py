@@ -1,7 +1,7 @@
 """Benchmark of the PDF builders: a 150-item inspection with 40 findings and 20 photos, a 500-institution bulletin.
 
-Run: ``.venv/bin/python bench/report_bench.py [--repeat N]``. Prints medians (targets: < 1 s and < 5 s) and a
-bare-ReportLab baseline that draws the same text and images on a canvas, for the ratio.
+Run: ``.venv/bin/python bench/report_bench.py [--repeat N] [--no-accel]``. Prints medians (targets: < 1 s and
+< 5 s) and a bare-ReportLab baseline that draws the same text and images on a canvas, for the ratio.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if "--no-accel" in sys.argv:
+    # Before ReportLab is imported: it then falls back to its pure-Python string widths, escapes and ASCII85.
+    sys.modules["_rl_accel"] = None  # type: ignore[assignment]
 
 from PIL import Image, ImageFilter
 from reportlab import rl_config
@@ -211,6 +214,7 @@ def measure(label: str, render: Callable[[], bytes], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--no-accel", action="store_true", help="measure without the rl_accel C extension")
     args = parser.parse_args()
 
     import reportlab.lib.rl_accel as accel
