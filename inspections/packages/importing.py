@@ -690,12 +690,21 @@ class _Applier:
         self.session.add(Blob(sha256=sha, mime="image/jpeg", width=size[0], height=size[1], size=len(data), data=data))
         self.session.flush()
 
+    def _fresh(self, model: type[Any], record_id: str) -> uuid.UUID:
+        """The id of a row about to be inserted; one already used here by another record is refused."""
+        key = uuid.UUID(record_id)
+        if self.session.get(model, key) is not None:
+            raise InvalidInputError(
+                [_problem(self.plan, record_id, "数据包中的记录编号与本机已有的其他记录重复，未导入任何内容")]
+            )
+        return key
+
     def _attachments(self, refs: list[dict[str, Any]], **owner: uuid.UUID) -> None:
         for ref in refs:
             self._ensure_blob(ref["sha256"])
             self.session.add(
                 Attachment(
-                    id=uuid.UUID(ref["id"]),
+                    id=self._fresh(Attachment, ref["id"]),
                     sha256=ref["sha256"],
                     filename=ref["filename"],
                     created_at=_dt(ref["created_at"]),
@@ -759,7 +768,7 @@ class _Applier:
         self.session.flush()
         for r in record["results"]:
             result = ItemResult(
-                id=uuid.UUID(r["id"]),
+                id=self._fresh(ItemResult, r["id"]),
                 inspection_id=inspection_id,
                 item_id=self._item_id(r["template"], r["item_code"]),
                 response=r["response"],
@@ -839,7 +848,7 @@ class _Applier:
                 continue
             self.session.add(
                 FindingEvent(
-                    id=event_id,
+                    id=self._fresh(FindingEvent, e["id"]),
                     finding_id=finding_id,
                     kind=e["kind"],
                     at=_dt(e["at"]),

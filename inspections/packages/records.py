@@ -450,6 +450,11 @@ def _reference_problems(sections: Mapping[str, list[Any]], source: str) -> list[
     photos = unique("photos", "sha256")
     inspections = unique("inspections", "id")
     unique("findings", "id")
+    inner: set[str] = set()
+    for where, record_id in _inner_ids(sections):
+        if record_id in inner:
+            problems.append(Problem(source, where, f"记录编号 {record_id} 在数据包中重复出现"))
+        inner.add(record_id)
     for n, c in enumerate(sections["checklists"]):
         if c["key"] != template_key(c["code"], c["content_hash"]):
             problems.append(Problem(source, f"data.json checklists[{n}]", "key 与 code、content_hash 不一致"))
@@ -481,3 +486,17 @@ def _reference_problems(sections: Mapping[str, list[Any]], source: str) -> list[
                 if p["sha256"] not in photos:
                     problems.append(Problem(source, where, f"引用的照片 {p['sha256'][:12]} 不在数据包中"))
     return problems
+
+
+def _inner_ids(sections: Mapping[str, list[Any]]) -> list[tuple[str, str]]:
+    """(where, id) of every answer, history step and photo attachment: each id must be unique."""
+    ids: list[tuple[str, str]] = []
+    for n, i in enumerate(sections["inspections"]):
+        for m, r in enumerate(i["results"]):
+            ids.append((f"data.json inspections[{n}].results[{m}]", r["id"]))
+            ids.extend((f"data.json inspections[{n}].results[{m}]", p["id"]) for p in r["photos"])
+    for n, f in enumerate(sections["findings"]):
+        for m, e in enumerate(f["events"]):
+            ids.append((f"data.json findings[{n}].events[{m}]", e["id"]))
+            ids.extend((f"data.json findings[{n}].events[{m}]", p["id"]) for p in e["photos"])
+    return ids

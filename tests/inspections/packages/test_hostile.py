@@ -125,3 +125,22 @@ def test_a_forged_finalized_inspection_fails_its_signed_hash(package: Path, targ
     forged = rewrite(package, tmp_path / "forged.zip", better_score)
     message = _refused(target, forged)
     assert "签名哈希不符" in message
+
+
+def test_a_record_id_used_twice_is_refused_before_anything_is_written(
+    package: Path, target: Database, tmp_path: Path
+) -> None:
+    from tests.inspections.packages.conftest import rewrite
+
+    def reuse_id(data: dict[str, object]) -> None:
+        results = data["inspections"][0]["results"]  # type: ignore[index]
+        results[1]["id"] = results[0]["id"]
+
+    message = _refused(target, rewrite(package, tmp_path / "dup.zip", reuse_id))
+    assert "重复出现" in message
+
+
+def test_a_file_left_out_of_the_manifest_is_refused(package: Path, target: Database, tmp_path: Path) -> None:
+    extra = _copy_with(package, tmp_path / "extra.zip", {"checklists/extra.yaml": b"format: 1"})
+    message = _refused(target, extra)
+    assert "checklists/extra.yaml" in message and "不在清单" in message
