@@ -8,8 +8,9 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 from inspections.reports.charts import distribution_chart, trend_chart
 from inspections.reports.data import BulletinData, cn_date, cn_datetime, cn_month, format_percent
 from inspections.reports.flowables import Cell, Short, data_table, official_head, section
+from inspections.reports.output import Output
 from inspections.reports.styles import esc, styles
-from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, Output, PageDecor
+from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, PageDecor
 
 BODY_WIDTH = PORTRAIT[0] - 2 * MARGIN_SIDE
 

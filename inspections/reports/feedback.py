@@ -14,8 +14,9 @@ from inspections.reports.data import (
     format_points,
 )
 from inspections.reports.flowables import Cell, Short, SignatureBlock, data_table, official_head, photo_grid, section
+from inspections.reports.output import Output
 from inspections.reports.styles import HEADER_FILL, esc, key_value_table_style, styles
-from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, Output, PageDecor
+from inspections.reports.templates import MARGIN_SIDE, PORTRAIT, OfficialDocTemplate, PageDecor
 
 BODY_WIDTH = PORTRAIT[0] - 2 * MARGIN_SIDE
 

@@ -13,8 +13,9 @@ from inspections.reports.data import (
     cn_datetime,
 )
 from inspections.reports.flowables import Cell, Short, SignatureBlock, data_table, official_head
+from inspections.reports.output import Output
 from inspections.reports.styles import esc, styles
-from inspections.reports.templates import LANDSCAPE, OfficialDocTemplate, Output, PageDecor
+from inspections.reports.templates import LANDSCAPE, OfficialDocTemplate, PageDecor
 
 
 def notice_story(data: NoticeData) -> list[Flowable]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import IO, Any
 
 from reportlab import rl_config
@@ -16,9 +16,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from inspections.reports.fonts import register_fonts
+from inspections.reports.output import Output, deliver
 from inspections.reports.styles import GREY, RULE, WATERMARK
-
-Output = str | Path | IO[bytes]
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)
@@ -139,7 +138,7 @@ class OfficialDocTemplate(BaseDocTemplate):
         subject: str = "",
     ) -> None:
         super().__init__(
-            str(out) if isinstance(out, Path) else out,
+            io.BytesIO(),  # replaced in render(): the document is written through deliver()
             pagesize=pagesize,
             leftMargin=MARGIN_SIDE,
             rightMargin=MARGIN_SIDE,
@@ -169,12 +168,18 @@ class OfficialDocTemplate(BaseDocTemplate):
         )
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decor.on_page, pagesize=pagesize)])
         self._decor = decor
+        self._out = out
 
     def render(self, story: Sequence[Flowable]) -> None:
-        """Lay out the story and write the PDF."""
+        """Lay out the story and write the PDF (a file only once it is complete)."""
         register_fonts()
-        with _binary_streams():
-            self.build(list(story), canvasmaker=partial(NumberedCanvas, decor=self._decor))
+
+        def write(stream: IO[bytes]) -> None:
+            self.filename = stream
+            with _binary_streams():
+                self.build(list(story), canvasmaker=partial(NumberedCanvas, decor=self._decor))
+
+        deliver(write, self._out)
 
 
 @contextmanager

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -14,8 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from inspections.reports.data import LedgerRow, ResultsExport
-
-Output = str | Path | IO[bytes]
+from inspections.reports.output import Output, deliver
 
 DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FONT = Font(name="等线", bold=True)
@@ -98,7 +96,7 @@ def write_results_workbook(export: ResultsExport, out: Output) -> None:
             summary.cell(index, 9).font = RED_FONT
     if export.data_as_of is not None:
         _stamp(workbook, "医院感染防控督导检查结果", export.data_as_of)
-    workbook.save(_target(out))
+    deliver(workbook.save, out)
 
 
 def write_ledger_workbook(
@@ -129,7 +127,7 @@ def write_ledger_workbook(
     about.column_dimensions["A"].width = 12
     about.column_dimensions["B"].width = 50
     _stamp(workbook, title, data_as_of)
-    workbook.save(_target(out))
+    deliver(workbook.save, out)
 
 
 def _fill(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[object]) -> None:
@@ -175,7 +173,3 @@ def _stamp(workbook: Workbook, title: str, data_as_of: datetime) -> None:
     workbook.properties.creator = "院感督导"
     workbook.properties.created = data_as_of.replace(tzinfo=None, microsecond=0)
     workbook.properties.modified = data_as_of.replace(tzinfo=None, microsecond=0)
-
-
-def _target(out: Output) -> str | IO[bytes]:
-    return str(out) if isinstance(out, Path) else out
