@@ -123,8 +123,14 @@ def list_findings(
     overdue_only: bool = False,
     inspection_id: uuid.UUID | None = None,
     limit: int | None = None,
+    user: CurrentUser | None = None,
 ) -> list[FindingRow]:
-    """Findings, most urgent first (overdue, then by deadline)."""
+    """Findings, most urgent first (overdue, then by deadline); a hospital officer's ``user``: their own only."""
+    if user is not None:
+        from inspections.users import authorize, scope_institution
+
+        authorize(user, "finding.view")
+        institution_id = scope_institution(user, institution_id)
     query = _row_query()
     if institution_id is not None:
         query = query.where(Finding.institution_id == institution_id)
@@ -150,12 +156,15 @@ def _finding(session: Session, finding_id: uuid.UUID) -> Finding:
     return finding
 
 
-def finding_detail(session: Session, finding_id: uuid.UUID, *, today: date) -> FindingDetail:
+def finding_detail(
+    session: Session, finding_id: uuid.UUID, *, today: date, user: CurrentUser | None = None
+) -> FindingDetail:
     """A finding with its history and evidence."""
     row = session.execute(_row_query().where(Finding.id == finding_id)).one_or_none()
     if row is None:
         raise NotFoundError(f"找不到整改项（编号 {finding_id}）")
     f, name, inspected, title = row
+    _authorize(user, "finding.view", f)
     item_text = ""
     if f.item_id is not None:
         item_text = session.scalar(select(ChecklistItem.text).where(ChecklistItem.id == f.item_id)) or ""

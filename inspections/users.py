@@ -190,14 +190,16 @@ def authorize_finding(session: Session, user: CurrentUser | None, action: str, f
     authorize(user, action, institution_id=institution_id)
 
 
-def scope_institution(user: CurrentUser | None, institution_id: uuid.UUID | None) -> uuid.UUID | None:
+def scope_institution(
+    user: CurrentUser | None, institution_id: uuid.UUID | None, action: str = "finding.view"
+) -> uuid.UUID | None:
     """The institution a list must be restricted to: a hospital officer's own, whatever they asked for.
 
     Asking for another institution is PermissionDenied; others get what they asked for (None = all).
     """
     if user is None or user.role != HOSPITAL:
         return institution_id
-    authorize(user, "finding.view", institution_id=institution_id)
+    authorize(user, action, institution_id=institution_id)
     return user.institution_id
 
 
@@ -215,7 +217,7 @@ def scoped_findings(
 
     authorize(user, "finding.view")
     scoped = scope_institution(user, institution_id)
-    return list_findings(session, today=today, institution_id=scoped, statuses=statuses, limit=limit)
+    return list_findings(session, today=today, institution_id=scoped, statuses=statuses, limit=limit, user=user)
 
 
 def scoped_inspections(
@@ -225,8 +227,8 @@ def scoped_inspections(
     from inspections.workflow import list_inspections
 
     authorize(user, "inspection.view")
-    scoped = scope_institution(user, institution_id)
-    return list_inspections(session, institution_id=scoped, limit=limit)
+    scoped = scope_institution(user, institution_id, "inspection.view")
+    return list_inspections(session, institution_id=scoped, limit=limit, user=user)
 
 
 # --- managing users --------------------------------------------------------------------------------------------------

@@ -193,9 +193,12 @@ def _results_by_code(session: Session, inspection_id: uuid.UUID) -> dict[str, tu
     return {code: (response, points, note) for code, response, points, note in rows}
 
 
-def load_inspection(session: Session, inspection_id: uuid.UUID) -> InspectionView:
+def load_inspection(
+    session: Session, inspection_id: uuid.UUID, *, user: CurrentUser | None = None
+) -> InspectionView:
     """The inspection with its checklists, answers, photos, last time's results and live score."""
     inspection = _inspection(session, inspection_id)
+    _authorize(user, "inspection.view", inspection.institution_id)
     institution = session.get(Institution, inspection.institution_id)
     assert institution is not None
     results = {
@@ -834,8 +837,14 @@ def list_inspections(
     date_from: date | None = None,
     date_to: date | None = None,
     limit: int | None = None,
+    user: CurrentUser | None = None,
 ) -> list[InspectionRow]:
-    """Inspections, newest first."""
+    """Inspections, newest first (a hospital officer's ``user``: their own institution's only)."""
+    if user is not None:
+        from inspections.users import authorize, scope_institution
+
+        authorize(user, "inspection.view")
+        institution_id = scope_institution(user, institution_id, "inspection.view")
     query = (
         select(Inspection, Institution.name)
         .join(Institution, Institution.id == Inspection.institution_id)

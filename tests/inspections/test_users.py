@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from inspections.errors import PermissionDenied, UserError
-from inspections.findings import record_feedback, record_reinspection
+from inspections.findings import finding_detail, list_findings, record_feedback, record_reinspection
 from inspections.institutions import InstitutionData, create_institution
 from inspections.users import (
     CurrentUser,
@@ -24,7 +24,7 @@ from inspections.users import (
     set_active,
     verify_password,
 )
-from inspections.workflow import load_inspection, record_answer, start_inspection
+from inspections.workflow import list_inspections, load_inspection, record_answer, start_inspection
 from models.database import Database
 from models.reference import User
 from tests.inspections.packages.conftest import DAY, seed
@@ -110,6 +110,16 @@ def test_a_hospital_officer_sees_only_their_own_institution(db: Database) -> Non
             scoped_findings(s, officer, today=DAY, institution_id=other_id)
         with pytest.raises(PermissionDenied, match="本机构"):
             scoped_inspections(s, officer, institution_id=other_id)
+        # The services themselves apply the same limits when given the user.
+        assert {f.id for f in list_findings(s, today=DAY, user=officer)} == set(ours.finding_ids)
+        assert {i.id for i in list_inspections(s, user=officer)} == {ours.inspection_id}
+        assert load_inspection(s, ours.inspection_id, user=officer).institution_id == ours.institution_id
+        with pytest.raises(PermissionDenied, match="本机构"):
+            load_inspection(s, other_inspection, user=officer)
+        stranger = CurrentUser("zhao", "hospital", other_id)
+        with pytest.raises(PermissionDenied, match="本机构"):
+            finding_detail(s, ours.finding_ids[0], today=DAY, user=stranger)
+        assert list_findings(s, today=DAY, user=stranger) == []
 
 
 def test_a_hospital_officer_can_only_add_feedback(db: Database) -> None:
