@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import openpyxl
 from report_samples import flat, page_texts, unembedded_fonts
 from sqlalchemy import select
 
 from inspections.findings import record_feedback
+from inspections.reports import documents
 from inspections.reports.bulletin import build_bulletin
 from inspections.reports.feedback import build_feedback_report
 from inspections.reports.gather import bulletin_data, feedback_data, ledger_rows, notice_data, results_rows
@@ -113,3 +116,18 @@ def test_bulletin_notice_ledger_and_results_read_the_same_record(ws: Database) -
     assert all(r.inspection_date == DAY for r in results.rows)
     assert results.summary[0].institution == "中原区人民医院"
     assert inspection_id
+
+
+def test_one_call_per_document_writes_each_file(ws: Database, tmp_path: Path) -> None:
+    inspection_id = signed_inspection(ws)
+    with ws.session() as s:
+        institution_id = s.get(Inspection, inspection_id).institution_id  # type: ignore[union-attr]
+        documents.inspection_report(s, inspection_id, tmp_path / "反馈单.pdf", now=NOW)
+        documents.bulletin(s, "2026-11", tmp_path / "通报.pdf", now=NOW)
+        documents.notice(s, institution_id, tmp_path / "通知书.pdf", now=NOW)
+        documents.ledger_pdf(s, tmp_path / "台账.pdf", now=NOW)
+        assert documents.ledger_xlsx(s, tmp_path / "台账.xlsx", now=NOW) == 3
+        assert documents.results_xlsx(s, tmp_path / "结果.xlsx", month="2026-11", now=NOW) > 50
+    for name in ("反馈单.pdf", "通报.pdf", "通知书.pdf", "台账.pdf"):
+        assert page_texts((tmp_path / name).read_bytes())[0].strip(), name
+    assert openpyxl.load_workbook(tmp_path / "结果.xlsx")["汇总"].max_row > 1
