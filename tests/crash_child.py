@@ -2,6 +2,7 @@
 
 Alone (loops until killed)::
 
+    .venv/bin/python tests/crash_child.py --setup DATA_DIR          # a draft inspection to record into; prints its id
     .venv/bin/python tests/crash_child.py DATA_DIR INSPECTION_ID RUN
 
 prints ``saved ITEM_ID RESPONSE NOTE`` on stdout (flushed, one write) after each unit of work has committed, the
@@ -18,6 +19,7 @@ import random
 import sys
 import traceback
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,14 +27,28 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from inspections.workflow import load_inspection, record_answer  # noqa: E402
+from inspections.workflow import load_inspection, record_answer, start_inspection  # noqa: E402
 from inspections.workspace import open_workspace  # noqa: E402
+from models.reference import Institution  # noqa: E402
 
 ACTOR = "崩溃测试"
 
 
 def _say(line: str) -> None:
     os.write(1, (line + "\n").encode("utf-8"))  # one write(2) of a short line: atomic on a pipe
+
+
+def setup(data_dir: Path) -> uuid.UUID:
+    """A workspace in ``data_dir`` with one institution (with a fever clinic) and a draft inspection of it."""
+    db = open_workspace(None, data_dir)
+    try:
+        with db.begin() as s:
+            institution = Institution(name="崩溃测试医院", level=2, has_fever_clinic=True, district="上街区")
+            s.add(institution)
+            s.flush()
+            return start_inspection(s, ACTOR, institution_id=institution.id, on=date(2026, 11, 20), inspectors=[ACTOR])
+    finally:
+        db.close()
 
 
 def record_forever(data_dir: Path, inspection_id: uuid.UUID, run: int) -> NoReturn:
@@ -75,7 +91,9 @@ def zygote(data_dir: Path, inspection_id: uuid.UUID) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args and args[0] == "--zygote":
+    if args and args[0] == "--setup":
+        print(setup(Path(args[1])))
+    elif args and args[0] == "--zygote":
         zygote(Path(args[1]), uuid.UUID(args[2]))
     else:
         _child(Path(args[0]), uuid.UUID(args[1]), int(args[2]))

@@ -12,19 +12,16 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from inspections.integrity import check_database
-from inspections.workflow import start_inspection
-from inspections.workspace import open_workspace
 from models.audit import AuditEvent
 from models.checklist import ChecklistItem
 from models.database import open_database
 from models.inspection import ItemResult
-from tests.helpers import make_institution
+from tests.crash_child import setup
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = ROOT / "tests" / "crash_child.py"
@@ -91,11 +88,7 @@ class Zygote:
 
 
 def test_answers_reported_saved_survive_sigkill_at_random_moments(tmp_path: Path) -> None:
-    db = open_workspace(None, tmp_path)
-    inst = make_institution(db, "崩溃测试医院", fever=True)
-    with db.begin() as s:
-        inspection_id = start_inspection(s, "张三", institution_id=inst, on=date(2026, 11, 20), inspectors=["张三"])
-    db.close()
+    inspection_id = setup(tmp_path)
 
     rng = random.Random(20261128)
     reported: list[Reported] = []
