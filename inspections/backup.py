@@ -207,8 +207,9 @@ def database_file(db: Database) -> Path:
 # --- making backups -------------------------------------------------------------------------------------------------
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _fsync(path: Path, *, directory: bool = False) -> None:
+    # Windows can only flush a file opened for writing; POSIX needs a directory flushed for a rename to be durable.
+    fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)
     try:
         os.fsync(fd)
     finally:
@@ -216,8 +217,8 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # some file systems cannot sync a directory; the rename is still atomic
-        _fsync(path)
+    with contextlib.suppress(OSError):  # some systems (Windows) cannot flush a directory; the rename is still atomic
+        _fsync(path, directory=True)
 
 
 def _storage_failure(err: BaseException, what: str) -> StorageError:
