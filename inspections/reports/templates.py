@@ -12,6 +12,7 @@ from typing import IO, Any
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
@@ -76,7 +77,8 @@ class PageDecor:
         canvas.saveState()
         canvas.setFont(font, 8.5)
         canvas.setFillColor(GREY)
-        canvas.drawString(MARGIN_SIDE, y, self.running_title)
+        room = width - 2 * MARGIN_SIDE - canvas.stringWidth(self.doc_number, font, 8.5) - 6 * mm
+        canvas.drawString(MARGIN_SIDE, y, _clip(self.running_title, room, font, 8.5))
         if self.doc_number:
             canvas.drawRightString(width - MARGIN_SIDE, y, self.doc_number)
         canvas.setStrokeColor(RULE)
@@ -96,6 +98,15 @@ class PageDecor:
         canvas.setFont(font, 16)
         canvas.drawCentredString(0, -80, "未定稿 · 不作为正式文书")
         canvas.restoreState()
+
+
+def _clip(text: str, width: float, font: str, size: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``width`` (a long institution name must not run into the number)."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 class NumberedCanvas(Canvas):

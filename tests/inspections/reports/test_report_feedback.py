@@ -135,3 +135,11 @@ def test_a_report_without_findings_or_photos_says_so() -> None:
     assert "本次检查未发现否决项（关键项）不符合" in text
     assert "本次检查未发现需要整改的问题" in text
     assert "现场照片" not in text
+
+
+def test_a_very_long_institution_name_is_shortened_in_the_running_header_only() -> None:
+    name = "郑州市上街区济源路街道社区卫生服务中心（上街区第二人民医院）发热门诊及预检分诊联合点" * 2
+    texts = page_texts(render(replace(make_feedback(findings=30, photos=0), institution=name)))
+    assert flat(name) in flat(texts[0])  # the information table prints it whole
+    header = texts[1].splitlines()[0]
+    assert "…" in header and "上卫院感〔2026〕11-03号" in texts[1]
