@@ -126,7 +126,10 @@ def _failed_items_section(data: BulletinData) -> list[Flowable]:
     if not data.failed_items:
         return [Paragraph("本月检查未发现共性问题。", st.body_indent)]
     story: list[Flowable] = [
-        Paragraph("本月检查中不符合率较高的检查项如下，请各医疗机构对照自查、举一反三：", st.body_indent)
+        Paragraph(
+            "本月检查中未达标（判为不符合或部分符合）比例较高的检查项如下，请各医疗机构对照自查、举一反三：",
+            st.body_indent,
+        )
     ]
     rows: list[list[Cell]] = [
         [
@@ -141,7 +144,7 @@ def _failed_items_section(data: BulletinData) -> list[Flowable]:
     ]
     story.append(
         data_table(
-            ["序号", "检查项", "检查内容", "所属检查表", "不符合/检查", "不符合率"],
+            ["序号", "检查项", "检查内容", "所属检查表", "未达标/检查", "未达标率"],
             rows,
             [10 * mm, 16 * mm, 62 * mm, 42 * mm, 22 * mm, 18 * mm],
         )

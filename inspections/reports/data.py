@@ -229,7 +229,8 @@ class ScoreBin:
 
 @dataclass(frozen=True)
 class FailedItemRow:
-    """A commonly failed item: how often it was answered 不符合 / 部分符合 out of how often it was checked."""
+    """A commonly failed item: how often it was answered 不符合 or 部分符合 (未达标) out of how often it was checked
+    (不适用 and 未检查 not counted)."""
 
     item_code: str
     item_text: str
