@@ -47,7 +47,7 @@ from inspections.workflow import content_digest, content_hash
 from models.audit import append_audit
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding, FindingEvent
-from models.inspection import Attachment, Blob, Inspection, InspectionChecklist, ItemResult, Round
+from models.inspection import Attachment, Blob, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
 from models.reference import Institution
 
 Status = Literal["new", "updated", "unchanged", "conflict", "kept"]
@@ -402,6 +402,9 @@ def _plan_inspections(session: Session, plan: _Plan, problems: list[Problem]) ->
             problems.append(_problem(plan, where, "同一编号的检查记录在本机属于另一家医疗机构"))
             continue
         mine = inspection_record(session, local, keys)
+        # The round is a local plan (linked when it exists here), not part of what was inspected.
+        mine.pop("round_id")
+        theirs.pop("round_id")
         if mine == theirs:
             plan.entries.append(PreviewEntry("inspection", record_id, label, "unchanged"))
         elif feedback:
@@ -737,9 +740,10 @@ class _Applier:
                 self.session.delete(result)
             inspection.checklists.clear()
             self.session.flush()
-        round_id = None
-        if not new and inspection.round_id is not None and self.session.get(Round, inspection.round_id) is not None:
-            round_id = inspection.round_id
+        round_id = None if new else inspection.round_id
+        with self.session.no_autoflush:
+            if record["round_id"] is not None and self.session.get(Round, uuid.UUID(record["round_id"])) is not None:
+                round_id = uuid.UUID(record["round_id"])
         inspection.institution_id = self.plan.institution_ids[record["institution_id"]]
         inspection.round_id = round_id
         inspection.kind = record["kind"]
@@ -782,6 +786,14 @@ class _Applier:
         for r in record["results"]:
             self._attachments(r["photos"], item_result_id=uuid.UUID(r["id"]))
         self.session.flush()
+        if round_id is not None and record["status"] == "finalized":
+            entry = self.session.scalar(
+                select(RoundEntry).where(
+                    RoundEntry.round_id == round_id, RoundEntry.institution_id == inspection.institution_id
+                )
+            )
+            if entry is not None and entry.status != "done":
+                entry.status, entry.reason = "done", ""
         local_hash = record["content_hash"]
         if record["status"] == "finalized":
             local_hash = content_hash(self.session, inspection_id)

@@ -133,6 +133,7 @@ def inspection_record(session: Session, inspection: Inspection, keys: Mapping[uu
         "grade": inspection.grade,
         "vetoed": inspection.vetoed,
         "created_by": inspection.created_by,
+        "round_id": str(inspection.round_id) if inspection.round_id else None,
         "checklists": [
             {
                 "template": keys[c.template_id],
@@ -322,6 +323,7 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "grade": _opt(_str(32)),
     "vetoed": _is_bool,
     "created_by": _str(64),
+    "round_id": _opt(_is_uuid),
     "checklists": lambda v: isinstance(v, list) and len(v) > 0,
     "results": lambda v: isinstance(v, list),
 }

@@ -224,3 +224,48 @@ def test_taking_their_institution_data_updates_it_with_an_audit_record(
     with commission.begin() as s:
         assert import_package(s, "王磊", path).applied == {}
     assert checksum(commission) == before
+
+
+def test_a_rounds_inspections_travel_together_and_complete_the_commissions_plan(
+    new_db: Callable[[str], Database], tmp_path: Path
+) -> None:
+    import shutil
+
+    from inspections.institutions import InstitutionData, create_institution
+    from inspections.rounds import RoundScope, create_round, start_entry_inspection
+    from models.database import open_database
+    from models.inspection import RoundEntry
+
+    commission = new_db("commission")
+    with commission.begin() as s:
+        import_checklist(s, "system", small_spec())
+        institution_id = create_institution(s, ACTOR, InstitutionData(name="第一人民医院", code="H001", level=2))
+        s.flush()
+        round_id = create_round(
+            s, ACTOR, month="2026-11", team=[ACTOR], scope=RoundScope(institution_ids=(institution_id,)), on=DAY
+        )
+    commission.close()
+    # The inspector's laptop starts from a copy of the commission's database, so it shares the round.
+    (tmp_path / "laptop").mkdir()
+    shutil.copy(tmp_path / "commission" / "yuangan.db", tmp_path / "laptop" / "yuangan.db")
+    laptop = open_database(None, tmp_path / "laptop")
+    try:
+        with laptop.begin() as s:
+            entry_id = s.scalars(select(RoundEntry.id).where(RoundEntry.round_id == round_id)).one()
+            inspection_id = start_entry_inspection(s, ACTOR, entry_id, on=DAY)
+            for item in load_inspection(s, inspection_id).items():
+                record_answer(s, ACTOR, inspection_id, item.item_id, response="pass")
+            finalize_inspection(s, ACTOR, inspection_id)
+        with laptop.session() as s:
+            summary = export_inspections(s, tmp_path / "round.zip", exporter=ACTOR, round_id=round_id)
+    finally:
+        laptop.close()
+    assert summary.inspections == 1
+
+    commission = new_db("commission")
+    with commission.begin() as s:
+        assert import_package(s, "王磊", summary.path).applied == {"inspection:new": 1}
+    with commission.session() as s:
+        assert s.scalars(select(RoundEntry.status).where(RoundEntry.round_id == round_id)).one() == "done"
+        assert s.get(Inspection, inspection_id).round_id == round_id  # type: ignore[union-attr]
+    assert check_database(commission).ok
