@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,16 @@ STORAGE_MESSAGES: dict[int, str] = {
     sqlite3.SQLITE_NOTADB: "数据库文件不是有效的数据库（可能已损坏或被其他文件覆盖）。请从最近的备份恢复。",
 }
 """Primary SQLite result codes that mean the storage failed, and what the user is told."""
+
+
+_OS_REASONS = {
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EROFS: "只读位置",
+    errno.ENOSPC: "磁盘空间已满",
+    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹",
+    errno.EEXIST: "已有同名文件",
+}
 
 
 def storage_problem(err: BaseException) -> str | None:
@@ -165,8 +176,14 @@ def open_database(
     """Open (and create) the database at ``url``, default the SQLite file in ``data_dir``, and migrate it.
     A location that cannot be written, a full disk or a damaged file raises ``storage_error``."""
     data_dir = data_dir or default_data_dir()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url or sqlite_url(data_dir / DB_FILENAME))
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(url or sqlite_url(data_dir / DB_FILENAME))
+    except OSError as err:
+        why = _OS_REASONS.get(err.errno or 0, err.strerror or str(err))
+        raise storage_error(
+            f"无法创建数据目录 {err.filename or data_dir}（{why}）。请检查该位置是否存在、是否可写（U 盘是否写保护）。"
+        ) from err
     if migrate:
         from models.migrations import upgrade_to_head
 

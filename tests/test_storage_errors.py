@@ -129,3 +129,15 @@ def test_which_sqlite_failures_are_storage_failures() -> None:
     assert "损坏" in (storage_problem(error(sqlite3.SQLITE_CORRUPT, "database disk image is malformed")) or "")
     assert storage_problem(error(sqlite3.SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint failed")) is None
     assert storage_problem(ValueError("not a database error")) is None
+
+
+def test_a_data_folder_that_cannot_be_created_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "数据.txt"
+    blocker.write_text("一个普通文件挡住了数据目录", encoding="utf-8")
+    with pytest.raises(StorageError, match=r"无法创建数据目录.*路径中有一部分是文件而不是文件夹"):
+        open_workspace(None, blocker / "院感督导")
+    assert main(["--data-dir", str(blocker / "院感督导"), "check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：无法创建数据目录") and "Traceback" not in err
