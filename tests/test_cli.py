@@ -84,3 +84,25 @@ def test_the_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("错误：") and "Traceback" not in result.stderr
+
+
+def test_documents_and_exports_from_the_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    run(capsys, tmp_path, "demo", "--institutions", "4", "--months", "2", "--seed", "5", "--end-month", "2026-10")
+    _, out, _ = run(capsys, tmp_path, "inspections", "list", "--json", "--status", "finalized")
+    inspection = json.loads(out)[0]
+    pdf = tmp_path / "反馈单.pdf"
+    code, out, _ = run(capsys, tmp_path, "report", "inspection", inspection["id"], "-o", str(pdf))
+    assert code == 0
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "督导检查反馈单" in text and inspection["institution_name"] in text
+    code, _, _ = run(capsys, tmp_path, "report", "bulletin", "2026-10", "-o", str(tmp_path / "通报.pdf"))
+    assert code == 0 and "通报" in PdfReader(tmp_path / "通报.pdf").pages[0].extract_text()
+    code, out, _ = run(capsys, tmp_path, "export", "ledger", "-o", str(tmp_path / "台账.xlsx"))
+    assert code == 0 and "已导出" in out
+    sheet = load_workbook(tmp_path / "台账.xlsx").worksheets[0]
+    assert sheet.max_row > 1
+    code, _, err = run(capsys, tmp_path, "report", "bulletin", "2026-13", "-o", str(tmp_path / "x.pdf"))
+    assert code == 2 and "YYYY-MM" in err and not (tmp_path / "x.pdf").exists()

@@ -14,7 +14,12 @@ from pathlib import Path
 
 from inspections.errors import UserError
 
-COMMAND_MODULES = ["inspections.cli.core", "inspections.cli.maintenance", "inspections.cli.exchange"]
+COMMAND_MODULES = [
+    "inspections.cli.core",
+    "inspections.cli.documents",
+    "inspections.cli.maintenance",
+    "inspections.cli.exchange",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

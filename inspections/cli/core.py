@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,8 +19,14 @@ from inspections.workspace import current_actor, open_workspace
 from models.database import Database
 
 
-def _db(args: argparse.Namespace) -> Database:
-    return open_workspace(args.database, args.data_dir)
+@contextmanager
+def open_db(args: argparse.Namespace) -> Iterator[Database]:
+    """The database named by --database/--data-dir, opened as the application opens it, closed afterwards."""
+    db = open_workspace(args.database, args.data_dir)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _json_default(value: Any) -> Any:
@@ -62,7 +70,7 @@ def write_output(path: Path, text: str) -> None:
 def _checklists_list(args: argparse.Namespace) -> int:
     from inspections.templates import list_templates
 
-    with _db(args).session() as s:
+    with open_db(args) as db, db.session() as s:
         rows = list_templates(s)
     if args.json:
         print_json(rows)
@@ -92,7 +100,7 @@ def _checklists_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}")
-    with _db(args).begin() as s:
+    with open_db(args) as db, db.begin() as s:
         outcome = import_checklist_file(s, current_actor(), path)
     print(outcome.message)
     return 0
@@ -101,7 +109,7 @@ def _checklists_import(args: argparse.Namespace) -> int:
 def _checklists_export(args: argparse.Namespace) -> int:
     from inspections.templates import export_checklist
 
-    with _db(args).session() as s:
+    with open_db(args) as db, db.session() as s:
         text = export_checklist(s, args.code, args.version)
     write_output(Path(args.output), text)
     print(f"已导出到 {args.output}")
@@ -114,7 +122,7 @@ def _checklists_export(args: argparse.Namespace) -> int:
 def _institutions_list(args: argparse.Namespace) -> int:
     from inspections.institutions import list_institutions
 
-    with _db(args).session() as s:
+    with open_db(args) as db, db.session() as s:
         rows = list_institutions(s, active_only=not args.all)
     if args.json:
         print_json(rows)
@@ -143,7 +151,7 @@ def _institutions_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}")
-    with _db(args).begin() as s:
+    with open_db(args) as db, db.begin() as s:
         summary = import_institutions(s, current_actor(), path)
     print(f"导入完成：新增 {summary.created}，更新 {summary.updated}，未变化 {summary.unchanged}")
     return 0
@@ -155,7 +163,7 @@ def _institutions_import(args: argparse.Namespace) -> int:
 def _inspections_list(args: argparse.Namespace) -> int:
     from inspections.workflow import list_inspections
 
-    with _db(args).session() as s:
+    with open_db(args) as db, db.session() as s:
         rows = list_inspections(s, status=args.status, limit=args.limit)
     if args.json:
         print_json(rows)
@@ -182,7 +190,7 @@ def _score(args: argparse.Namespace) -> int:
     from inspections.workflow import inspection_score, parse_inspection_id
 
     inspection_id = parse_inspection_id(args.inspection_id)
-    with _db(args).session() as s:
+    with open_db(args) as db, db.session() as s:
         score = inspection_score(s, inspection_id)
     if args.json:
         print_json(score)
@@ -203,20 +211,19 @@ def _score(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from inspections.demo import generate_demo
 
-    db = _db(args)
-
     def progress(done: int, total: int, what: str) -> None:
         if sys.stderr.isatty():
             print(f"\r{what} {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    summary = generate_demo(
-        db,
-        institutions=args.institutions,
-        months=args.months,
-        seed=args.seed,
-        end_month=args.end_month,
-        progress=progress,
-    )
+    with open_db(args) as db:
+        summary = generate_demo(
+            db,
+            institutions=args.institutions,
+            months=args.months,
+            seed=args.seed,
+            end_month=args.end_month,
+            progress=progress,
+        )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(summary.message)
@@ -226,7 +233,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from inspections.integrity import check_database
 
-    report = check_database(_db(args))
+    with open_db(args) as db:
+        report = check_database(db)
     for line in report.lines:
         print(line)
     if report.ok:

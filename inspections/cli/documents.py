@@ -1,0 +1,88 @@
+"""Document sub-commands: `report inspection|bulletin|notice|ledger … -o X.pdf`, `export results|ledger -o X.xlsx`."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import uuid
+from pathlib import Path
+
+from inspections.cli.core import open_db
+from inspections.errors import UserError
+
+
+def _uuid(text: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        raise UserError(f"“{text}”不是有效的{what}编号") from None
+
+
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise UserError(f"月份“{text}”格式应为 YYYY-MM，例如 2026-11")
+    return text.strip()
+
+
+def _output(path: str, suffix: str) -> Path:
+    out = Path(path)
+    if out.suffix.lower() != suffix:
+        raise UserError(f"输出文件应以 {suffix} 结尾：{out}")
+    return out
+
+
+def _report(args: argparse.Namespace) -> int:
+    from inspections.reports import documents
+
+    with open_db(args) as db, db.session() as s:
+        if args.kind == "inspection":
+            documents.inspection_report(s, _uuid(args.target, "检查"), _output(args.output, ".pdf"))
+        elif args.kind == "bulletin":
+            documents.bulletin(s, _month(args.target), _output(args.output, ".pdf"), draft=args.draft)
+        elif args.kind == "notice":
+            documents.notice(s, _uuid(args.target, "医疗机构"), _output(args.output, ".pdf"))
+        else:
+            institution = _uuid(args.target, "医疗机构") if args.target else None
+            documents.ledger_pdf(s, _output(args.output, ".pdf"), institution_id=institution, overdue_only=args.overdue)
+    print(f"已生成 {args.output}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from inspections.reports import documents
+
+    institution = _uuid(args.institution, "医疗机构") if args.institution else None
+    month = _month(args.month) if args.month else None
+    out = _output(args.output, ".xlsx")
+    with open_db(args) as db, db.session() as s:
+        if args.kind == "results":
+            rows = documents.results_xlsx(
+                s, out, month=month, institution_id=institution, include_drafts=args.include_drafts
+            )
+        else:
+            rows = documents.ledger_xlsx(s, out, month=month, institution_id=institution, overdue_only=args.overdue)
+    print(f"已导出 {rows} 行到 {args.output}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("report", help="生成 PDF 文书：检查反馈单、月度通报、整改通知书、整改台账")
+    p.add_argument(
+        "kind",
+        choices=["inspection", "bulletin", "notice", "ledger"],
+        help="inspection 检查编号 | bulletin YYYY-MM | notice 机构编号 | ledger [机构编号]",
+    )
+    p.add_argument("target", nargs="?", default="", help="检查编号、月份或机构编号")
+    p.add_argument("-o", "--output", required=True, help="输出的 PDF 文件")
+    p.add_argument("--draft", action="store_true", help="通报以草稿形式输出（带“草稿”水印）")
+    p.add_argument("--overdue", action="store_true", help="台账只列逾期整改项")
+    p.set_defaults(handler=_report)
+
+    p = sub.add_parser("export", help="导出 Excel：检查结果或整改台账")
+    p.add_argument("kind", choices=["results", "ledger"])
+    p.add_argument("--month", default=None, help="只导出某月（YYYY-MM）")
+    p.add_argument("--institution", default=None, help="只导出某机构（编号）")
+    p.add_argument("--include-drafts", action="store_true", help="检查结果包括未完成的草稿")
+    p.add_argument("--overdue", action="store_true", help="台账只列逾期整改项")
+    p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    p.set_defaults(handler=_export)
