@@ -37,16 +37,17 @@ class StorageError(Exception):
 
 
 _KEPT = "此前已保存的数据不受影响。"
+_RESTORE_HINT = "请从数据目录 backups 文件夹中最近的备份恢复（设置 → 备份与恢复，或命令行 restore 备份文件）。"
 STORAGE_MESSAGES: dict[int, str] = {
     sqlite3.SQLITE_PERM: f"没有访问数据库文件的权限，本次操作未保存。{_KEPT}请检查数据目录的权限。",
     sqlite3.SQLITE_READONLY: f"数据库位于只读位置（或文件为只读），本次操作未保存。{_KEPT}"
     "请把数据目录设在可写的位置，或检查 U 盘的写保护开关与文件权限。",
     sqlite3.SQLITE_IOERR: f"读写数据库文件时发生磁盘错误（I/O 错误），本次操作未保存。{_KEPT}"
     "请检查磁盘或 U 盘是否已拔出，然后重试。",
-    sqlite3.SQLITE_CORRUPT: "数据库文件已损坏，无法读写。请在“设置 → 备份与恢复”中从最近的备份恢复。",
+    sqlite3.SQLITE_CORRUPT: f"数据库文件已损坏，无法读写。{_RESTORE_HINT}",
     sqlite3.SQLITE_FULL: f"磁盘空间已满，本次操作未保存。{_KEPT}请清理磁盘空间后重试。",
     sqlite3.SQLITE_CANTOPEN: "无法打开数据库文件（位置不存在、只读或没有权限）。请检查数据目录是否可用。",
-    sqlite3.SQLITE_NOTADB: "数据库文件不是有效的数据库（可能已损坏或被其他文件覆盖）。请从最近的备份恢复。",
+    sqlite3.SQLITE_NOTADB: f"数据库文件不是有效的数据库（可能已损坏或被其他文件覆盖）。{_RESTORE_HINT}",
 }
 """Primary SQLite result codes that mean the storage failed, and what the user is told."""
 
