@@ -141,3 +141,10 @@ def test_a_data_folder_that_cannot_be_created_is_a_clear_error(
     assert main(["--data-dir", str(blocker / "院感督导"), "check"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误：无法创建数据目录") and "Traceback" not in err
+
+
+def test_a_damaged_database_file_says_how_to_restore(tmp_path: Path) -> None:
+    (tmp_path / DB_FILENAME).write_bytes(b"\x13\x37" * 50_000)  # overwritten by something that is not a database
+    with pytest.raises(StorageError, match="不是有效的数据库") as caught:
+        open_workspace(None, tmp_path)
+    assert "backups" in str(caught.value) and "restore" in str(caught.value)
