@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import sqlite3
 import uuid
@@ -335,3 +337,36 @@ def test_backup_restore_and_list_on_the_command_line(tmp_path: Path, capsys: pyt
     assert "保留最近 4 份" in capsys.readouterr().out and backup_keep(tmp_path) == 4
     assert main(["--data-dir", data, "backups", "keep", "0"]) == 2
     assert "1 到 365" in capsys.readouterr().err
+
+
+def test_a_failed_restore_leaves_the_database_as_it_was(ws: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    inspection_id, item_id = _inspection(ws)
+    backup = backup_database(ws, now=NOON)
+    with ws.begin() as s:
+        record_answer(s, "张三", inspection_id, item_id, note="恢复失败时应保留的记录")
+    before = database_checksum(ws)
+    real_replace = os.replace
+
+    def disk_full_on_swap(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if str(src).endswith(".restoring"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr("inspections.backup.os.replace", disk_full_on_swap)
+    with pytest.raises(UserError, match="磁盘空间已满，恢复失败"):
+        restore(ws, backup.path)
+    assert database_checksum(ws) == before  # the database is whole and unchanged, and still usable
+    assert _note(ws, inspection_id, item_id) == "恢复失败时应保留的记录"
+    assert not list(ws.data_dir.glob(".*.restoring"))
+
+
+def test_a_half_written_backup_is_never_listed_and_is_cleaned_up(ws: Database) -> None:
+    folder = backup_dir(ws.data_dir)
+    folder.mkdir()
+    stale = folder / ".yuangan-20261101-090000-auto.db.part"  # left by a backup killed half-way
+    stale.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    old = (NOON - timedelta(days=2)).timestamp()
+    os.utime(stale, (old, old))
+    assert list_backups(ws.data_dir) == []
+    backup_database(ws)
+    assert not stale.exists() and [b.kind for b in list_backups(ws.data_dir)] == ["manual"]
