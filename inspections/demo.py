@@ -95,6 +95,11 @@ class DemoSummary:
         )
 
 
+def _difficulty(item_code: str) -> float:
+    """How much more (or less) often than average an item fails: fixed per item code, mean about 1."""
+    return random.Random(f"difficulty:{item_code}").lognormvariate(-0.4, 0.9)
+
+
 def _uid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
@@ -216,7 +221,7 @@ def generate_demo(
             raise UserError("数据库中已有检查记录；演示数据只能写入空数据库，请用 --data-dir 指定新的目录")
 
     inst_rows = _make_institutions(rng, institutions)
-    quality = {row["id"]: rng.uniform(0.72, 0.985) for row in inst_rows}
+    quality = {row["id"]: rng.uniform(0.9, 0.995) for row in inst_rows}
     photos = _demo_photos(rng)
     with db.begin() as session:
         session.execute(insert(Institution), inst_rows)
@@ -347,23 +352,18 @@ def _generate_month(
         latest_day = min(last_day, today - timedelta(days=1)) if current else last_day
         if latest_day < first_day or (current and roll > 0.6):
             continue
-        on = first_day + timedelta(days=rng.randint(0, max(0, (latest_day - first_day).days)))
+        used = [templates[t.id] for t in applicable]
+        span = max(0, (latest_day - first_day).days)
+        # Level-2 and level-3 hospitals run the same checklists as a self-inspection (自查) early in most months.
+        self_day = first_day + timedelta(days=rng.randint(0, min(4, span)))
+        if inst["level"] >= 2 and rng.random() < 0.6 and self_day < latest_day:
+            own_team = ["院感科 " + rng.choice(["王", "李", "赵", "孙"]) + "老师"]
+            _generate_inspection(rng, rows, inst["id"], None, self_day, today, used, quality[inst["id"]] + 0.02,
+                                 photos, previous_failed, counts, own_team, finalize=True, kind="self")
+        on = first_day + timedelta(days=rng.randint(min(5, span), span))
         finalize = not (current and roll > 0.5)
-        _generate_inspection(
-            rng,
-            rows,
-            inst["id"],
-            round_id,
-            on,
-            today,
-            [templates[t.id] for t in applicable],
-            quality[inst["id"]],
-            photos,
-            previous_failed,
-            counts,
-            team,
-            finalize,
-        )
+        _generate_inspection(rng, rows, inst["id"], round_id, on, today, used, quality[inst["id"]], photos,
+                             previous_failed, counts, team[:2], finalize=finalize)
         if finalize:
             entry["status"] = "done"
     for model, batch in rows.items():
@@ -375,7 +375,7 @@ def _generate_inspection(
     rng: random.Random,
     rows: dict[type, list[dict[str, Any]]],
     institution_id: uuid.UUID,
-    round_id: uuid.UUID,
+    round_id: uuid.UUID | None,
     on: date,
     today: date,
     used: list[_Template],
@@ -383,11 +383,12 @@ def _generate_inspection(
     photos: list[tuple[str, bytes, int, int]],
     previous_failed: dict[uuid.UUID, set[str]],
     counts: dict[str, int],
-    team: list[str],
+    inspectors: list[str],
+    *,
     finalize: bool,
+    kind: str = "supervision",
 ) -> None:
     inspection_id = _uid(rng)
-    inspectors = team[:2]
     rep = rng.choice(REPS)
     at = datetime(on.year, on.month, on.day, 9, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 300))
     answers: dict[uuid.UUID, dict[str, Answer]] = {}
@@ -411,18 +412,19 @@ def _generate_inspection(
         answered = items if finalize else items[: rng.randint(0, len(items))]
         for item in answered:
             roll = rng.random()
-            p_pass = quality if not item.critical else min(0.995, quality + 0.1)
+            # Some items are failed far more often than others (the bulletin's "common problems").
+            p_fail = min(0.6, (1 - quality) * _difficulty(item.code) * (0.2 if item.critical else 1.0))
             if item.response_set is not None:
                 options = t.spec.response_sets[item.response_set]
                 response = rng.choice([o.code for o in options])
             elif roll < 0.02:
                 response = "na"
-            elif roll < 0.02 + p_pass:
-                response = "pass"
-            elif roll < 0.02 + p_pass + (1 - p_pass) * 0.55:
+            elif roll < 0.02 + p_fail * 0.55:
                 response = "partial"
-            else:
+            elif roll < 0.02 + p_fail:
                 response = "fail"
+            else:
+                response = "pass"
             outcome = t.outcomes[(item.code, response)]
             note = ""
             result_id = _uid(rng)
@@ -483,7 +485,7 @@ def _generate_inspection(
         "id": inspection_id,
         "institution_id": institution_id,
         "round_id": round_id,
-        "kind": "supervision",
+        "kind": kind,
         "date": on,
         "inspectors": inspectors,
         "hospital_rep": rep if finalize else "",
@@ -518,7 +520,7 @@ def _generate_inspection(
     header = {
         "id": str(inspection_id),
         "institution": str(institution_id),
-        "kind": "supervision",
+        "kind": kind,
         "date": on.isoformat(),
         "inspectors": inspectors,
         "hospital_rep": rep,
