@@ -6,14 +6,15 @@ Alone (loops until killed)::
     .venv/bin/python tests/crash_child.py DATA_DIR INSPECTION_ID RUN
 
 prints ``saved ITEM_ID RESPONSE NOTE`` on stdout (flushed, one write) after each unit of work has committed, the
-way the window saves an answer. With ``--zygote`` it imports everything once and then forks one fresh recorder for
-each line ``RUN`` read from stdin (no database is open in the zygote), printing ``pid PID`` when the recorder
-starts and ``ended PID STATUS`` when it has died: the test kills recorders without paying for a new interpreter
-(~1 s of imports) twenty times over.
+way the window saves an answer; every sixth unit adds a photo instead and prints ``photo ATTACHMENT_ID NOTE``.
+With ``--zygote`` it imports everything once and then forks one fresh recorder for each line ``RUN`` read from
+stdin (no database is open in the zygote), printing ``pid PID`` when the recorder starts and ``ended PID STATUS``
+when it has died: the test kills recorders without paying for a new interpreter (~1 s of imports) twenty times.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import sys
@@ -27,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from inspections.workflow import load_inspection, record_answer, start_inspection  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from inspections.workflow import add_item_photo, load_inspection, record_answer, start_inspection  # noqa: E402
 from inspections.workspace import open_workspace  # noqa: E402
 from models.reference import Institution  # noqa: E402
 
@@ -61,12 +64,24 @@ def record_forever(data_dir: Path, inspection_id: uuid.UUID, run: int) -> NoRetu
     n = 0
     while True:
         item_id, options = rng.choice(items)
-        response = rng.choice(options)
         note = f"r{run}-n{n}"
-        with db.begin() as s:
-            record_answer(s, ACTOR, inspection_id, item_id, response=response, note=note)
-        _say(f"saved {item_id} {response} {note}")
+        if n % 6 == 5:  # now and then a photo, as an inspector adds one to an item
+            with db.begin() as s:
+                attachment_id = add_item_photo(s, ACTOR, inspection_id, item_id, _jpeg(rng), filename=f"{note}.jpg")
+            _say(f"photo {attachment_id} {note}")
+        else:
+            response = rng.choice(options)
+            with db.begin() as s:
+                record_answer(s, ACTOR, inspection_id, item_id, response=response, note=note)
+            _say(f"saved {item_id} {response} {note}")
         n += 1
+
+
+def _jpeg(rng: random.Random) -> bytes:
+    buffer = io.BytesIO()
+    colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def _child(data_dir: Path, inspection_id: uuid.UUID, run: int) -> NoReturn:

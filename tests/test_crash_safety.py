@@ -1,4 +1,4 @@
-"""Crash safety: a recorder killed with SIGKILL at random moments, 20 times over, loses no answer it reported saved."""
+"""Crash safety: a recorder killed with SIGKILL at random moments, 20 times over, loses nothing it reported saved."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from inspections.integrity import check_database
 from models.audit import AuditEvent
 from models.checklist import ChecklistItem
 from models.database import open_database
-from models.inspection import ItemResult
+from models.inspection import Attachment, Blob, ItemResult
 from tests.crash_child import setup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +92,8 @@ def test_answers_reported_saved_survive_sigkill_at_random_moments(tmp_path: Path
 
     rng = random.Random(20261128)
     reported: list[Reported] = []
+    photos: dict[uuid.UUID, str] = {}  # attachment id → the note of the unit that added it
+    photo_ns: list[tuple[int, int]] = []
     runs_with_answers = 0
     zygote = Zygote(tmp_path, inspection_id)
     try:
@@ -109,6 +111,10 @@ def test_answers_reported_saved_survive_sigkill_at_random_moments(tmp_path: Path
                 if kind == "saved":
                     item, response, note = rest.split(" ")
                     reported.append(Reported(*_parse_note(note), uuid.UUID(item), response, note))
+                elif kind == "photo":
+                    attachment, note = rest.split(" ")
+                    photos[uuid.UUID(attachment)] = note
+                    photo_ns.append(_parse_note(note))
                 elif kind == "ended":
                     status = int(rest.split()[1])
                     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
@@ -131,6 +137,7 @@ def test_answers_reported_saved_survive_sigkill_at_random_moments(tmp_path: Path
                 e.after["note"]: e.after["response"]
                 for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "inspection.answer"))
             }
+            attached = {a.id: (a.filename, s.get(Blob, a.sha256) is not None) for a in s.scalars(select(Attachment))}
             stored = {
                 item_id: (response, note)
                 for item_id, response, note in s.execute(
@@ -147,10 +154,17 @@ def test_answers_reported_saved_survive_sigkill_at_random_moments(tmp_path: Path
     missing = [r.note for r in reported if audited.get(r.note) != r.response]
     assert not missing, f"answers reported saved but lost: {missing[:10]}"
 
+    # Every photo reported saved is attached, under its name, with its stored bytes.
+    assert photos, "no photo was added before a kill"
+    lost = [note for aid, note in photos.items() if attached.get(aid) != (f"{note}.jpg", True)]
+    assert not lost, f"photos reported saved but lost: {lost[:10]}"
+
     # Each item holds its last reported answer, or a later one that was committed just before the kill
     # (the recorder died between commit and print): the write right after its run's last report.
     last_reported_n = {run: -1 for run in range(KILLS)}
     latest: dict[uuid.UUID, Reported] = {}
+    for run, n in photo_ns:
+        last_reported_n[run] = max(last_reported_n[run], n)
     for r in reported:
         last_reported_n[r.run] = max(last_reported_n[r.run], r.n)
         latest[r.item_id] = r
