@@ -71,6 +71,7 @@ def test_inspection_by_keyboard_from_start_to_signature(qtbot: QtBot, demo_conte
     qtbot.keyClick(editor.pane.note, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(editor.items[failed.item_id].photos) == 1, timeout=10000)
     assert editor.pane.note.toPlainText() == "door open"
+    qtbot.waitUntil(lambda: editor.pane.photos.count() == 1 and not editor.pane.photos.item(0).icon().isNull())
     tree.setFocus()
     demo_context.settings.setValue("editor/stay_on_item", False)
 

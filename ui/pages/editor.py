@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from inspections import workflow
+from inspections import photos, workflow
 from inspections.errors import UserError
 from inspections.scoring import Answer, InspectionScore, score_inspection
 from inspections.workflow import Blocker, ChecklistView, InspectionView, ItemView
@@ -68,6 +68,7 @@ class InspectionEditor(Page):
         self.tree_items: dict[uuid.UUID, QTreeWidgetItem] = {}
         self._checklist_of: dict[uuid.UUID, ChecklistView] = {}
         self.score: InspectionScore | None = None
+        self._thumbnails: dict[str, QPixmap] = {}
         self.amend_reason = ""
         self.last_saved: dt.datetime | None = None
         self.last_dialog: QWidget | None = None
@@ -285,6 +286,25 @@ class InspectionEditor(Page):
         self.pane.show_item(
             item, earned=earned, read_only=self.read_only, partial_ratio=checklist.spec.scoring.partial_ratio
         )
+        self._show_thumbnails(item)
+
+    def _show_thumbnails(self, item: ItemView) -> None:
+        """Thumbnails come from the database in the background; each is fetched once."""
+        for photo in item.photos:
+            if photo.sha256 in self._thumbnails:
+                self.pane.set_thumbnail(photo.sha256, self._thumbnails[photo.sha256])
+        missing = [p.sha256 for p in item.photos if p.sha256 not in self._thumbnails]
+        if missing:
+            self.context.read(
+                lambda s: {sha: photos.thumbnail(s, sha) for sha in missing}, self._on_thumbnails, parent=self
+            )
+
+    def _on_thumbnails(self, data: dict[str, bytes]) -> None:
+        for sha, jpeg in data.items():
+            pixmap = QPixmap()
+            if pixmap.loadFromData(jpeg):
+                self._thumbnails[sha] = pixmap
+                self.pane.set_thumbnail(sha, pixmap)
 
     def _earned(self, item: ItemView) -> float | None:
         if self.score is None:
