@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from inspections.errors import ConflictError, InvalidInputError, NotFoundError, Problem, UserError
 from inspections.labels import LEVELS, level_for
 from inspections.tabular import Column, Row, Table, read_table
+from inspections.users import CurrentUser, authorize
 from models.audit import append_audit
 from models.base import new_id
 from models.reference import Institution
@@ -273,8 +274,11 @@ def _apply(institution: Institution, data: InstitutionData) -> None:
         setattr(institution, key, (value or None) if key == "code" else value)
 
 
-def create_institution(session: Session, actor: str, data: InstitutionData, *, reason: str = "") -> uuid.UUID:
+def create_institution(
+    session: Session, actor: str, data: InstitutionData, *, reason: str = "", user: CurrentUser | None = None
+) -> uuid.UUID:
     """Add an institution; the name (and the code, if given) must be unique."""
+    authorize(user, "institution.manage")
     data = data.normalized()
     _check(session, data, None)
     return _create(session, actor, data, reason)
@@ -304,11 +308,13 @@ def update_institution(
     *,
     expected_version: int,
     reason: str = "",
+    user: CurrentUser | None = None,
 ) -> None:
     """Save the edited ``data``; ConflictError (with both versions) if someone else saved since it was read.
 
     Only changed fields are written and audited; saving unchanged data changes nothing.
     """
+    authorize(user, "institution.manage")
     institution = _load(session, institution_id, for_update=True)
     data = data.normalized()
     if institution.version != expected_version:
@@ -342,15 +348,21 @@ def _update(session: Session, actor: str, institution: Institution, data: Instit
     return True
 
 
-def deactivate_institution(session: Session, actor: str, institution_id: uuid.UUID, reason: str) -> bool:
+def deactivate_institution(
+    session: Session, actor: str, institution_id: uuid.UUID, reason: str, *, user: CurrentUser | None = None
+) -> bool:
     """Stop listing an institution for new inspections (its history stays); False if it already was inactive."""
+    authorize(user, "institution.manage")
     if not reason.strip():
         raise UserError("请填写停用原因（例如：已撤销、合并到其他机构）")
     return _set_active(session, actor, institution_id, False, reason.strip())
 
 
-def reactivate_institution(session: Session, actor: str, institution_id: uuid.UUID, reason: str = "") -> bool:
+def reactivate_institution(
+    session: Session, actor: str, institution_id: uuid.UUID, reason: str = "", *, user: CurrentUser | None = None
+) -> bool:
     """List a deactivated institution again; False if it already was active."""
+    authorize(user, "institution.manage")
     return _set_active(session, actor, institution_id, True, reason.strip())
 
 
@@ -430,7 +442,7 @@ def preview_import(session: Session, path: Path) -> ImportSummary:
     return _summarize(planned)
 
 
-def import_institutions(session: Session, actor: str, path: Path) -> ImportSummary:
+def import_institutions(session: Session, actor: str, path: Path, *, user: CurrentUser | None = None) -> ImportSummary:
     """Create or update institutions from a table (.xlsx/.csv); all or nothing.
 
     Each row is matched to an existing institution by code, else by name, and only its changed fields are
@@ -440,6 +452,7 @@ def import_institutions(session: Session, actor: str, path: Path) -> ImportSumma
     deactivated. Every bad row is reported with its row number in one InvalidInputError, and then nothing is
     imported.
     """
+    authorize(user, "institution.manage")
     planned = _plan(session, path)
     summary = _summarize(planned)
     reason = f"从文件「{path.name}」导入"

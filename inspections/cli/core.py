@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -13,10 +15,33 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from inspections.errors import UserError
+from sqlalchemy.orm import Session
+
+from inspections.errors import PermissionDenied, UserError
 from inspections.labels import INSPECTION_KINDS, INSPECTION_STATUS, LEVELS
+from inspections.users import CurrentUser, authenticate, authorize_inspection, user_count
 from inspections.workspace import current_actor, open_workspace
 from models.database import Database
+
+
+def login(session: Session) -> CurrentUser | None:
+    """The logged-in user; None when the database has no users (single-user mode on a laptop)."""
+    if user_count(session) == 0:
+        return None
+    username = os.environ.get("YG_USER", "").strip() or current_actor()
+    password = os.environ.get("YG_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise PermissionDenied(
+                "该数据库已启用用户登录：请设置环境变量 YG_USER 和 YG_PASSWORD，或在终端中运行以输入密码"
+            )
+        password = getpass.getpass(f"用户 {username} 的密码：")
+    return authenticate(session, username, password)
+
+
+def actor_of(user: CurrentUser | None) -> str:
+    """The name the audit log records for a command's changes."""
+    return user.username if user is not None else current_actor()
 
 
 @contextmanager
@@ -101,7 +126,8 @@ def _checklists_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UserError(f"找不到文件 {path}")
     with open_db(args) as db, db.begin() as s:
-        outcome = import_checklist_file(s, current_actor(), path)
+        user = login(s)
+        outcome = import_checklist_file(s, actor_of(user), path, user=user)
     print(outcome.message)
     return 0
 
@@ -152,7 +178,8 @@ def _institutions_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UserError(f"找不到文件 {path}")
     with open_db(args) as db, db.begin() as s:
-        summary = import_institutions(s, current_actor(), path)
+        user = login(s)
+        summary = import_institutions(s, actor_of(user), path, user=user)
     print(f"导入完成：新增 {summary.created}，更新 {summary.updated}，未变化 {summary.unchanged}")
     return 0
 
@@ -164,7 +191,7 @@ def _inspections_list(args: argparse.Namespace) -> int:
     from inspections.workflow import list_inspections
 
     with open_db(args) as db, db.session() as s:
-        rows = list_inspections(s, status=args.status, limit=args.limit)
+        rows = list_inspections(s, status=args.status, limit=args.limit, user=login(s))
     if args.json:
         print_json(rows)
         return 0
@@ -191,6 +218,7 @@ def _score(args: argparse.Namespace) -> int:
 
     inspection_id = parse_inspection_id(args.inspection_id)
     with open_db(args) as db, db.session() as s:
+        authorize_inspection(s, login(s), "inspection.view", inspection_id)
         score = inspection_score(s, inspection_id)
     if args.json:
         print_json(score)

@@ -7,8 +7,9 @@ import re
 import uuid
 from pathlib import Path
 
-from inspections.cli.core import open_db
+from inspections.cli.core import login, open_db
 from inspections.errors import UserError
+from inspections.users import CurrentUser, authorize, authorize_inspection
 
 
 def _uuid(text: str, what: str) -> uuid.UUID:
@@ -31,19 +32,35 @@ def _output(path: str, suffix: str) -> Path:
     return out
 
 
+def _authorize_scope(user: CurrentUser | None, institution: uuid.UUID | None) -> None:
+    """One institution's documents: whoever may see its findings; every institution's: commission staff only."""
+    if institution is not None:
+        authorize(user, "finding.view", institution_id=institution)
+    else:
+        authorize(user, "inspection.record")
+
+
 def _report(args: argparse.Namespace) -> int:
     from inspections.reports import documents
 
+    out = _output(args.output, ".pdf")
     with open_db(args) as db, db.session() as s:
+        user = login(s)
         if args.kind == "inspection":
-            documents.inspection_report(s, _uuid(args.target, "检查"), _output(args.output, ".pdf"))
+            inspection_id = _uuid(args.target, "检查")
+            authorize_inspection(s, user, "inspection.view", inspection_id)
+            documents.inspection_report(s, inspection_id, out)
         elif args.kind == "bulletin":
-            documents.bulletin(s, _month(args.target), _output(args.output, ".pdf"), draft=args.draft)
+            _authorize_scope(user, None)
+            documents.bulletin(s, _month(args.target), out, draft=args.draft)
         elif args.kind == "notice":
-            documents.notice(s, _uuid(args.target, "医疗机构"), _output(args.output, ".pdf"))
+            institution = _uuid(args.target, "医疗机构")
+            _authorize_scope(user, institution)
+            documents.notice(s, institution, out)
         else:
-            institution = _uuid(args.target, "医疗机构") if args.target else None
-            documents.ledger_pdf(s, _output(args.output, ".pdf"), institution_id=institution, overdue_only=args.overdue)
+            scope = _uuid(args.target, "医疗机构") if args.target else None
+            _authorize_scope(user, scope)
+            documents.ledger_pdf(s, out, institution_id=scope, overdue_only=args.overdue)
     print(f"已生成 {args.output}")
     return 0
 
@@ -55,6 +72,7 @@ def _export(args: argparse.Namespace) -> int:
     month = _month(args.month) if args.month else None
     out = _output(args.output, ".xlsx")
     with open_db(args) as db, db.session() as s:
+        _authorize_scope(login(s), institution)
         if args.kind == "results":
             rows = documents.results_xlsx(
                 s, out, month=month, institution_id=institution, include_drafts=args.include_drafts

@@ -17,12 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from inspections.cli.core import print_json, print_table
-from inspections.errors import PermissionDenied, UserError
+from inspections.cli.core import login, print_json, print_table
+from inspections.errors import UserError
 from inspections.labels import ROLES
-from inspections.users import CurrentUser, authenticate, user_count
+from inspections.users import CurrentUser
 from inspections.workspace import current_actor, open_workspace
 from models.database import Database
 
@@ -38,21 +36,6 @@ def _db(args: argparse.Namespace) -> Iterator[Database]:
         yield db
     finally:
         db.close()
-
-
-def login(session: Session) -> CurrentUser | None:
-    """The logged-in user; None when the database has no users (single-user mode on a laptop)."""
-    if user_count(session) == 0:
-        return None
-    username = os.environ.get("YG_USER", "").strip() or current_actor()
-    password = os.environ.get("YG_PASSWORD")
-    if password is None:
-        if not sys.stdin.isatty():
-            raise PermissionDenied(
-                "该数据库已启用用户登录：请设置环境变量 YG_USER 和 YG_PASSWORD，或在终端中运行以输入密码"
-            )
-        password = getpass.getpass(f"用户 {username} 的密码：")
-    return authenticate(session, username, password)
 
 
 def _actor(user: CurrentUser | None) -> str:
