@@ -34,7 +34,9 @@ def test_the_command_line_logs_in_and_limits_a_hospital_officer(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = tmp_path / "data"
-    assert main(["--data-dir", str(data), "demo", "--institutions", "4", "--months", "1", "--end-month", "2026-10"]) == 0
+    assert (
+        main(["--data-dir", str(data), "demo", "--institutions", "4", "--months", "1", "--end-month", "2026-10"]) == 0
+    )
     capsys.readouterr()
     from inspections.workspace import open_workspace
 
@@ -45,8 +47,14 @@ def test_the_command_line_logs_in_and_limits_a_hospital_officer(
         own = list_inspections(s, status="finalized")[0]
     with db.begin() as s:
         add_user(s, None, username="admin", password="admin-password-1", role="admin")
-        add_user(s, ADMIN, username="officer", password="officer-password-1", role="hospital",
-                 institution_id=own.institution_id)
+        add_user(
+            s,
+            ADMIN,
+            username="officer",
+            password="officer-password-1",
+            role="hospital",
+            institution_id=own.institution_id,
+        )
     db.close()
     monkeypatch.setenv("YG_USER", "officer")
     monkeypatch.setenv("YG_PASSWORD", "officer-password-1")
