@@ -35,7 +35,7 @@ def main(out: Path) -> None:
     warnings.simplefilter("ignore")
     out.mkdir(parents=True, exist_ok=True)
     app = create_application()
-    data_dir = Path(tempfile.mkdtemp(prefix="yg-shots-"))
+    data_dir = Path(tempfile.mkdtemp(prefix="yuangan-demo-"))
     db = open_workspace(None, data_dir)
     generate_demo(db, institutions=40, months=12, seed=3)
     settings = open_settings(data_dir)
