@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from inspections.errors import UserError
+from inspections.errors import InvalidInputError, UserError
+
+MAX_SHOWN_PROBLEMS = 8
 
 T = TypeVar("T")
 
@@ -46,13 +48,25 @@ class Progress:
 
 def show_user_error(parent: QWidget | None, exc: UserError) -> QMessageBox:
     """A mistake the user can fix: its Chinese message, nothing more."""
+    text = str(exc)
+    problems = exc.problems if isinstance(exc, InvalidInputError) else []
+    if len(problems) > MAX_SHOWN_PROBLEMS:
+        # A long list goes to the details; the message shows the first few.
+        head = text.splitlines()[0]
+        shown = "\n".join(str(p) for p in problems[:MAX_SHOWN_PROBLEMS])
+        more = QCoreApplication.translate("tasks", "……其余 {0} 个问题见“详细信息”").format(
+            len(problems) - MAX_SHOWN_PROBLEMS
+        )
+        text = f"{head}\n{shown}\n{more}"
     box = QMessageBox(
         QMessageBox.Icon.Warning,
         QCoreApplication.translate("tasks", "无法完成操作"),
-        str(exc),
+        text,
         QMessageBox.StandardButton.Ok,
         parent,
     )
+    if text != str(exc):
+        box.setDetailedText(str(exc))
     box.setObjectName("userErrorDialog")
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.open()

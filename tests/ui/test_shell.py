@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QRawFont
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -104,3 +105,33 @@ def test_unexpected_error_is_logged_and_shown(qtbot: QtBot, tmp_path: Path) -> N
         if getattr(handler, "baseFilename", None) == str(log_path):
             logging.getLogger().removeHandler(handler)
             handler.close()
+
+
+def test_an_english_translation_is_picked_up_when_present(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    from PySide6.QtCore import QCoreApplication, QLocale
+
+    from ui import paths
+    from ui.startup import install_translators
+
+    ts = tmp_path / "yuangan_en.ts"
+    ts.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE TS><TS version="2.1" language="en">'
+        "<context><name>MainWindow</name><message><source>工作台</source>"
+        "<translation>Dashboard</translation></message></context></TS>",
+        encoding="utf-8",
+    )
+    lrelease = Path(sys.executable).with_name("pyside6-lrelease")
+    subprocess.run([str(lrelease), str(ts), "-qm", str(tmp_path / "yuangan_en.qm")], check=True, capture_output=True)
+    monkeypatch.setattr(paths, "TRANSLATIONS", tmp_path)
+    installed = install_translators(qapp, QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    try:
+        assert QCoreApplication.translate("MainWindow", "工作台") == "Dashboard"
+    finally:
+        for translator in installed:
+            qapp.removeTranslator(translator)
+    assert QCoreApplication.translate("MainWindow", "工作台") == "工作台"

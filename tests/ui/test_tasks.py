@@ -122,3 +122,17 @@ def test_table_model_does_not_lose_references_to_none(qapp: QApplication) -> Non
         proxy.index(3, 0).data(Qt.ItemDataRole.DecorationRole)
         proxy.headerData(0, Qt.Orientation.Vertical)
     assert sys.getrefcount(None) >= before - 50
+
+
+def test_a_file_with_many_problems_lists_the_first_and_keeps_all_in_details(qapp: QApplication) -> None:
+    from inspections.errors import InvalidInputError, Problem
+    from ui.tasks import MAX_SHOWN_PROBLEMS, show_user_error
+
+    problems = [Problem("机构.xlsx", f"第 {n} 行", "级别无法识别") for n in range(2, 32)]
+    box = show_user_error(None, InvalidInputError(problems))
+    try:
+        assert "机构.xlsx，第 2 行：级别无法识别" in box.text()
+        assert f"第 {MAX_SHOWN_PROBLEMS + 2} 行" not in box.text()
+        assert "第 31 行" in box.detailedText()
+    finally:
+        box.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -27,7 +27,7 @@ from ui.widgets.trend_chart import TrendChart
 
 def month_label(month: str) -> str:
     year, number = month.split("-")
-    return f"{year}年{int(number)}月"
+    return QCoreApplication.translate("dashboard", "{0}年{1}月").format(year, int(number))
 
 
 def recent_months(today: dt.date, count: int = 24) -> list[str]:
@@ -158,7 +158,7 @@ class DashboardPage(Page):
         self.veto_card.value.setText(str(data.vetoed))
         self.veto_card.value.setStyleSheet("color: #c62828;" if data.vetoed else "")
         self.veto_card.note.setText(self.tr("本月检查中"))
-        self.chart.set_points([(f"{int(p.month[5:])}月", p.average) for p in data.trend])
+        self.chart.set_points([(self.tr("{0}月").format(int(p.month[5:])), p.average) for p in data.trend])
         self.failed_list.clear()
         for item in data.failed_items:
             share = item.failed * 100 / item.answered if item.answered else 0.0

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,13 +29,17 @@ from ui.dialogs.finding_actions import FeedbackDialog, ReinspectionDialog
 from ui.pages.base import Page, heading
 from ui.widgets.table import Column, RowsModel, RowsView
 
-EVENT_KINDS = {
-    "created": "发现问题",
-    "feedback": "整改反馈",
-    "passed": "复查通过",
-    "failed": "复查未通过",
-    "note": "备注",
-}
+
+def event_kind_label(kind: str) -> str:
+    tr = QCoreApplication.translate
+    labels = {
+        "created": tr("findings", "发现问题"),
+        "feedback": tr("findings", "整改反馈"),
+        "passed": tr("findings", "复查通过"),
+        "failed": tr("findings", "复查未通过"),
+        "note": tr("findings", "备注"),
+    }
+    return labels.get(kind, kind)
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class _Loaded:
 
 def status_text(row: FindingRow) -> str:
     if row.overdue_days > 0:
-        return f"{row.status_label} · 逾期 {row.overdue_days} 天"
+        return QCoreApplication.translate("findings", "{0} · 逾期 {1} 天").format(row.status_label, row.overdue_days)
     return row.status_label
 
 
@@ -199,7 +203,7 @@ class FindingsPage(Page):
             f"<h4>{self.tr('处理经过')}</h4><ul>",
         ]
         for event in detail.events:
-            kind = _esc(EVENT_KINDS.get(event.kind, event.kind))
+            kind = _esc(event_kind_label(event.kind))
             lines = [f"<b>{kind}</b> {event.at:%Y-%m-%d %H:%M} · {_esc(event.actor)}"]
             if event.measure:
                 lines.append(self.tr("措施：{0}").format(_esc(event.measure)))

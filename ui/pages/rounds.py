@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -40,7 +40,7 @@ def entry_status(row: EntryRow) -> str:
     if row.status == "not_done" and row.reason:
         return f"{label}（{row.reason}）"
     if row.status == "planned" and row.inspection_status == "draft":
-        return "检查中"
+        return QCoreApplication.translate("rounds", "检查中")
     return label
 
 
