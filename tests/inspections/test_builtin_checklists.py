@@ -11,6 +11,9 @@ import pytest
 
 from inspections.checklists.spec import Applicability, ChecklistSpec
 from inspections.checklists.yaml_format import dump_checklist, load_checklist_file, load_checklist_text
+from inspections.templates import applicable_templates
+from models.database import Database
+from models.reference import Institution
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILTIN_DIR = ROOT / "resources" / "checklists"
@@ -159,6 +162,74 @@ def test_current_versions_carry_no_2020_22_rules(name: str) -> None:
     text = _all_text(SPECS[name])
     found = [phrase for phrase in DATED_PHRASES if phrase in text]
     assert not found, f"{name} 仍含有 2020—2022 年的要求：{found}"
+
+
+# Dated 2020–22 versions added to the product after the current version: their version number is higher although
+# their era is earlier (version numbers give the order in which versions were added).
+DATED_ADDED_AFTER_CURRENT = ["triage", "fever-clinic-zoning", "fever-clinic-loop"]
+CLASS_A_MEASURES_FROM = date(2020, 1, 20)  # 国家卫生健康委员会公告2020年第1号
+
+
+@pytest.mark.parametrize("code", DATED_ADDED_AFTER_CURRENT)
+def test_dated_version_added_after_the_current_one_covers_2020_22_and_keeps_item_codes(code: str) -> None:
+    dated, current = sorted((s for s in SPECS.values() if s.code == code), key=lambda s: s.effective_to or date.max)
+    assert (dated.effective_from, dated.effective_to) == (CLASS_A_MEASURES_FROM, END_OF_CLASS_A_MEASURES)
+    assert (current.effective_from, current.effective_to) == (END_OF_CLASS_A_MEASURES + timedelta(days=1), None)
+    assert dated.version > current.version
+    assert dated.applies_to == current.applies_to
+    # Repeat-finding detection matches items by code: every current requirement that also applied in 2020–22 keeps its
+    # code (all of them here), in the same section; the 2020–22-only rules have codes of their own.
+    current_sections = {i.code: s.code for s in current.sections for i in s.items}
+    dated_sections = {i.code: s.code for s in dated.sections for i in s.items}
+    assert set(current_sections) < set(dated_sections)
+    assert all(dated_sections[c] == current_sections[c] for c in current_sections)
+    assert any("公告2020年第1号" in line and "未核对原文" in line for line in dated.basis)
+    assert "2020—2022" in dated.note and "第2版" in dated.note
+
+
+@pytest.mark.parametrize(
+    ("code", "rules"),
+    [
+        ("triage", ("先查核酸", "引导至发热门诊")),
+        ("fever-clinic-zoning", ("国家卫生健康委发热门诊设置要求（2020年", "发热诊室")),
+        ("fever-clinic-loop", ("核酸采样", "核酸检测结果出具前", "2小时内网络直报")),
+    ],
+)
+def test_dated_version_carries_the_2020_22_rules_where_they_belong(code: str, rules: tuple[str, ...]) -> None:
+    (dated,) = (s for s in SPECS.values() if s.code == code and s.effective_to == END_OF_CLASS_A_MEASURES)
+    text = _all_text(dated)
+    assert [rule for rule in rules if rule not in text] == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SPECS.items() if s.effective_to == END_OF_CLASS_A_MEASURES))
+def test_dated_versions_cite_only_standards_of_their_time(name: str) -> None:
+    text = _all_text(SPECS[name])
+    assert "311-2023" not in text and "医院隔离技术标准" not in text  # WS/T 311-2023 did not exist before 2023
+    if SPECS[name].code.startswith("fever-clinic"):
+        assert any("WS/T 311-2009《医院隔离技术规范》" in line for line in SPECS[name].basis)
+
+
+@pytest.mark.parametrize("code", DATED_ADDED_AFTER_CURRENT)
+def test_dated_on_site_items_prompt_for_a_photo_on_failure(code: str) -> None:
+    (dated,) = (s for s in SPECS.values() if s.code == code and s.effective_to == END_OF_CLASS_A_MEASURES)
+    on_site = [item for item in dated.items() if "现场查看" in item.method]
+    assert on_site
+    assert [i.code for i in on_site if i.evidence != "photo-on-fail"] == []
+    assert 2 <= sum(item.critical for item in dated.items()) <= 5
+
+
+def test_a_new_inspection_gets_the_version_in_force_on_its_date(ws: Database) -> None:
+    hospital = Institution(name="上街区人民医院", level=2, category="综合医院", has_fever_clinic=True)
+    with ws.session() as s:
+        during = {t.code: (t.version, t.source) for t in applicable_templates(s, hospital, date(2022, 6, 1))}
+        last_day = {t.code: t.version for t in applicable_templates(s, hospital, END_OF_CLASS_A_MEASURES)}
+        after = {t.code: (t.version, t.source) for t in applicable_templates(s, hospital, date(2023, 1, 8))}
+    for code in DATED_ADDED_AFTER_CURRENT:
+        assert during[code] == (2, f"{code}-v2.yaml")
+        assert last_day[code] == 2
+        assert after[code] == (1, f"{code}-v1.yaml")
+    assert during["ward-management"] == (1, "ward-management-v1.yaml")
+    assert after["ward-management"] == (2, "ward-management-v2.yaml")
 
 
 def test_dated_versions_do_carry_the_2020_22_rules() -> None:
