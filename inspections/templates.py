@@ -233,16 +233,20 @@ def list_templates(session: Session, *, code: str | None = None) -> list[Templat
     return rows
 
 
-def find_template(session: Session, code: str, version: int | None = None) -> ChecklistTemplate:
-    """A version of a checklist by code (the newest when ``version`` is None)."""
+def find_template(
+    session: Session, code: str, version: int | None = None, *, on: date | None = None
+) -> ChecklistTemplate:
+    """A version of a checklist by code; without ``version``, the newest one in force ``on`` (default today), else
+    the newest of all (a dated 2020–22 version may carry a higher number than the current one)."""
     query = select(ChecklistTemplate).where(ChecklistTemplate.code == code)
     if version is not None:
         query = query.where(ChecklistTemplate.version == version)
-    template = session.scalars(query.order_by(ChecklistTemplate.version.desc()).limit(1)).first()
-    if template is None:
+    candidates = list(session.scalars(query.order_by(ChecklistTemplate.version.desc())))
+    if not candidates:
         which = f"“{code}”第 {version} 版" if version is not None else f"“{code}”"
         raise NotFoundError(f"找不到检查表{which}")
-    return template
+    day = on or date.today()
+    return next((t for t in candidates if effective_on(t, day)), candidates[0])
 
 
 def applies_to_institution(spec: Applicability, institution: Institution) -> bool:

@@ -100,5 +100,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "db" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres") is not None:
-        metafunc.parametrize("db", ["sqlite", "postgres"], indirect=True)
+    if metafunc.definition.get_closest_marker("postgres") is not None:
+        for name in ("db", "ws"):
+            if name in metafunc.fixturenames:
+                metafunc.parametrize(name, ["sqlite", "postgres"], indirect=True)

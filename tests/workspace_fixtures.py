@@ -22,12 +22,23 @@ def _workspace_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, _workspace_template: Path) -> Iterator[Database]:
-    """A fresh SQLite database in the test's temporary directory with the built-in checklists loaded."""
+def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh database with the built-in checklists loaded: SQLite in the test's temporary directory, or (for
+    tests marked ``postgres``, which run on both) a fresh schema on the PostgreSQL test server."""
     folder = tmp_path / "data"
     folder.mkdir()
+    if getattr(request, "param", "sqlite") == "postgres":
+        from inspections.workspace import open_workspace
+
+        database = open_workspace(request.getfixturevalue("pg_url"), folder)
+        try:
+            yield database
+        finally:
+            database.close()
+        return
+    template: Path = request.getfixturevalue("_workspace_template")
     # The online backup API copies a consistent database even with WAL files around.
-    src = sqlite3.connect(_workspace_template / DB_FILENAME)
+    src = sqlite3.connect(template / DB_FILENAME)
     dst = sqlite3.connect(folder / DB_FILENAME)
     try:
         src.backup(dst)

@@ -13,6 +13,8 @@ from inspections.workflow import finalize_inspection, start_inspection
 from models.database import Database
 from tests.helpers import answer_all, jpeg_bytes, make_institution
 
+pytestmark = pytest.mark.postgres  # these run on SQLite and on the PostgreSQL test server
+
 DAY = date(2026, 11, 2)
 
 

@@ -22,6 +22,8 @@ from inspections.workflow import load_inspection, start_inspection
 from models.database import Database
 from tests.helpers import make_institution
 
+pytestmark = pytest.mark.postgres  # these run on SQLite and on the PostgreSQL test server
+
 
 def test_every_builtin_is_loaded_into_a_new_database(ws: Database) -> None:
     with ws.session() as s:

@@ -24,6 +24,8 @@ from models.inspection import Inspection, RoundEntry
 from models.reference import Institution
 from tests.helpers import answer_all, jpeg_bytes, make_institution
 
+pytestmark = pytest.mark.postgres  # these run on SQLite and on the PostgreSQL test server
+
 DAY = date(2026, 11, 10)
 
 
@@ -62,7 +64,7 @@ def test_an_answer_is_in_the_database_once_its_unit_of_work_returns(ws: Database
     with ws.begin() as s:
         record_answer(s, "张三", inspection_id, item.item_id, response="partial", points=1.5, note="标识不清")
     # A second, independent connection (another process would see the same) finds it.
-    other = open_database(str(ws.engine.url), ws.data_dir)
+    other = open_database(ws.engine.url.render_as_string(hide_password=False), ws.data_dir)
     with other.session() as s:
         saved = next(i for i in load_inspection(s, inspection_id).items() if i.item_id == item.item_id)
     other.close()
