@@ -277,13 +277,14 @@ def _rotate(data_dir: Path, kinds: frozenset[str], keep: int, protect: Path) -> 
         if old.path != protect:
             try:
                 old.path.unlink()
+                Path(f"{old.path}-wal").unlink(missing_ok=True)  # kept with a damaged database's copy
             except OSError as err:
                 logger.warning("无法删除旧备份 %s：%s", old.path, err)
 
 
 def _backup_file(source: Path, data_dir: Path, kind: str, now: datetime) -> BackupInfo:
     folder = backup_dir(data_dir)
-    what = "备份"
+    part: Path | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale_parts(folder, now)
@@ -297,9 +298,10 @@ def _backup_file(source: Path, data_dir: Path, kind: str, now: datetime) -> Back
         os.replace(part, path)
         _fsync_dir(folder)
     except (OSError, sqlite3.Error) as err:
-        for leftover in folder.glob(f".{_PREFIX}-*-{kind}.db.part"):
-            leftover.unlink(missing_ok=True)
-        raise _storage_failure(err, what) from err
+        if part is not None:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
+        raise _storage_failure(err, "备份") from err
     pool = REGULAR_KINDS if kind in REGULAR_KINDS else frozenset({kind})
     _rotate(data_dir, pool, backup_keep(data_dir), path)
     return BackupInfo(path, now.replace(microsecond=0), kind, path.stat().st_size)
