@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from inspections.workflow import content_hash
-from models.audit import verify_audit_chain
+from models.audit import AuditEvent, verify_audit_chain
 from models.database import Database
-from models.inspection import Inspection
+from models.inspection import Attachment, Blob, Inspection, ItemResult
 from models.reference import Institution
 
 
@@ -38,20 +41,63 @@ def check_database(db: Database) -> CheckReport:
         chain = verify_audit_chain(session)
         report.problems.extend(p.message for p in chain)
         report.lines.append("审计链：" + ("连续" if not chain else f"{len(chain)} 处断裂"))
-        rows = (
-            session.execute(
-                select(Inspection.id, Inspection.date, Inspection.content_hash, Institution.name)
-                .join(Institution, Institution.id == Inspection.institution_id)
-                .where(Inspection.status == "finalized")
-            )
-            .all()
-        )
+        rows = session.execute(
+            select(Inspection.id, Inspection.date, Inspection.content_hash, Institution.name)
+            .join(Institution, Institution.id == Inspection.institution_id)
+            .where(Inspection.status == "finalized")
+        ).all()
+        signed = _signed_hashes(session)
+        tampered_photos = _tampered_photos(session)
         bad = 0
         for inspection_id, on, stored, name in rows:
+            what = f"检查记录 {inspection_id}（{name} {on.isoformat()}）"
+            problems = []
             if stored != content_hash(session, inspection_id):
-                bad += 1
-                report.problems.append(
-                    f"检查记录 {inspection_id}（{name} {on.isoformat()}）的内容与签名时的哈希不符，可能被篡改"
-                )
+                problems.append(f"{what}的内容与签名时的哈希不符，可能被篡改")
+            recorded = signed.get(str(inspection_id))
+            if recorded is not None and recorded != stored:
+                problems.append(f"{what}的签名哈希与审计记录中签字（或修订）时记下的不一致，可能被改动后重算")
+            for sha in sorted(tampered_photos.get(inspection_id, ())):
+                problems.append(f"{what}的照片 {sha[:12]} 的内容与其校验值不符，可能被替换")
+            bad += bool(problems)
+            report.problems.extend(problems)
         report.lines.append(f"已完成的检查：{len(rows)} 份，哈希不符 {bad} 份")
+        loose = tampered_photos.get(None, set())
+        report.problems.extend(f"照片 {sha[:12]} 的内容与其校验值不符，可能被替换" for sha in sorted(loose))
     return report
+
+
+def _signed_hashes(session: Session) -> dict[str, str]:
+    """Inspection id → the content hash its latest finalize/rehash audit event recorded (the chain protects it)."""
+    recorded: dict[str, str] = {}
+    events = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.after)
+        .where(AuditEvent.entity == "inspection", AuditEvent.action.in_(("inspection.finalize", "inspection.rehash")))
+        .order_by(AuditEvent.seq)
+    )
+    for entity_id, after in events:
+        if isinstance(after, dict) and isinstance(after.get("hash"), str):
+            recorded[str(entity_id)] = after["hash"]
+    return recorded
+
+
+def _tampered_photos(session: Session) -> dict[uuid.UUID | None, set[str]]:
+    """Photos whose stored bytes no longer hash to their key, by the inspection using them (None: no inspection)."""
+    bad = {
+        sha
+        for sha, data in session.execute(select(Blob.sha256, Blob.data)).yield_per(50)
+        if hashlib.sha256(data).hexdigest() != sha
+    }
+    if not bad:
+        return {}
+    found: dict[uuid.UUID | None, set[str]] = {}
+    for inspection_id, sha in session.execute(
+        select(ItemResult.inspection_id, Attachment.sha256)
+        .join(Attachment, Attachment.item_result_id == ItemResult.id)
+        .where(Attachment.sha256.in_(bad))
+    ):
+        found.setdefault(inspection_id, set()).add(sha)
+    used = {sha for shas in found.values() for sha in shas}
+    if bad - used:
+        found[None] = bad - used
+    return found
