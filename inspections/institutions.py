@@ -213,6 +213,8 @@ def _field_problems(data: InstitutionData) -> list[str]:
         value = getattr(data, key)
         if len(value) > limit:
             problems.append(f"{_LABELS[key]}太长（{len(value)} 个字，最多 {limit} 个）")
+        if any(unicodedata.category(ch) == "Cc" for ch in value):
+            problems.append(f"{_LABELS[key]}含有控制字符（如换行、响铃符），请检查原始表格")
     return problems
 
 

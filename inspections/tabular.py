@@ -260,7 +260,8 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _csv_rows(text: str, delimiter: str, source: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is an error, not a cell that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     count = 0
     try:

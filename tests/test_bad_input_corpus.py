@@ -45,16 +45,7 @@ FOLDERS = {
 }
 """Corpus folder → the importer its files are fed to."""
 
-KNOWN_GAPS = {
-    "hostile/checklists/xlsx-external-entity.xlsx": "checklists/excel_format.py lets xml ParseError (a SyntaxError) "
-    "from a sheet declaring an external entity escape as a traceback; tabular.py catches it",
-    "hostile/checklists/xlsx-entity-expansion.xlsx": "checklists/excel_format.py lets xml ParseError from an "
-    "entity-expansion ('billion laughs') sheet escape as a traceback",
-    "hostile/institutions/csv-unclosed-quote.csv": "tabular.py reads a CSV with an unclosed quote leniently: "
-    "institutions are created whose names hold commas and a line break",
-    "hostile/institutions/csv-control-characters.csv": "institutions.py accepts control characters (BEL, ESC) in "
-    "an institution's name",
-}
+KNOWN_GAPS: dict[str, str] = {}
 """Files that do not yet give a clear error: each is a bug in another module, reported; strict xfail flags the fix."""
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

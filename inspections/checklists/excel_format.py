@@ -128,7 +128,17 @@ def load_checklist_xlsx(
                             )
             finally:
                 workbook.close()
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError) as err:
+    # SyntaxError: the xml ParseError of a sheet declaring entities (external, "billion laughs").
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        EOFError,
+        SyntaxError,
+    ) as err:
         raise InvalidInputError(
             [Problem(source, "", f"文件已损坏，或不是有效的 Excel（.xlsx）文件（{type(err).__name__}）")]
         ) from None
