@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -23,7 +26,7 @@ def _modal(kind: type[QDialog]) -> QDialog | None:
     return found[0] if found else None
 
 
-def test_inspection_by_keyboard_from_start_to_signature(qtbot: QtBot, demo_context: AppContext) -> None:
+def test_inspection_by_keyboard_from_start_to_signature(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
     window = MainWindow(demo_context)
     qtbot.addWidget(window)
     with qtbot.waitActive(window):
@@ -95,6 +98,14 @@ def test_inspection_by_keyboard_from_start_to_signature(qtbot: QtBot, demo_conte
     qtbot.keyClick(finalize.rep_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: editor.view is not None and editor.view.finalized, timeout=10000)
     assert editor.read_only and "只读" in editor.banner.text()
+    question = editor.last_dialog
+    assert isinstance(question, QMessageBox) and "反馈单" in question.text()
+    question.close()
+    editor.open_documents = False
+    editor.request_report(tmp_path / "反馈单.pdf")
+    qtbot.waitUntil(lambda: (tmp_path / "反馈单.pdf").exists() and demo_context.tasks.pending == 0, timeout=20000)
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "反馈单.pdf").pages)
+    assert name in text.replace(" ", "")
 
     assert demo_context.db is not None
     with demo_context.db.session() as s:

@@ -6,12 +6,23 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDesktopServices,
+    QInputMethodEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -38,7 +49,7 @@ from ui import style
 from ui.context import AppContext
 from ui.dialogs.finalize import FinalizeDialog
 from ui.pages.base import Page
-from ui.tasks import show_user_error
+from ui.tasks import Progress, show_user_error
 from ui.widgets.item_pane import ItemPane
 from ui.widgets.state_icons import state_icon
 
@@ -72,6 +83,7 @@ class InspectionEditor(Page):
         self.amend_reason = ""
         self.last_saved: dt.datetime | None = None
         self.last_dialog: QWidget | None = None
+        self.open_documents = True
         self._build()
 
     # -- building -------------------------------------------------------------------------------------------
@@ -169,6 +181,10 @@ class InspectionEditor(Page):
         finish = QShortcut(QKeySequence("Ctrl+Return"), self)
         finish.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         finish.activated.connect(lambda: self.finalize_button.isVisible() and self.request_finalize())
+        self.report_button = QPushButton(self.tr("反馈单 PDF…"))
+        self.report_button.setToolTip(self.tr("生成督导检查反馈单（PDF）"))
+        self.report_button.clicked.connect(lambda: self.request_report())
+        actions.addWidget(self.report_button)
         actions.addWidget(self.amend_button)
         actions.addWidget(self.finalize_button)
         right_layout.addLayout(actions)
@@ -501,9 +517,53 @@ class InspectionEditor(Page):
     def _on_finalized(self, result: workflow.FinalizeResult) -> None:
         self.last_saved = dt.datetime.now()
         self.saved_label.setText(self.tr("已保存 {0}").format(self.last_saved.strftime("%H:%M:%S")))
-        self.context.message.emit(self.tr("检查已完成签字，生成整改问题 {0} 条").format(len(result.finding_ids)))
+        message = self.tr("检查已完成签字，生成整改问题 {0} 条").format(len(result.finding_ids))
+        self.context.message.emit(message)
         self.finalized.emit(self.inspection_id)
         self.reload()
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("完成检查"),
+            message + "\n" + self.tr("现在生成督导检查反馈单（PDF）吗？"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("printReportQuestion")
+        box.button(QMessageBox.StandardButton.Yes).clicked.connect(lambda: self.request_report())
+        self.last_dialog = box
+        box.open()
+
+    def request_report(self, path: Path | None = None) -> None:
+        """Write the 督导检查反馈单 as a PDF (in the background) and open it."""
+        if path is None:
+            assert self.view is not None
+            suggested = f"督导检查反馈单-{self.view.institution_name}-{self.view.date.isoformat()}.pdf"
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, self.tr("保存反馈单"), str(Path.home() / suggested), self.tr("PDF 文件 (*.pdf)")
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        db, inspection_id, target = self.context.db, self.inspection_id, path
+        assert db is not None
+
+        def work(_progress: Progress) -> Path:
+            from inspections.reports.feedback import build_feedback_report
+            from inspections.reports.gather import feedback_data
+
+            with db.session() as s:
+                data = feedback_data(s, inspection_id)
+            build_feedback_report(data, target)
+            return target
+
+        self.context.tasks.run_in_background(
+            work, self._on_report_written, parent=self, progress=self.tr("正在生成反馈单…")
+        )
+
+    def _on_report_written(self, path: Path) -> None:
+        self.context.message.emit(self.tr("反馈单已保存到 {0}").format(str(path)))
+        if self.open_documents:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def request_amend(self, reason: str | None = None) -> None:
         if reason is None:
