@@ -1,1 +1,6 @@
-"""The PySide6 desktop window: pages, dialogs, item models and background tasks."""
+"""The desktop window (PySide6): pages, dialogs, Qt item models and background tasks."""
+
+from ui.qt_compat import protect_singletons
+
+# Before any Qt call: see the workaround's docstring.
+protect_singletons()

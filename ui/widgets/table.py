@@ -10,8 +10,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from ui.qt_compat import no_value
-
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
 
@@ -54,11 +52,11 @@ class RowsModel(QAbstractTableModel, Generic[R]):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].title
-        return no_value()
+        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
-            return no_value()
+            return None
         row = self.rows[index.row()]
         column = self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -69,13 +67,13 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             return row
         if role == Qt.ItemDataRole.ForegroundRole and column.foreground:
             color = column.foreground(row)
-            return QBrush(color) if color else no_value()
+            return QBrush(color) if color else None
         if role == Qt.ItemDataRole.BackgroundRole and column.background:
             color = column.background(row)
-            return QBrush(color) if color else no_value()
+            return QBrush(color) if color else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.align.value)
-        return no_value()
+        return None
 
 
 class RowsProxy(QSortFilterProxyModel):
