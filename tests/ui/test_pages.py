@@ -170,3 +170,42 @@ def test_settings_saved_to_database_and_ini(qtbot: QtBot, demo_context: AppConte
     page.name.editingFinished.emit()
     assert demo_context.settings.value("user/name") == "李四"
     assert demo_context.actor == "李四"
+
+
+def test_first_start_import_shows_errors_by_row_then_the_institutions(
+    qtbot: QtBot, empty_context: AppContext, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    def sheet(rows: list[list[str]], name: str) -> Path:
+        book = Workbook()
+        ws = book.active
+        ws.append(["机构名称", "级别", "辖区", "发热门诊"])
+        for row in rows:
+            ws.append(row)
+        path = tmp_path / name
+        book.save(path)
+        return path
+
+    window = MainWindow(empty_context)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.current_key() == "welcome"
+    bad = sheet([["东风路社区卫生服务中心", "一级", "金水区", "否"], ["人民医院", "特级", "金水区", "是"]], "bad.xlsx")
+    registry.import_institutions(window, bad)
+    qtbot.waitUntil(lambda: empty_context.tasks.last_error_box is not None, timeout=5000)
+    box = empty_context.tasks.last_error_box
+    assert box is not None and "第 3 行" in box.text() and "未导入" in box.text()
+    box.close()
+    assert window.needs_welcome()
+
+    good = sheet(
+        [["东风路社区卫生服务中心", "一级", "金水区", "否"], ["人民医院", "三级", "金水区", "是"]], "good.xlsx"
+    )
+    registry.import_institutions(window, good)
+    qtbot.waitUntil(lambda: window.current_key() == "institutions", timeout=5000)
+    page = window.pages["institutions"]
+    assert isinstance(page, InstitutionsPage)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    assert "新增 2 家" in window.statusBar().currentMessage()
+    assert not window.needs_welcome()
