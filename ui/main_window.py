@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSize, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -76,6 +77,8 @@ class MainWindow(QMainWindow):
 
         registry.connect_welcome(self)
         context.saved.connect(self._on_saved)
+        context.changed.connect(self._on_data_changed)
+        self._load_search_names()
         context.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._restore()
@@ -113,6 +116,12 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.search.setFixedWidth(280)
         self.search.returnPressed.connect(self._on_search)
+        self._search_names = QStringListModel(self)
+        completer = QCompleter(self._search_names, self)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.activated.connect(lambda _text: self._on_search())
+        self.search.setCompleter(completer)
         bar.addWidget(self.search)
         QShortcut(QKeySequence("Ctrl+K"), self).activated.connect(self._focus_search)
         self.user_label = QLabel()
@@ -219,6 +228,19 @@ class MainWindow(QMainWindow):
     def _update_user(self) -> None:
         name = str(self.context.settings.value(keys.INSPECTOR_NAME, "") or "")
         self.user_label.setText(name)
+
+    def _on_data_changed(self, area: str) -> None:
+        if area in ("institutions", "all"):
+            self._load_search_names()
+        if area == "settings":
+            self._update_user()
+
+    def _load_search_names(self) -> None:
+        if self.context.db is None:
+            return
+        from inspections.institutions import institution_names
+
+        self.context.read(lambda s: list(institution_names(s).values()), self._search_names.setStringList)
 
     def _focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -135,3 +135,16 @@ def test_an_english_translation_is_picked_up_when_present(
         for translator in installed:
             qapp.removeTranslator(translator)
     assert QCoreApplication.translate("MainWindow", "工作台") == "工作台"
+
+
+def test_global_search_completes_institution_names_and_shows_them(qtbot: QtBot, demo_context: AppContext) -> None:
+    window = MainWindow(demo_context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window._search_names.rowCount() > 0)
+    name = window._search_names.stringList()[0]
+    window.search.setText(name[-4:])
+    window._on_search()
+    assert window.current_key() == "institutions"
+    page = window.pages["institutions"]
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0 and all(name[-4:] in r.name for r in page.model.rows))  # type: ignore[attr-defined]

@@ -44,6 +44,7 @@ class NewInspectionDialog(QDialog):
         for key, name in institutions.items():
             self.institution.addItem(name, key)
         completer = self.institution.completer()
+        assert completer is not None  # an editable combo box has one
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         if institution_id is not None:

@@ -180,7 +180,7 @@ class InspectionEditor(Page):
         self.finalize_button.setToolTip(self.tr("Ctrl+Enter"))
         finish = QShortcut(QKeySequence("Ctrl+Return"), self)
         finish.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        finish.activated.connect(lambda: self.finalize_button.isVisible() and self.request_finalize())
+        finish.activated.connect(self._on_finish_shortcut)
         self.report_button = QPushButton(self.tr("反馈单 PDF…"))
         self.report_button.setToolTip(self.tr("生成督导检查反馈单（PDF）"))
         self.report_button.clicked.connect(lambda: self.request_report())
@@ -486,6 +486,10 @@ class InspectionEditor(Page):
         self.pane.flush_note()
 
     # -- finalize and amend ---------------------------------------------------------------------------------
+
+    def _on_finish_shortcut(self) -> None:
+        if self.finalize_button.isVisible():
+            self.request_finalize()
 
     def request_finalize(self) -> None:
         self.pane.flush_note()
