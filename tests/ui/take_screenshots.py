@@ -18,6 +18,25 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 
+def _photo() -> bytes:
+    """A stand-in for a photo taken on site."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+    image = QImage(1200, 900, QImage.Format.Format_RGB32)
+    image.fill(QColor("#8aa6b8"))
+    painter = QPainter(image)
+    painter.fillRect(300, 250, 600, 400, QColor("#d9d4c7"))
+    painter.setFont(QFont("WenQuanYi Micro Hei", 60))
+    painter.drawText(360, 480, "分诊台")
+    painter.end()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "JPG")  # type: ignore[call-overload]
+    return bytes(data.data())
+
+
 def settle(ms: int = 400) -> None:
     QTest.qWait(ms)
 
@@ -76,12 +95,15 @@ def main(out: Path) -> None:
     for n, item in enumerate(items[:9]):
         editor.select_item(item.item_id)
         editor.answer("partial" if n == 4 else "pass")
-    failed = items[9]
+    failed = next(i for i in items[9:] if i.spec.evidence == "photo-on-fail")
     editor.select_item(failed.item_id)
     context.settings.setValue("editor/stay_on_item", True)
     editor.answer("fail")
-    editor.pane.note.setPlainText("缓冲间两侧门无互锁，现场可同时开启")
+    editor.pane.note.setPlainText("分诊台未配备速干手消毒剂，现场仅有清水洗手池")
     editor.pane.flush_note()
+    editor._on_photos_added([("分诊台.jpg", _photo())])
+    idle()
+    editor.select_item(failed.item_id)
     editor.tree.setFocus()
     shoot("editor")
     editor.request_finalize()

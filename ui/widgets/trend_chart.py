@@ -27,7 +27,7 @@ class TrendChart(QWidget):
             return 0.0, 100.0
         low = min(values)
         high = max(values)
-        floor = max(0.0, (int(low) // 10) * 10 - (10 if high - low < 5 else 0))
+        floor = max(0.0, (int(low) // 5) * 5 - 5.0)
         return floor, max(100.0, high)
 
     def paintEvent(self, event: QPaintEvent) -> None:
