@@ -6,8 +6,8 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ui import settings as keys
 from ui.context import AppContext, DatabaseLike
@@ -50,6 +50,22 @@ def describe_database(db: DatabaseLike) -> str:
     return tr("app", "服务器 ({0})").format(str(getattr(db, "url", "")))
 
 
+def _close_on_signals(window: QWidget) -> None:
+    """Ctrl+C or SIGTERM closes the window the normal way (pending note saved, geometry remembered)."""
+    import signal
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    signal.signal(signal.SIGINT, close)
+    signal.signal(signal.SIGTERM, close)
+    # Python handles signals only when it runs: wake it up regularly while Qt waits for events.
+    timer = QTimer(window)
+    timer.setInterval(300)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+
+
 def run_gui(db_url: str | None, data_dir: Path) -> int:
     """Run the desktop application until its window closes; returns the exit code."""
     log_path = setup_logging(data_dir)
@@ -69,6 +85,7 @@ def run_gui(db_url: str | None, data_dir: Path) -> int:
 
     window = MainWindow(context)
     window.show()
+    _close_on_signals(window)
     try:
         return app.exec()
     finally:
