@@ -30,6 +30,8 @@ OVERDUE_STATUSES = ("open", "failed")
 FAILING_OUTCOMES = frozenset({"fail", "partial"})
 UNANSWERED_OUTCOMES = frozenset({"na", "not_checked"})
 TREND_MONTHS = 12
+FAILED_ITEMS_MONTHS = 3
+"""The dashboard's common problems cover the last three months: recent enough to act on, and fast at city scale."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VETOED_BAND = "否决"
 SCORE_BANDS: tuple[tuple[str, float | None], ...] = (("≥90", 90), ("80–90", 80), ("60–80", 60), ("<60", None))
@@ -110,6 +112,7 @@ class Dashboard:
     overdue_by_institution: tuple[InstitutionOverdue, ...]
     vetoed: int
     failed_items: tuple[FailedItem, ...]
+    failed_months: int = FAILED_ITEMS_MONTHS
 
     @property
     def change(self) -> float | None:
@@ -436,7 +439,7 @@ def dashboard(session: Session, month: str, today: date) -> Dashboard:
         overdue=overdue_count(session, today),
         overdue_by_institution=tuple(overdue_by_institution(session, today)),
         vetoed=this.vetoed,
-        failed_items=tuple(failed_items(session, month)),
+        failed_items=tuple(failed_items(session, month, FAILED_ITEMS_MONTHS)),
     )
 
 

@@ -356,7 +356,7 @@ def _generate_month(
         span = max(0, (latest_day - first_day).days)
         # Level-2 and level-3 hospitals run the same checklists as a self-inspection (自查) early in most months.
         self_day = first_day + timedelta(days=rng.randint(0, min(4, span)))
-        if inst["level"] >= 2 and rng.random() < 0.6 and self_day < latest_day:
+        if inst["level"] >= 2 and rng.random() < 0.7 and self_day < latest_day:
             own_team = ["院感科 " + rng.choice(["王", "李", "赵", "孙"]) + "老师"]
             _generate_inspection(rng, rows, inst["id"], None, self_day, today, used, quality[inst["id"]] + 0.02,
                                  photos, previous_failed, counts, own_team, finalize=True, kind="self")
