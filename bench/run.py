@@ -164,7 +164,9 @@ def main() -> None:
                         "sum(r.response NOT IN ('na', 'not_checked')) FROM item_results r "
                         "JOIN inspections i ON i.id = r.inspection_id "
                         "JOIN checklist_items ci ON ci.id = r.item_id "
-                        "WHERE i.status = 'finalized' AND i.date >= '2025-12-01' GROUP BY ci.code "
+                        "WHERE i.status = 'finalized' AND i.kind = 'supervision' "
+                        "AND i.date BETWEEN '2026-09-01' AND '2026-11-30' "
+                        "GROUP BY ci.code "
                         "ORDER BY 2 DESC LIMIT 10"
                     )
                 ).all(),
