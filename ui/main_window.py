@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("院感督导"))
         self.setMinimumSize(QSize(1024, 640))
         self.pages: dict[str, Page] = {}
+        self.last_dialog: QWidget | None = None
         self._current_key = ""
 
         central = QWidget()

@@ -127,7 +127,22 @@ def test_rounds_create_mark_not_done_and_start(qtbot: QtBot, demo_context: AppCo
     assert "未完成 1 家" in page.coverage_label.text()
 
     page.entries_table.selectRow(1)
-    assert page.entries_table.current_row().status == "planned"
+    row = page.entries_table.current_row()
+    assert row.status == "planned"
+    page.set_inspectors(["王五", "赵六"])
+    keep = list(row.template_ids[:1])
+    page.set_checklists(row, keep)
+    qtbot.waitUntil(
+        lambda: (
+            page.detail is not None
+            and any(
+                e.id == row.id and e.inspectors == ("王五", "赵六") and list(e.template_ids) == keep
+                for e in page.detail.entries
+            )
+        ),
+        timeout=5000,
+    )
+    page.entries_table.selectRow(next(n for n, e in enumerate(page.entries_table.visible_rows()) if e.id == row.id))
     with qtbot.waitSignal(page.open_requested, timeout=5000) as opened:
         page.start_current()
     assert opened.args and opened.args[0] is not None
@@ -203,6 +218,13 @@ def test_first_start_import_shows_errors_by_row_then_the_institutions(
         [["东风路社区卫生服务中心", "一级", "金水区", "否"], ["人民医院", "三级", "金水区", "是"]], "good.xlsx"
     )
     registry.import_institutions(window, good)
+    qtbot.waitUntil(lambda: isinstance(window.last_dialog, QMessageBox), timeout=5000)
+    preview = window.last_dialog
+    assert isinstance(preview, QMessageBox) and "新增 2 家" in preview.text()
+    assert empty_context.db is not None
+    with empty_context.db.session() as s:
+        assert s.scalar(select(func.count(Institution.id))) == 0  # nothing imported before the user agrees
+    preview.accept()
     qtbot.waitUntil(lambda: window.current_key() == "institutions", timeout=5000)
     page = window.pages["institutions"]
     assert isinstance(page, InstitutionsPage)

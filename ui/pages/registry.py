@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import select
 
 from inspections import institutions
@@ -114,8 +114,8 @@ def load_demo(window: MainWindow, **options: int) -> None:
     context.tasks.run_in_background(work, done, parent=window, progress=tr("正在生成演示数据…"))
 
 
-def import_institutions(window: MainWindow, path: Path | None = None) -> None:
-    """Pick an Excel file and import the institutions in it; problems are listed by row."""
+def import_institutions(window: MainWindow, path: Path | None = None, *, confirm: bool = True) -> None:
+    """Pick an Excel file, show what importing it would do, then import; problems are listed by row."""
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(window, tr("导入医疗机构"), "", tr("表格 (*.xlsx *.csv);;所有文件 (*)"))
         if not chosen:
@@ -129,12 +129,32 @@ def import_institutions(window: MainWindow, path: Path | None = None) -> None:
         context.message.emit(summary.message)
         window.show_page("institutions")
 
-    context.write(
-        lambda s: institutions.import_institutions(s, actor, source),
-        done,
-        changed=("institutions", "all"),
-        parent=window,
-    )
+    def apply() -> None:
+        context.write(
+            lambda s: institutions.import_institutions(s, actor, source),
+            done,
+            changed=("institutions", "all"),
+            parent=window,
+        )
+
+    if not confirm:
+        apply()
+        return
+
+    def ask(preview: institutions.ImportSummary) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            tr("导入医疗机构"),
+            tr("{0}：将{1}。确定导入吗？").format(source.name, preview.message),
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+            window,
+        )
+        box.setObjectName("importPreview")
+        box.accepted.connect(apply)
+        window.last_dialog = box
+        box.open()
+
+    context.read(lambda s: institutions.preview_import(s, source), ask, parent=window)
 
 
 def global_search(window: MainWindow, text: str) -> None:

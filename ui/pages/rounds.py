@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from inspections import institutions, rounds
+from inspections import institutions, rounds, templates
 from inspections.labels import LEVELS, ROUND_ENTRY_STATUS
 from inspections.rounds import EntryRow, RoundDetail, RoundRow
 from ui import settings as keys
 from ui import style
 from ui.context import AppContext
+from ui.dialogs.choose_checklists import ChecklistChoiceDialog
 from ui.dialogs.new_round import NewRoundDialog, month_choices
 from ui.pages.base import Page, heading
 from ui.widgets.table import Column, RowsModel, RowsView
@@ -116,6 +117,10 @@ class RoundsPage(Page):
         actions.addWidget(self.start_button)
         actions.addWidget(self.not_done_button)
         actions.addWidget(self.reopen_button)
+        self.checklists_button = QPushButton(self.tr("检查表…"))
+        self.inspectors_button = QPushButton(self.tr("检查人员…"))
+        actions.addWidget(self.checklists_button)
+        actions.addWidget(self.inspectors_button)
         actions.addStretch(1)
         right_layout.addLayout(actions)
 
@@ -132,6 +137,8 @@ class RoundsPage(Page):
         self.start_button.clicked.connect(self.start_current)
         self.not_done_button.clicked.connect(lambda: self.mark_not_done())
         self.reopen_button.clicked.connect(self.reopen_current)
+        self.checklists_button.clicked.connect(self.request_checklists)
+        self.inspectors_button.clicked.connect(lambda: self.set_inspectors())
         self._update_actions()
 
     def reload(self) -> None:
@@ -178,6 +185,9 @@ class RoundsPage(Page):
         )
         self.not_done_button.setEnabled(row is not None and row.status == "planned")
         self.reopen_button.setEnabled(row is not None and row.status == "not_done")
+        editable = row is not None and row.status == "planned" and row.inspection_id is None
+        self.checklists_button.setEnabled(editable)
+        self.inspectors_button.setEnabled(editable)
 
     def start_current(self) -> None:
         row = self.entries_table.current_row()
@@ -214,6 +224,43 @@ class RoundsPage(Page):
             return
         actor, entry_id = self.context.actor, row.id
         self.context.write(lambda s: rounds.reopen_entry(s, actor, entry_id), changed=("rounds",), parent=self)
+
+    def request_checklists(self) -> None:
+        row = self.entries_table.current_row()
+        if row is None:
+            return
+        self.context.read(templates.list_templates, lambda rows: self._show_checklists(row, rows), parent=self)
+
+    def _show_checklists(self, row: EntryRow, rows: list[templates.TemplateRow]) -> None:
+        dialog = ChecklistChoiceDialog(rows, row.template_ids, row.institution_name, self)
+        dialog.accepted.connect(lambda: self.set_checklists(row, dialog.chosen()))
+        self.last_dialog = dialog
+        dialog.open()
+
+    def set_checklists(self, row: EntryRow, template_ids: list[uuid.UUID]) -> None:
+        actor, entry_id = self.context.actor, row.id
+        self.context.write(
+            lambda s: rounds.set_entry_checklists(s, actor, entry_id, template_ids), changed=("rounds",), parent=self
+        )
+
+    def set_inspectors(self, names: list[str] | None = None) -> None:
+        row = self.entries_table.current_row()
+        if row is None:
+            return
+        if names is None:
+            text, ok = QInputDialog.getText(
+                self,
+                self.tr("检查人员"),
+                self.tr("检查“{0}”的人员（用顿号分隔）：").format(row.institution_name),
+                text="、".join(row.inspectors),
+            )
+            if not ok:
+                return
+            names = [n for n in text.replace("，", "、").replace(",", "、").split("、") if n.strip()]
+        actor, entry_id, chosen = self.context.actor, row.id, names
+        self.context.write(
+            lambda s: rounds.set_entry_inspectors(s, actor, entry_id, chosen), changed=("rounds",), parent=self
+        )
 
     def request_new(self) -> None:
         def load(s: Session) -> _Choices:
