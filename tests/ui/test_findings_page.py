@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QBrush, QColor, QImage, QTextDocument
 from pytestqt.qtbot import QtBot
 
 from models.finding import Finding
@@ -42,7 +44,7 @@ def test_overdue_rows_are_red_and_filterable(qtbot: QtBot, demo_context: AppCont
     assert "逾期" in page.count_label.text()
 
 
-def test_feedback_then_reinspection(qtbot: QtBot, demo_context: AppContext) -> None:
+def test_feedback_then_reinspection(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
     page = open_page(qtbot, demo_context)
     target = next(n for n, r in enumerate(page.table.visible_rows()) if r.status == "open")
     page.table.selectRow(target)
@@ -55,9 +57,19 @@ def test_feedback_then_reinspection(qtbot: QtBot, demo_context: AppContext) -> N
     assert isinstance(dialog, FeedbackDialog)
     dialog.measure.setPlainText("已加装门禁互锁装置")
     dialog.department.setText("总务科")
+    photo = QImage(640, 480, QImage.Format.Format_RGB32)
+    photo.fill(QColor("darkseagreen"))
+    assert photo.save(str(tmp_path / "整改后.jpg"))
+    dialog.picker.paths = [tmp_path / "整改后.jpg"]
     dialog.accept()
     qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.status == "feedback", timeout=5000)
     assert "已加装门禁互锁装置" in page.detail_view.toPlainText()
+    event = page.detail.events[-1]
+    assert event.department == "总务科" and len(event.photos) == 1
+    sha = event.photos[0][1]
+    qtbot.waitUntil(lambda: sha in page._thumbnails, timeout=5000)
+    resource = page.detail_view.document().resource(QTextDocument.ResourceType.ImageResource, QUrl(f"photo:{sha}"))
+    assert isinstance(resource, QImage) and not resource.isNull()
     assert page.reinspect_button.isEnabled() and not page.feedback_button.isEnabled()
 
     page.request_reinspection()

@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from inspections import findings, institutions
+from inspections import findings, institutions, photos
 from inspections.findings import FindingDetail, FindingRow
 from inspections.labels import FINDING_STATUS, SEVERITIES
 from ui import style
@@ -62,6 +63,8 @@ class FindingsPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.detail: FindingDetail | None = None
+        self._detail_html = ""
+        self._thumbnails: dict[str, QImage] = {}
         self.last_dialog: QWidget | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -219,8 +222,27 @@ class FindingsPage(Page):
                 )
             parts.append("<li>" + "<br>".join(lines) + "</li>")
         parts.append("</ul>")
-        self.detail_view.setHtml("".join(parts))
+        self._detail_html = "".join(parts)
+        self._render_detail()
         self._update_actions()
+        wanted = [sha for event in detail.events for _id, sha, _name in event.photos if sha not in self._thumbnails]
+        if wanted:
+            self.context.read(
+                lambda s: {sha: photos.thumbnail(s, sha) for sha in wanted}, self._on_thumbnails, parent=self
+            )
+
+    def _render_detail(self) -> None:
+        document = self.detail_view.document()
+        for sha, image in self._thumbnails.items():
+            document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"photo:{sha}"), image)
+        self.detail_view.setHtml(self._detail_html)
+
+    def _on_thumbnails(self, data: dict[str, bytes]) -> None:
+        for sha, jpeg in data.items():
+            image = QImage()
+            if image.loadFromData(jpeg):
+                self._thumbnails[sha] = image
+        self._render_detail()
 
     def _update_actions(self) -> None:
         status = self.detail.row.status if self.detail else None
