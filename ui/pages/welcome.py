@@ -40,7 +40,7 @@ class WelcomePage(Page):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.import_button = self._big_button(self.tr("导入医疗机构…"), self.tr("从 Excel 表导入机构名单"))
-        self.demo_button = self._big_button(self.tr("载入演示数据"), self.tr("虚构的机构、检查和整改，可随时清除"))
+        self.demo_button = self._big_button(self.tr("载入演示数据"), self.tr("虚构的机构、检查和整改，供熟悉功能"))
         self.import_button.clicked.connect(self.import_requested)
         self.demo_button.clicked.connect(self.demo_requested)
         buttons.addWidget(self.import_button)
@@ -49,6 +49,11 @@ class WelcomePage(Page):
         buttons.addStretch(1)
         outer.addSpacing(24)
         outer.addLayout(buttons)
+        caution = QLabel(self.tr("演示数据写入当前数据库，不能单独删除，建议只在试用时载入。"))
+        caution.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        caution.setStyleSheet("color: #777;")
+        outer.addSpacing(12)
+        outer.addWidget(caution)
         outer.addStretch(2)
 
     def _big_button(self, text: str, hint: str) -> QPushButton:
