@@ -102,7 +102,8 @@ class DashboardPage(Page):
         failed_box = QFrame()
         failed_box.setObjectName("card")
         failed_layout = QVBoxLayout(failed_box)
-        failed_layout.addWidget(QLabel(self.tr("最常见问题（近12个月，不符合与部分符合的比例）")))
+        self.failed_title = QLabel(self.tr("最常见问题"))
+        failed_layout.addWidget(self.failed_title)
         self.failed_list = QListWidget()
         self.failed_list.setObjectName("failedItems")
         self.failed_list.setFrameShape(QFrame.Shape.NoFrame)
@@ -159,6 +160,7 @@ class DashboardPage(Page):
         self.veto_card.value.setStyleSheet("color: #c62828;" if data.vetoed else "")
         self.veto_card.note.setText(self.tr("本月检查中"))
         self.chart.set_points([(self.tr("{0}月").format(int(p.month[5:])), p.average) for p in data.trend])
+        self.failed_title.setText(self.tr("最常见问题（近{0}个月，不符合与部分符合的比例）").format(data.failed_months))
         self.failed_list.clear()
         for item in data.failed_items:
             share = item.failed * 100 / item.answered if item.answered else 0.0
