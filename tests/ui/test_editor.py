@@ -117,3 +117,18 @@ def test_finalized_inspection_is_read_only_until_amended(qtbot: QtBot, demo_cont
     demo_context.settings.setValue("editor/stay_on_item", True)
     qtbot.keyClick(editor.tree, Qt.Key.Key_2)
     assert stored_results(demo_context, editor.inspection_id)[item.item_id][0] == "partial"
+
+
+def test_tab_goes_from_the_tree_to_the_answers_then_the_note(qtbot: QtBot, demo_context: AppContext) -> None:
+    editor = open_editor(qtbot, demo_context)
+    with qtbot.waitActive(editor):
+        editor.activateWindow()
+    editor.tree.setFocus()
+    visited = []
+    for _ in range(3):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    # The answers are one group (like radio buttons): Tab enters it once, the arrow keys move inside it.
+    assert visited[0] is editor.pane.answer_buttons[0]
+    assert visited[1] is editor.pane.note
+    assert visited[2] is editor.pane.add_photo_button

@@ -65,6 +65,7 @@ def test_dashboard_shows_coverage_trend_and_common_problems(qtbot: QtBot, demo_c
     assert len(page.chart.points) == 12
     assert any(value is not None for _m, value in page.chart.points)
     assert page.failed_list.count() > 0 and "%" in page.failed_list.item(0).text()
+    assert f"近{page.data.failed_months}个月" in page.failed_title.text()
     assert int(page.overdue_card.value.text()) == page.data.overdue
 
 

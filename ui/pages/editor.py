@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
 
@@ -158,6 +159,7 @@ class InspectionEditor(Page):
         scroll.setWidget(self.pane)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         right_layout.addWidget(scroll, 1)
         actions = QHBoxLayout()
         self.hint = QLabel(
@@ -295,6 +297,15 @@ class InspectionEditor(Page):
         if item is not None:
             self._show_in_pane(item)
 
+    def _tab_into_pane(self) -> None:
+        """Tab order: search, filter, tree, the answers, points, note, photos, then the actions."""
+        pane = self.pane
+        chain: list[QWidget] = [self.search, self.filter_combo, self.tree, *pane.answer_buttons, pane.points_spin]
+        chain += [pane.note, pane.add_photo_button, pane.photos, self.report_button, self.amend_button]
+        chain += [self.finalize_button]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
     def _show_in_pane(self, item: ItemView) -> None:
         assert self.view is not None
         checklist = self._checklist_of[item.item_id]
@@ -303,6 +314,7 @@ class InspectionEditor(Page):
             item, earned=earned, read_only=self.read_only, partial_ratio=checklist.spec.scoring.partial_ratio
         )
         self._show_thumbnails(item)
+        self._tab_into_pane()
 
     def _show_thumbnails(self, item: ItemView) -> None:
         """Thumbnails come from the database in the background; each is fetched once."""

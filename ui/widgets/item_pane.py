@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
@@ -229,6 +230,10 @@ class ItemPane(QWidget):
             self._answers_row.insertWidget(n - 1, button)
             button.show()
             self.answer_buttons.append(button)
+        # Tab goes through the answers, then the points, the note and the photos.
+        chain = [*self.answer_buttons, self.points_spin, self.note, self.add_photo_button, self.photos]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def show_item(self, item: ItemView, *, earned: float | None, read_only: bool, partial_ratio: float) -> None:
         if self.item is not None and self.item.item_id != item.item_id:
