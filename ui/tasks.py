@@ -122,7 +122,11 @@ class TaskRunner(QObject):
         if progress is not None:
             dialog = self._make_dialog(parent, progress, cancellable)
             reporter = Progress(lambda done, total, text, d=dialog: self._progress.emit(d, done, total, text))
-            dialog.canceled.connect(reporter.event.set)
+            # WORKAROUND: a bound method as the slot makes PySide watch its object with a weakref, and that object
+            # dies on the worker thread, whose weakref callback then disconnects while the GUI thread closes the
+            # dialog: a deadlock (Qt's connection lock vs the GIL). A lambda is kept by the connection itself.
+            cancel_event = reporter.event
+            dialog.canceled.connect(lambda: cancel_event.set())
             call = lambda: fn(reporter)  # noqa: E731
         else:
             call = fn
