@@ -379,6 +379,8 @@ def failed_items(session: Session, month: str, months: int = TREND_MONTHS, limit
     answered: dict[tuple[str, str], int] = defaultdict(int)
     for item_id, response, n in groups:
         item = items[item_id]
+        if response is None:  # a note or photo before the answer
+            continue
         if item.response_set is None:
             outcome = _DEFAULT_OUTCOMES.get(response)
         else:

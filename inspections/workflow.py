@@ -188,9 +188,9 @@ def _results_by_code(session: Session, inspection_id: uuid.UUID) -> dict[str, tu
     rows = session.execute(
         select(ChecklistItem.code, ItemResult.response, ItemResult.points, ItemResult.note)
         .join(ItemResult, ItemResult.item_id == ChecklistItem.id)
-        .where(ItemResult.inspection_id == inspection_id)
+        .where(ItemResult.inspection_id == inspection_id, ItemResult.response.is_not(None))
     )
-    return {code: (response, points, note) for code, response, points, note in rows}
+    return {code: (response, points, note) for code, response, points, note in rows if response is not None}
 
 
 def load_inspection(
@@ -294,7 +294,8 @@ def _answers(session: Session, inspection: Inspection) -> dict[uuid.UUID, dict[s
         .where(ItemResult.inspection_id == inspection.id)
     )
     for template_id, code, response, points in rows:
-        answers.setdefault(template_id, {})[code] = Answer(response, points)
+        if response is not None:  # a note or photo without an answer yet
+            answers.setdefault(template_id, {})[code] = Answer(response, points)
     return answers
 
 
@@ -426,22 +427,25 @@ def record_answer(
     if response is not _UNSET and points is _UNSET:
         new_points = None  # a new response resets adjusted points
     now = utcnow()
-    if new_response is None:
-        if amending:
-            raise ReadOnlyError("已完成的检查不能清除答案，请改为其他答案")
-        if result is not None:
-            if session.scalar(select(Attachment.id).where(Attachment.item_result_id == result.id).limit(1)):
-                raise UserError("该检查项还有照片，请先删除照片再清除答案")
+    if new_response is None and amending:
+        raise ReadOnlyError("已完成的检查不能清除答案，请改为其他答案")
+    if new_response is not None:
+        validate_answer(spec, item_spec, Answer(new_response, new_points))
+    has_photos = result is not None and session.scalar(
+        select(Attachment.id).where(Attachment.item_result_id == result.id).limit(1)
+    )
+    if new_response is None and not new_note.strip() and not has_photos:
+        if result is not None:  # nothing left to keep: the item is unanswered again
             session.delete(result)
     else:
-        validate_answer(spec, item_spec, Answer(new_response, new_points))
+        # A note or photos may come before the answer: the row then holds no response and the item stays unanswered.
         if result is None:
             result = ItemResult(id=uuid.uuid4(), inspection_id=inspection.id, item_id=item_id)
             session.add(result)
         result.response, result.points, result.note = new_response, new_points, new_note
         result.updated_at, result.updated_by = now, actor
     session.flush()
-    after = None if new_response is None else {"response": new_response, "points": new_points, "note": new_note}
+    after = _result_state(result) if result is not None and result in session else None
     append_audit(
         session,
         actor=actor,
@@ -502,7 +506,7 @@ def add_item_photo(
     filename: str = "",
     reason: str = "",
 ) -> uuid.UUID:
-    """Attach a photo to an item (an unanswered item gets the answer 未检查 to hold it)."""
+    """Attach a photo to an item (an unanswered item stays unanswered: the photo may come first)."""
     from inspections.photos import attach_photo
 
     inspection = _inspection(session, inspection_id)
@@ -517,7 +521,7 @@ def add_item_photo(
             id=uuid.uuid4(),
             inspection_id=inspection.id,
             item_id=item_id,
-            response="not_checked",
+            response=None,
             updated_at=utcnow(),
             updated_by=actor,
         )
@@ -725,6 +729,8 @@ def _failed_items(session: Session, inspection: Inspection) -> list[tuple[Checkl
     order = {tid: n for n, tid in enumerate(_template_ids(inspection))}
     failed = []
     for item, result in sorted(rows, key=lambda r: (order[r[0].template_id], r[0].position)):
+        if result.response is None:
+            continue
         _label, outcome = labels.get((item.code, result.response), ("", ""))
         if outcome in FAILING:
             failed.append((item, result, outcome))

@@ -104,7 +104,7 @@ class ItemResult(IdMixin, Base):
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"))
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_items.id"), index=True)
-    response: Mapped[str] = mapped_column(String(32))
+    response: Mapped[str | None] = mapped_column(String(32))  # None: a note or photo before the answer
     points: Mapped[float | None]
     note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

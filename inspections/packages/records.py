@@ -338,7 +338,7 @@ RESULT_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
     "template": _str(200),
     "item_code": _str(64),
-    "response": _str(32),
+    "response": _opt(_str(32)),
     "points": _opt(_is_num),
     "note": _TEXT,
     "updated_at": _is_datetime,

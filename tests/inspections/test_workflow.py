@@ -196,7 +196,25 @@ def test_photos_attach_to_items_and_are_part_of_the_signed_content(ws: Database)
     with ws.session() as s:
         shown = next(i for i in load_inspection(s, inspection_id).items() if i.item_id == item.item_id)
     assert len(shown.photos) == 1 and shown.photos[0].filename == "现场.jpg"
-    assert shown.response == "not_checked"  # a photo before an answer holds the item as 未检查
+    assert shown.response is None  # a photo may come before the answer; the item stays unanswered
+
+
+def test_a_note_before_the_answer_is_kept_and_the_item_still_blocks_finalizing(ws: Database) -> None:
+    inst = make_institution(ws, "金水区中医院", level=2, fever=True)
+    inspection_id = _start(ws, inst)
+    with ws.session() as s:
+        item = load_inspection(s, inspection_id).items()[0]
+    with ws.begin() as s:
+        record_answer(s, "张三", inspection_id, item.item_id, note="待查阅上月登记本")
+    with ws.session() as s:
+        shown = next(i for i in load_inspection(s, inspection_id).items() if i.item_id == item.item_id)
+        blockers = {(b.code, b.message) for b in finalize_blockers(s, inspection_id)}
+    assert (shown.response, shown.note) == (None, "待查阅上月登记本")
+    assert (item.code, "未作答") in blockers
+    with ws.begin() as s:
+        record_answer(s, "张三", inspection_id, item.item_id, note="")
+    with ws.session() as s:
+        assert next(i for i in load_inspection(s, inspection_id).items() if i.item_id == item.item_id).note == ""
 
 
 def test_unknown_ids_give_a_clear_error(ws: Database) -> None:

@@ -458,11 +458,7 @@ class InspectionEditor(Page):
         item = self.items.get(item_id)
         if item is None:
             return
-        if item.response is None:
-            # WORKAROUND: record_answer clears an unanswered item, so a note alone is held by 未检查.
-            self._record(item_id, response="not_checked", note=text)
-        else:
-            self._record(item_id, note=text)
+        self._record(item_id, note=text)  # a note may come before the answer; the item stays unanswered
 
     def _on_photos_added(self, photos: list[tuple[str, bytes]]) -> None:
         item = self.current_item()
