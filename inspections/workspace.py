@@ -23,11 +23,13 @@ def current_actor() -> str:
         return "local"
 
 
-def open_workspace(url: str | None = None, data_dir: Path | None = None) -> Database:
+def open_workspace(url: str | None = None, data_dir: Path | None = None, *, backup: bool = True) -> Database:
     """Open (creating and migrating as needed) the database, make sure the built-in checklists are in it, and make
-    the day's automatic backup when due. A read-only location or a full disk raises StorageError (a UserError)."""
+    the day's automatic backup when due (``backup=False``: the caller does it later, e.g. the window, off its GUI
+    thread). A read-only location or a full disk raises StorageError (a UserError)."""
     db = open_database(url, data_dir or default_data_dir(), storage_error=StorageError)
     with db.begin() as session:
         sync_builtin_checklists(session)
-    auto_backup(db)
+    if backup:
+        auto_backup(db)
     return db

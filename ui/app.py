@@ -37,7 +37,7 @@ def open_context(db_url: str | None, data_dir: Path) -> AppContext:
 
     settings = keys.open_settings(data_dir)
     url = db_url or (str(settings.value(keys.DATABASE_URL, "") or "") or None)
-    db = open_workspace(url, data_dir)
+    db = open_workspace(url, data_dir, backup=False)  # the daily backup runs in the background (see run_gui)
     label = describe_database(db)
     return AppContext(data_dir, db, settings, TaskRunner(), label)
 
@@ -66,6 +66,25 @@ def _close_on_signals(window: QWidget) -> None:
     timer.start()
 
 
+BACKUP_CHECK_MS = 60 * 60 * 1000
+
+
+def _schedule_backups(window: QWidget, context: AppContext) -> None:
+    """The automatic backup, off the GUI thread: shortly after start, then hourly (it backs up once a day of use)."""
+    from inspections.backup import auto_backup
+
+    def check() -> None:
+        db = context.db
+        if db is not None:
+            context.tasks.run_in_background(lambda: auto_backup(db), on_failure=lambda exc: log.warning("%s", exc))
+
+    QTimer.singleShot(3000, window, check)
+    timer = QTimer(window)
+    timer.setInterval(BACKUP_CHECK_MS)
+    timer.timeout.connect(check)
+    timer.start()
+
+
 def run_gui(db_url: str | None, data_dir: Path) -> int:
     """Run the desktop application until its window closes; returns the exit code."""
     log_path = setup_logging(data_dir)
@@ -86,6 +105,7 @@ def run_gui(db_url: str | None, data_dir: Path) -> int:
     window = MainWindow(context)
     window.show()
     _close_on_signals(window)
+    _schedule_backups(window, context)
     try:
         return app.exec()
     finally:
