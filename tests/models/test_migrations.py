@@ -73,3 +73,40 @@ def test_the_head_constant_names_the_newest_migration() -> None:
     from models.migrations import HEAD
 
     assert head_revision() == HEAD
+
+
+def test_an_older_database_full_of_linked_records_upgrades_intact(tmp_path: Path) -> None:
+    """Rebuilding a table on SQLite must not trip over the foreign keys of the rows that refer to it."""
+    from datetime import date
+
+    from inspections.integrity import check_database
+    from inspections.templates import sync_builtin_checklists
+    from inspections.workflow import add_item_photo, finalize_inspection, load_inspection, start_inspection
+    from models.database import Database
+    from tests.helpers import answer_all, jpeg_bytes, make_institution
+
+    engine = make_engine(sqlite_url(tmp_path / DB_FILENAME))
+    upgrade_to_head(engine, "0003")
+    old = Database(engine, tmp_path)
+    with old.begin() as s:
+        sync_builtin_checklists(s)
+    inst = make_institution(old, "上街区人民医院", level=2, fever=True)
+    with old.begin() as s:
+        inspection_id = start_inspection(s, "张三", institution_id=inst, on=date(2026, 11, 2), inspectors=["张三"])
+    answer_all(old, inspection_id, fail_codes={"FZ2.3"})
+    with old.session() as s:
+        item = load_inspection(s, inspection_id).items()[0]
+    with old.begin() as s:
+        add_item_photo(s, "张三", inspection_id, item.item_id, jpeg_bytes(), filename="a.jpg")
+        finalize_inspection(s, "张三", inspection_id)
+    old.close()
+
+    db = open_database(None, tmp_path)
+    assert current_revision(db.engine) == head_revision()
+    with db.session() as s:
+        view = load_inspection(s, inspection_id)
+        assert view.finalized and len(view.items()) > 50 and all(i.response for i in view.items())
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    report = check_database(db)
+    assert report.ok, report.problems
+    db.close()
