@@ -23,7 +23,7 @@ from models.reference import Institution
 
 ENTITY = "institution"
 _LIMITS = {"name": 200, "code": 64, "category": 64, "district": 64, "address": 300, "contact": 200}
-_LABELS = {
+FIELD_LABELS: dict[str, str] = {
     "name": "名称",
     "code": "编码",
     "level": "级别",
@@ -212,9 +212,9 @@ def _field_problems(data: InstitutionData) -> list[str]:
     for key, limit in _LIMITS.items():
         value = getattr(data, key)
         if len(value) > limit:
-            problems.append(f"{_LABELS[key]}太长（{len(value)} 个字，最多 {limit} 个）")
+            problems.append(f"{FIELD_LABELS[key]}太长（{len(value)} 个字，最多 {limit} 个）")
         if any(unicodedata.category(ch) == "Cc" for ch in value):
-            problems.append(f"{_LABELS[key]}含有控制字符（如换行、响铃符），请检查原始表格")
+            problems.append(f"{FIELD_LABELS[key]}含有控制字符（如换行、响铃符），请检查原始表格")
     return problems
 
 

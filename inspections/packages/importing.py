@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from inspections.checklists.spec import ChecklistSpec
 from inspections.checklists.yaml_format import load_checklist_text
 from inspections.errors import InvalidInputError, Problem, UserError
-from inspections.institutions import name_key
+from inspections.institutions import FIELD_LABELS, name_key
 from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS
 from inspections.packages.format import DATA, KINDS, Package, Progress
 from inspections.packages.records import (
@@ -280,18 +280,7 @@ def _plan_institutions(session: Session, plan: _Plan, user: CurrentUser | None) 
         )
 
 
-_INSTITUTION_LABELS = {
-    "name": "名称",
-    "code": "编码",
-    "level": "级别",
-    "category": "类别",
-    "district": "所属区",
-    "address": "地址",
-    "contact": "联系人/联系方式",
-    "has_fever_clinic": "发热门诊",
-    "has_fever_sentinel": "发热哨点",
-    "active": "在用",
-}
+_INSTITUTION_LABELS = {**FIELD_LABELS, "active": "在用"}
 
 
 def _shown(key: str, value: Any) -> Any:
