@@ -100,6 +100,16 @@ def run_gui(db_url: str | None, data_dir: Path) -> int:
         box.exec()
         return 1
 
+    from ui.dialogs.login import login
+
+    if not login(context):  # the database has users and the login was cancelled
+        context.tasks.shutdown(wait=True)
+        hook.uninstall()
+        close = getattr(context.db, "close", None)
+        if callable(close):
+            close()
+        return 0
+
     from ui.main_window import MainWindow
 
     window = MainWindow(context)

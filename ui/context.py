@@ -6,13 +6,16 @@ import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
 from ui.tasks import Progress, TaskRunner
+
+if TYPE_CHECKING:
+    from inspections.users import CurrentUser
 
 T = TypeVar("T")
 
@@ -50,10 +53,14 @@ class AppContext(QObject):
         self.settings = settings
         self.tasks = tasks
         self.db_label = db_label
+        # The logged-in user where the database has users; None: the single-user laptop mode (all is allowed).
+        self.user: CurrentUser | None = None
 
     @property
     def actor(self) -> str:
-        """Who is working: the name set in 设置, else YG_USER or the login name."""
+        """Who is working: the logged-in user's name, else the name set in 设置, else YG_USER or the login name."""
+        if self.user is not None:
+            return self.user.username
         from inspections.workspace import current_actor
         from ui.settings import INSPECTOR_NAME
 

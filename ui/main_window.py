@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSize, QStringListModel, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
@@ -15,8 +15,11 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QStatusBar,
+    QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -125,10 +128,44 @@ class MainWindow(QMainWindow):
         self.search.setCompleter(completer)
         bar.addWidget(self.search)
         QShortcut(QKeySequence("Ctrl+K"), self).activated.connect(self._focus_search)
+        self._build_package_menu(bar)
         self.user_label = QLabel()
         self.user_label.setContentsMargins(16, 0, 8, 0)
         bar.addWidget(self.user_label)
         self._update_user()
+
+    def _build_package_menu(self, bar: QToolBar) -> None:
+        """The 数据包 button: export / import exchange packages (see ui/dialogs/packages.py)."""
+        from ui.dialogs.packages import PackageActions
+
+        self.packages = PackageActions(self.context, self)
+        menu = QMenu(self)
+        user = self.context.user
+        hospital = user is not None and user.role == "hospital"
+        self.package_actions: dict[str, QAction] = {}
+        for key, text in (
+            ("export_inspections", self.tr("导出检查数据包…")),
+            ("import", self.tr("导入数据包…")),
+            ("export_rectification", self.tr("导出整改通知包…")),
+            ("export_feedback", self.tr("导出整改反馈包…")),
+        ):
+            action = menu.addAction(text)
+            self.package_actions[key] = action
+        self.package_actions["export_inspections"].triggered.connect(lambda: self.packages.export("inspections"))
+        self.package_actions["import"].triggered.connect(self.packages.import_package)
+        self.package_actions["export_rectification"].triggered.connect(lambda: self.packages.export("rectification"))
+        self.package_actions["export_feedback"].triggered.connect(lambda: self.packages.export("feedback"))
+        # A hospital's officer only sends feedback back; the commission's packages are not theirs to make.
+        self.package_actions["export_inspections"].setEnabled(not hospital)
+        self.package_actions["export_rectification"].setEnabled(not hospital)
+        button = QToolButton()
+        button.setObjectName("packageButton")
+        button.setText(self.tr("数据包"))
+        button.setToolTip(self.tr("导出或导入数据包：检查数据、整改通知、整改反馈"))
+        button.setMenu(menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setEnabled(self.context.db is not None)
+        bar.addWidget(button)
 
     def _build_status_bar(self) -> None:
         bar = QStatusBar()
@@ -227,6 +264,13 @@ class MainWindow(QMainWindow):
         self.date_label.setText(dt.date.today().isoformat())
 
     def _update_user(self) -> None:
+        user = self.context.user
+        if user is not None:
+            from inspections.labels import ROLES
+
+            role = ROLES.get(user.role, user.role)
+            self.user_label.setText(self.tr("{0}（{1}）").format(user.display_name or user.username, role))
+            return
         name = str(self.context.settings.value(keys.INSPECTOR_NAME, "") or "")
         self.user_label.setText(name)
 

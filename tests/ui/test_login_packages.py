@@ -1,0 +1,160 @@
+"""The login dialog and the 数据包 screens: export, import with a preview, conflicts decided before anything applies."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from inspections.users import add_user
+from inspections.workflow import load_inspection, record_answer
+from models.inspection import Inspection
+from tests.inspections.packages.conftest import checksum
+from tests.ui.conftest import _context_on
+from ui.context import AppContext
+from ui.dialogs.login import LoginDialog, needs_login
+from ui.dialogs.packages import PackageActions, PreviewDialog
+from ui.tasks import TaskRunner
+
+
+@pytest.fixture
+def second_context(qapp: QApplication, demo_template: Path, tmp_path: Path, runner: TaskRunner) -> Iterator[AppContext]:
+    """Another copy of the same demo database: the commission's computer."""
+    other = tmp_path / "commission"
+    other.mkdir()
+    yield from _context_on(demo_template, other, runner)
+
+
+def test_login_accepts_the_right_password_and_refuses_a_wrong_one(qtbot: QtBot, empty_context: AppContext) -> None:
+    assert empty_context.db is not None
+    assert not needs_login(empty_context.db)  # no users: the single-user laptop mode, no login
+    with empty_context.db.begin() as s:
+        add_user(s, None, username="wangfang", password="correct-horse", role="admin", display_name="王芳")
+    assert needs_login(empty_context.db)
+
+    dialog = LoginDialog(empty_context.db)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("wangfang")
+    dialog.password.setText("wrong-password")
+    dialog.try_login()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert not dialog.error.isHidden() and dialog.error.text() == "用户名或密码错误"
+    assert dialog.user is None and dialog.password.text() == ""
+
+    dialog.password.setText("correct-horse")
+    dialog.try_login()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.user is not None and dialog.user.username == "wangfang" and dialog.user.role == "admin"
+
+    empty_context.user = dialog.user
+    assert empty_context.actor == "wangfang"
+
+
+def _round_with_finalized(context: AppContext) -> tuple[uuid.UUID, uuid.UUID]:
+    assert context.db is not None
+    with context.db.session() as s:
+        inspection = s.scalars(
+            select(Inspection)
+            .where(Inspection.round_id.is_not(None), Inspection.status == "finalized")
+            .order_by(Inspection.date, Inspection.id)
+        ).first()
+        assert inspection is not None and inspection.round_id is not None
+        return inspection.round_id, inspection.id
+
+
+def _export(qtbot: QtBot, context: AppContext, round_id: uuid.UUID, path: Path) -> None:
+    actions = PackageActions(context, None)  # type: ignore[arg-type]
+    actions.export_to("inspections", round_id, path)
+    qtbot.waitUntil(lambda: isinstance(actions.last_dialog, QMessageBox), timeout=30_000)
+    assert isinstance(actions.last_dialog, QMessageBox)
+    assert str(path) in actions.last_dialog.text()
+    actions.last_dialog.close()
+    assert path.is_file()
+
+
+def _preview(qtbot: QtBot, actions: PackageActions, path: Path) -> PreviewDialog:
+    actions.import_from(path)
+    qtbot.waitUntil(lambda: isinstance(actions.last_dialog, PreviewDialog), timeout=30_000)
+    assert isinstance(actions.last_dialog, PreviewDialog)
+    qtbot.addWidget(actions.last_dialog)
+    return actions.last_dialog
+
+
+def test_importing_the_same_data_shows_unchanged_and_changes_nothing(
+    qtbot: QtBot, demo_context: AppContext, second_context: AppContext, tmp_path: Path
+) -> None:
+    round_id, _ = _round_with_finalized(demo_context)
+    path = tmp_path / "检查数据包.zip"
+    _export(qtbot, demo_context, round_id, path)
+
+    assert second_context.db is not None
+    before = checksum(second_context.db)  # type: ignore[arg-type]
+    dialog = _preview(qtbot, PackageActions(second_context, None), path)  # type: ignore[arg-type]
+    counts = dialog.preview.counts()
+    assert counts["unchanged"] > 0 and counts["new"] == counts["updated"] == counts["conflict"] == 0
+    assert "无变化" in dialog.counts_label.text()
+    assert not dialog.import_button.isEnabled()  # nothing to import
+    dialog.reject()
+    assert checksum(second_context.db) == before  # type: ignore[arg-type]
+
+
+def test_a_conflict_is_shown_and_applies_only_after_a_choice(
+    qtbot: QtBot, demo_context: AppContext, second_context: AppContext, tmp_path: Path
+) -> None:
+    round_id, inspection_id = _round_with_finalized(demo_context)
+    assert demo_context.db is not None and second_context.db is not None
+    with demo_context.db.begin() as s:  # the laptop amends a signed inspection
+        item = load_inspection(s, inspection_id).items()[0]
+        response = "pass" if item.response != "pass" else "fail"
+        record_answer(s, "张三", inspection_id, item.item_id, response=response, note="复核后更正", reason="复核后更正")
+    path = tmp_path / "amended.zip"
+    _export(qtbot, demo_context, round_id, path)
+
+    before = checksum(second_context.db)  # type: ignore[arg-type]
+    reloads: list[str] = []
+    second_context.changed.connect(reloads.append)
+    actions = PackageActions(second_context, None)  # type: ignore[arg-type]
+    dialog = _preview(qtbot, actions, path)
+    key = f"inspection:{inspection_id}"
+    assert key in dialog.choices and dialog.preview.counts()["conflict"] >= 1
+    assert not dialog.import_button.isEnabled()  # no choice made yet
+    assert dialog.decisions() == {}
+
+    for other in dialog.choices:
+        if other != key:
+            dialog.choose(other, "mine")
+    assert not dialog.import_button.isEnabled()
+    dialog.choose(key, "theirs")
+    assert dialog.import_button.isEnabled()
+    assert checksum(second_context.db) == before  # type: ignore[arg-type]  # the preview changed nothing
+
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: isinstance(actions.last_dialog, QMessageBox), timeout=30_000)
+    assert isinstance(actions.last_dialog, QMessageBox)
+    assert "已导入" in actions.last_dialog.text()
+    actions.last_dialog.close()
+    assert "all" in reloads
+    with demo_context.db.session() as a, second_context.db.session() as b:
+        assert load_inspection(b, inspection_id).content_hash == load_inspection(a, inspection_id).content_hash
+
+
+def test_a_broken_file_gives_its_message_and_changes_nothing(
+    qtbot: QtBot, demo_context: AppContext, tmp_path: Path
+) -> None:
+    assert demo_context.db is not None
+    path = tmp_path / "not-a-package.zip"
+    path.write_bytes(b"this is not a zip file")
+    before = checksum(demo_context.db)  # type: ignore[arg-type]
+    actions = PackageActions(demo_context, None)  # type: ignore[arg-type]
+    actions.import_from(path)
+    qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=10_000)
+    box = getattr(demo_context.tasks, "last_error_box", None)
+    assert isinstance(box, QMessageBox) and box.text()
+    box.close()
+    assert not isinstance(actions.last_dialog, PreviewDialog)
+    assert checksum(demo_context.db) == before  # type: ignore[arg-type]
