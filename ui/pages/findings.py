@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QImage, QTextDocument
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Session
 from inspections import findings, institutions, photos
 from inspections.findings import FindingDetail, FindingRow
 from inspections.labels import FINDING_STATUS, SEVERITIES
+from inspections.reports import documents
+from ui import documents as saving
 from ui import style
 from ui.context import AppContext
 from ui.dialogs.finding_actions import FeedbackDialog, ReinspectionDialog
@@ -132,8 +135,19 @@ class FindingsPage(Page):
         split.addWidget(side)
         split.setSizes([820, 380])
         layout.addWidget(split, 1)
+        bottom = QHBoxLayout()
         self.count_label = QLabel()
-        layout.addWidget(self.count_label)
+        bottom.addWidget(self.count_label)
+        bottom.addStretch(1)
+        self.notice_button = QPushButton(self.tr("整改通知书…"))
+        self.notice_button.setObjectName("noticeButton")
+        self.notice_button.setToolTip(self.tr("生成所选问题所属机构的整改通知书（PDF）"))
+        self.ledger_button = QPushButton(self.tr("导出整改台账…"))
+        self.ledger_button.setObjectName("ledgerButton")
+        self.ledger_button.setToolTip(self.tr("按当前筛选导出整改台账（PDF 或 Excel）"))
+        bottom.addWidget(self.notice_button)
+        bottom.addWidget(self.ledger_button)
+        layout.addLayout(bottom)
 
         for combo in (self.institution, self.status, self.severity):
             combo.currentIndexChanged.connect(self.reload)
@@ -141,6 +155,8 @@ class FindingsPage(Page):
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
         self.feedback_button.clicked.connect(self.request_feedback)
         self.reinspect_button.clicked.connect(self.request_reinspection)
+        self.notice_button.clicked.connect(lambda: self.request_notice())
+        self.ledger_button.clicked.connect(lambda: self.request_ledger())
         self._update_actions()
 
     def reload(self) -> None:
@@ -248,6 +264,70 @@ class FindingsPage(Page):
         status = self.detail.row.status if self.detail else None
         self.feedback_button.setEnabled(status in ("open", "failed"))
         self.reinspect_button.setEnabled(status in ("open", "feedback", "failed"))
+        self.notice_button.setEnabled(self._notice_institution() is not None)
+
+    def _notice_institution(self) -> tuple[uuid.UUID, str] | None:
+        """The selected finding's institution, else the institution filter's."""
+        row = self.table.current_row()
+        if row is not None:
+            return row.institution_id, row.institution_name
+        chosen = self.institution.currentData()
+        if chosen is not None:
+            return chosen, self.institution.currentText()
+        return None
+
+    def request_notice(self, path: Path | None = None) -> Path | None:
+        """The 整改通知书 of the selected finding's institution as a PDF (asks where unless ``path`` is given)."""
+        target = self._notice_institution()
+        if target is None:
+            return None
+        institution_id, name = target
+        today = dt.date.today()
+        return saving.save_document(
+            self,
+            self.context,
+            lambda s, out: documents.notice(s, institution_id, out),
+            path=path,
+            title=self.tr("保存整改通知书"),
+            suggested=self.tr("整改通知书-{0}-{1}.pdf").format(name, today.isoformat()),
+            kinds=(saving.PDF,),
+            progress=self.tr("正在生成整改通知书…"),
+            done=self.tr("整改通知书已保存：{0}"),
+        )
+
+    def request_ledger(self, path: Path | None = None) -> Path | None:
+        """The 整改台账 with the page's institution, status and overdue filters, as PDF or Excel by the suffix."""
+        institution_id = self.institution.currentData()
+        statuses = self.status.currentData()
+        overdue_only = self.overdue.isChecked()
+        scope_parts = [self.institution.currentText(), self.status.currentText()]
+        if overdue_only:
+            scope_parts.append(self.tr("仅逾期"))
+        scope = " · ".join(scope_parts)
+        today = dt.date.today()
+
+        def render(s: Session, out: Path) -> None:
+            if saving.kind_of(out) == saving.XLSX:
+                documents.ledger_xlsx(
+                    s, out, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
+                )
+            else:
+                documents.ledger_pdf(
+                    s, out, scope=scope, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
+                )
+
+        name = self.institution.currentText() if institution_id is not None else self.tr("全部机构")
+        return saving.save_document(
+            self,
+            self.context,
+            render,
+            path=path,
+            title=self.tr("导出整改台账"),
+            suggested=self.tr("整改台账-{0}-{1}.pdf").format(name, today.isoformat()),
+            kinds=(saving.PDF, saving.XLSX),
+            progress=self.tr("正在导出整改台账…"),
+            done=self.tr("整改台账已保存：{0}"),
+        )
 
     def request_feedback(self) -> None:
         if self.detail is None:

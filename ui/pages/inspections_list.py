@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from inspections import institutions, workflow
+from inspections.errors import UserError
 from inspections.labels import INSPECTION_KINDS, INSPECTION_STATUS
+from inspections.reports import documents
+from ui import documents as saving
 from ui import settings as keys
 from ui import style
 from ui.context import AppContext
 from ui.dialogs.new_inspection import NewInspectionDialog
 from ui.pages.base import Page, heading
+from ui.tasks import show_user_error
 from ui.widgets.table import Column, RowsModel, RowsView
 
 
@@ -36,6 +42,7 @@ class InspectionsPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
+        self.last_dialog: QWidget | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(heading(self.tr("检查记录")))
@@ -51,10 +58,14 @@ class InspectionsPage(Page):
         self.new_button = QPushButton(self.tr("新建检查…"))
         self.new_button.setObjectName("newInspectionButton")
         self.open_button = QPushButton(self.tr("打开"))
+        self.export_button = QPushButton(self.tr("导出检查结果…"))
+        self.export_button.setObjectName("exportResultsButton")
+        self.export_button.setToolTip(self.tr("把列表中的检查（已完成的；筛选后为筛出的）导出为 Excel"))
         top.addWidget(self.filter)
         top.addWidget(self.status)
         top.addWidget(self.new_button)
         top.addWidget(self.open_button)
+        top.addWidget(self.export_button)
         layout.addLayout(top)
         columns: list[Column[workflow.InspectionRow]] = [
             Column(self.tr("日期"), lambda r: r.date.isoformat(), width=96),
@@ -89,6 +100,7 @@ class InspectionsPage(Page):
         self.table.activated.connect(lambda _i: self._open_current())
         self.open_button.clicked.connect(self._open_current)
         self.new_button.clicked.connect(self.request_new)
+        self.export_button.clicked.connect(lambda: self.request_results())
 
     def reload(self) -> None:
         status = self.status.currentData()
@@ -102,6 +114,27 @@ class InspectionsPage(Page):
         row = self.table.current_row()
         if row is not None:
             self.open_requested.emit(row.id)
+
+    def request_results(self, path: Path | None = None) -> Path | None:
+        """Item results and scores as an Excel workbook: all finalized inspections, or the rows the filters show."""
+        status = self.status.currentData()
+        filtered = bool(self.filter.text().strip()) or status is not None
+        ids = [r.id for r in self.table.visible_rows()] if filtered else None
+        if ids is not None and not ids:
+            self.last_dialog = show_user_error(self, UserError(self.tr("列表中没有检查，无法导出。")))
+            return None
+        include_drafts = status == "draft"
+        return saving.save_document(
+            self,
+            self.context,
+            lambda s, out: documents.results_xlsx(s, out, inspection_ids=ids, include_drafts=include_drafts),
+            path=path,
+            title=self.tr("导出检查结果"),
+            suggested=self.tr("检查结果-{0}.xlsx").format(dt.date.today().isoformat()),
+            kinds=(saving.XLSX,),
+            progress=self.tr("正在导出检查结果…"),
+            done=self.tr("检查结果已保存：{0}"),
+        )
 
     def request_new(self, institution_id: uuid.UUID | None = None) -> None:
         def load(s: Session) -> _NewInspectionChoices:

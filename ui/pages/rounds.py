@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from inspections import institutions, rounds, templates
 from inspections.labels import LEVELS, ROUND_ENTRY_STATUS
-from inspections.rounds import EntryRow, RoundDetail, RoundRow
+from inspections.reports import documents
+from inspections.rounds import EntryRow, RoundDetail, RoundRow, month_label
+from ui import documents as saving
 from ui import settings as keys
 from ui import style
 from ui.context import AppContext
@@ -63,6 +66,10 @@ class RoundsPage(Page):
         top = QHBoxLayout()
         top.addWidget(heading(self.tr("督导批次")))
         top.addStretch(1)
+        self.bulletin_button = QPushButton(self.tr("生成月度通报…"))
+        self.bulletin_button.setObjectName("bulletinButton")
+        self.bulletin_button.setToolTip(self.tr("生成所选批次月份的月度督导通报（PDF）"))
+        top.addWidget(self.bulletin_button)
         self.new_button = QPushButton(self.tr("新建批次…"))
         top.addWidget(self.new_button)
         layout.addLayout(top)
@@ -131,6 +138,7 @@ class RoundsPage(Page):
         layout.addWidget(split, 1)
 
         self.new_button.clicked.connect(self.request_new)
+        self.bulletin_button.clicked.connect(lambda: self.request_bulletin())
         self.rounds_table.selectionModel().currentRowChanged.connect(self._load_detail)
         self.entries_table.selectionModel().currentRowChanged.connect(self._update_actions)
         self.entries_table.activated.connect(lambda _i: self.start_current())
@@ -178,6 +186,7 @@ class RoundsPage(Page):
         self._update_actions()
 
     def _update_actions(self) -> None:
+        self.bulletin_button.setEnabled(self.rounds_table.current_row() is not None)
         row = self.entries_table.current_row()
         self.start_button.setEnabled(row is not None and row.status != "not_done")
         self.start_button.setText(
@@ -188,6 +197,24 @@ class RoundsPage(Page):
         editable = row is not None and row.status == "planned" and row.inspection_id is None
         self.checklists_button.setEnabled(editable)
         self.inspectors_button.setEnabled(editable)
+
+    def request_bulletin(self, path: Path | None = None) -> Path | None:
+        """The 月度督导通报 of the selected round's month as a PDF (asks where unless ``path`` is given)."""
+        row = self.rounds_table.current_row()
+        if row is None:
+            return None
+        month = row.month
+        return saving.save_document(
+            self,
+            self.context,
+            lambda s, out: documents.bulletin(s, month, out),
+            path=path,
+            title=self.tr("保存月度督导通报"),
+            suggested=self.tr("{0}督导通报.pdf").format(month_label(month)),
+            kinds=(saving.PDF,),
+            progress=self.tr("正在生成{0}督导通报…").format(month_label(month)),
+            done=self.tr("月度督导通报已保存：{0}"),
+        )
 
     def start_current(self) -> None:
         row = self.entries_table.current_row()

@@ -1,0 +1,132 @@
+"""Documents from the pages: 月度通报, 整改通知书, 整改台账 (PDF, Excel) and 检查结果, written in the background."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from PySide6.QtWidgets import QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from inspections.rounds import month_label
+from ui import documents as saving
+from ui.context import AppContext
+from ui.pages.findings import FindingsPage
+from ui.pages.inspections_list import InspectionsPage
+from ui.pages.rounds import RoundsPage
+
+
+def show(qtbot: QtBot, page: QWidget) -> None:
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    page.activate()  # type: ignore[attr-defined]
+
+
+def pdf_text(path: Path) -> str:
+    return "".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+def data_rows(path: Path) -> int:
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(min_row=2, values_only=True)
+        return sum(1 for row in rows if any(v not in (None, "") for v in row))
+    finally:
+        book.close()
+
+
+def wait_written(qtbot: QtBot, context: AppContext, page: QWidget, path: Path) -> None:
+    qtbot.waitUntil(lambda: context.tasks.pending == 0, timeout=20000)
+    assert path.is_file() and path.stat().st_size > 0
+    box = page.last_dialog  # type: ignore[attr-defined]
+    assert isinstance(box, QMessageBox) and path.name in box.text()
+    assert {b.text() for b in box.buttons()} >= {"打开文件", "打开所在文件夹"}
+    assert context.settings.value(saving.LAST_DIR) == str(path.parent)
+
+
+def test_rounds_page_writes_the_monthly_bulletin(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
+    page = RoundsPage(demo_context)
+    show(qtbot, page)
+    qtbot.waitUntil(lambda: page.detail is not None and page.bulletin_button.isEnabled())
+    month = page.rounds_table.current_row().month
+    target = tmp_path / "通报.pdf"
+    assert page.request_bulletin(target) == target
+    wait_written(qtbot, demo_context, page, target)
+    text = pdf_text(target)
+    assert f"关于{month_label(month)}医院感染防控督导检查情况的通报" in text
+
+
+def test_findings_page_writes_notice_and_ledger(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
+    page = FindingsPage(demo_context)
+    show(qtbot, page)
+    qtbot.waitUntil(lambda: page.detail is not None and page.notice_button.isEnabled())
+    name = page.detail.row.institution_name
+
+    notice = tmp_path / "通知书.pdf"
+    page.request_notice(notice)
+    wait_written(qtbot, demo_context, page, notice)
+    text = pdf_text(notice)
+    assert "整改通知书" in text and name in text
+
+    page.overdue.setChecked(True)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0 and all(r.overdue_days > 0 for r in page.model.rows))
+    overdue = page.model.rowCount()
+    ledger = tmp_path / "台账.xlsx"
+    page.request_ledger(ledger)
+    wait_written(qtbot, demo_context, page, ledger)
+    assert data_rows(ledger) == overdue
+
+    pdf = tmp_path / "台账.pdf"
+    page.request_ledger(pdf)
+    wait_written(qtbot, demo_context, page, pdf)
+    assert "整改台账" in pdf_text(pdf)
+
+
+def test_notice_follows_the_institution_filter(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
+    page = FindingsPage(demo_context)
+    show(qtbot, page)
+    qtbot.waitUntil(lambda: page.institution.count() > 2 and page.model.rowCount() > 0)
+    wanted = page.model.rows[-1].institution_name
+    page.institution.setCurrentIndex(page.institution.findText(wanted))
+    qtbot.waitUntil(lambda: all(r.institution_name == wanted for r in page.model.rows) and page.detail is not None)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.institution_name == wanted)
+    notice = tmp_path / "通知书.pdf"
+    page.request_notice(notice)
+    wait_written(qtbot, demo_context, page, notice)
+    assert wanted in pdf_text(notice)
+
+
+def test_inspections_page_exports_results(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
+    page = InspectionsPage(demo_context)
+    show(qtbot, page)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    target = tmp_path / "结果.xlsx"
+    page.request_results(target)
+    wait_written(qtbot, demo_context, page, target)
+    everything = data_rows(target)
+    assert everything > 0
+
+    # Filtered to one institution: fewer rows, and only that institution's.
+    name = page.model.rows[0].institution_name
+    page.filter.setText(name)
+    qtbot.waitUntil(lambda: 0 < len(page.table.visible_rows()) < page.model.rowCount())
+    narrow = tmp_path / "结果-一家.xlsx"
+    page.request_results(narrow)
+    wait_written(qtbot, demo_context, page, narrow)
+    assert 0 < data_rows(narrow) < everything
+
+
+def test_ledger_suffix_follows_the_chosen_filter(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
+    from unittest import mock
+
+    page = FindingsPage(demo_context)
+    qtbot.addWidget(page)
+    excel = saving.file_filter(saving.XLSX)
+    with mock.patch.object(saving.QFileDialog, "getSaveFileName", return_value=(str(tmp_path / "台账.pdf"), excel)):
+        path = saving.ask_path(page, demo_context, "导出", "台账.pdf", (saving.PDF, saving.XLSX))
+    assert path == tmp_path / "台账.xlsx"
+    with mock.patch.object(saving.QFileDialog, "getSaveFileName", return_value=("", "")):
+        assert page.request_ledger() is None
+    assert demo_context.tasks.pending == 0
