@@ -18,7 +18,7 @@ from tests.inspections.packages.conftest import checksum
 from tests.ui.conftest import _context_on
 from ui.context import AppContext
 from ui.dialogs.login import LoginDialog, needs_login
-from ui.dialogs.packages import PackageActions, PreviewDialog
+from ui.dialogs.packages import ExportDialog, PackageActions, PreviewDialog
 from ui.tasks import TaskRunner
 
 
@@ -158,3 +158,42 @@ def test_a_broken_file_gives_its_message_and_changes_nothing(
     box.close()
     assert not isinstance(actions.last_dialog, PreviewDialog)
     assert checksum(demo_context.db) == before  # type: ignore[arg-type]
+
+
+def test_the_window_shows_the_logged_in_user_and_the_package_menu(qtbot: QtBot, demo_context: AppContext) -> None:
+    from inspections.users import CurrentUser
+    from ui.main_window import MainWindow
+
+    demo_context.user = CurrentUser("wangfang", "inspector", None, "王芳")
+    window = MainWindow(demo_context)
+    qtbot.addWidget(window)
+    assert window.user_label.text() == "王芳（督导专家）"
+    texts = [a.text() for a in window.package_actions.values()]
+    assert texts == ["导出检查数据包…", "导入数据包…", "导出整改通知包…", "导出整改反馈包…"]
+    assert all(a.isEnabled() for a in window.package_actions.values())
+
+
+def test_a_month_of_finalized_inspections_can_be_exported(
+    qtbot: QtBot, demo_context: AppContext, second_context: AppContext, tmp_path: Path
+) -> None:
+    actions = PackageActions(demo_context, None)  # type: ignore[arg-type]
+    actions.export("inspections")
+    qtbot.waitUntil(lambda: actions.last_dialog is not None, timeout=10_000)
+    dialog = actions.last_dialog
+    assert isinstance(dialog, ExportDialog)
+    qtbot.addWidget(dialog)
+    labels = [dialog.target.itemText(i) for i in range(dialog.target.count())]
+    month_rows = [i for i, text in enumerate(labels) if text.endswith("全部已完成的检查")]
+    assert month_rows and len(month_rows) < len(labels)  # rounds first, then months
+    dialog.target.setCurrentIndex(month_rows[0])
+    month = dialog.target_id()
+    assert isinstance(month, str)
+    dialog.close()
+
+    path = tmp_path / "month.zip"
+    actions.export_to("inspections", month, path)
+    qtbot.waitUntil(lambda: isinstance(actions.last_dialog, QMessageBox), timeout=30_000)
+    assert isinstance(actions.last_dialog, QMessageBox) and "份检查" in actions.last_dialog.text()
+    actions.last_dialog.close()
+    preview = _preview(qtbot, PackageActions(second_context, None), path)  # type: ignore[arg-type]
+    assert preview.preview.counts()["unchanged"] > 0

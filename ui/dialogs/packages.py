@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.inspection import Inspection
 from ui.context import AppContext
 from ui.tasks import Progress
 
@@ -50,12 +52,19 @@ def _titles() -> dict[str, str]:
     }
 
 
-def _choices(session: Session, kind: str, user_institution: uuid.UUID | None) -> list[tuple[str, uuid.UUID]]:
-    """What can be exported: the rounds (inspection package) or the institutions (rectification / feedback)."""
+Target = uuid.UUID | str  # a round or an institution id; for inspections also a month "YYYY-MM"
+
+
+def _choices(session: Session, kind: str, user_institution: uuid.UUID | None) -> list[tuple[str, Target]]:
+    """What can be exported: the rounds and the months with finalized inspections (inspection package), or the
+    institutions (rectification / feedback)."""
     if kind == "inspections":
         from inspections.rounds import list_rounds
 
-        return [(f"{r.month} {r.title}", r.id) for r in list_rounds(session)]
+        rounds: list[tuple[str, Target]] = [(f"{r.month} {r.title}", r.id) for r in list_rounds(session)]
+        dates = session.scalars(select(Inspection.date).where(Inspection.status == "finalized").distinct())
+        months = sorted({d.strftime("%Y-%m") for d in dates}, reverse=True)
+        return rounds + [(_tr("{0} 全部已完成的检查").format(m), m) for m in months]
     from inspections.institutions import institution_names
 
     names = institution_names(session)
@@ -64,10 +73,20 @@ def _choices(session: Session, kind: str, user_institution: uuid.UUID | None) ->
     return [(name, institution_id) for institution_id, name in names.items()]
 
 
+def _finalized_in(session: Session, month: str) -> list[uuid.UUID]:
+    """The finalized inspections of a month ("YYYY-MM")."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    query = select(Inspection.id).where(
+        Inspection.status == "finalized", Inspection.date >= first, Inspection.date < after
+    )
+    return list(session.scalars(query))
+
+
 class ExportDialog(QDialog):
     """Choose what goes into the package: a round, or an institution."""
 
-    def __init__(self, kind: str, choices: list[tuple[str, uuid.UUID]], parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str, choices: list[tuple[str, Target]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
         self.setWindowTitle(_titles()[kind])
@@ -75,7 +94,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         hint = {
             "inspections": self.tr(
-                "导出一个督导批次的全部检查（含结果、整改项、照片、检查表版本和机构），交给督导办汇总。"
+                "导出一个督导批次或一个月已完成的检查（含结果、整改项、照片、检查表和机构），交给督导办汇总。"
             ),
             "rectification": self.tr("导出一家机构待整改的问题（含照片和期限），交给医院填报整改情况。"),
             "feedback": self.tr("导出本机构已填报的整改反馈（措施、责任科室、整改后照片），交回督导办。"),
@@ -102,9 +121,9 @@ class ExportDialog(QDialog):
                 QLabel(self.tr("没有可导出的督导批次") if kind == "inspections" else self.tr("没有医疗机构"))
             )
 
-    def target_id(self) -> uuid.UUID | None:
+    def target_id(self) -> Target | None:
         value = self.target.currentData()
-        return value if isinstance(value, uuid.UUID) else None
+        return value if isinstance(value, uuid.UUID | str) else None
 
     def target_label(self) -> str:
         return self.target.currentText()
@@ -113,7 +132,7 @@ class ExportDialog(QDialog):
 def run_export(
     context: AppContext,
     kind: str,
-    target: uuid.UUID,
+    target: Target,
     path: Path,
     on_done: Callable[[ExportSummary], None],
     parent: QWidget | None = None,
@@ -126,8 +145,18 @@ def run_export(
 
     def work(progress: Progress) -> ExportSummary:
         with db.session() as s:
-            if kind == "inspections":
+            if kind == "inspections" and isinstance(target, str):
+                return export_inspections(
+                    s,
+                    path,
+                    exporter=actor,
+                    inspection_ids=_finalized_in(s, target),
+                    user=user,
+                    progress=progress.update,
+                )
+            if kind == "inspections" and isinstance(target, uuid.UUID):
                 return export_inspections(s, path, exporter=actor, round_id=target, user=user, progress=progress.update)
+            assert isinstance(target, uuid.UUID)
             export = export_rectification if kind == "rectification" else export_feedback
             return export(s, path, target, exporter=actor, user=user, progress=progress.update)
 
@@ -328,7 +357,7 @@ class PackageActions:
             parent=self.parent,
         )
 
-    def _ask_export(self, kind: str, choices: list[tuple[str, uuid.UUID]]) -> None:
+    def _ask_export(self, kind: str, choices: list[tuple[str, Target]]) -> None:
         dialog = ExportDialog(kind, choices, self.parent)
         self.last_dialog = dialog
         dialog.accepted.connect(lambda: self._choose_file(kind, dialog))
@@ -345,7 +374,7 @@ class PackageActions:
         if chosen:
             self.export_to(kind, target, Path(chosen))
 
-    def export_to(self, kind: str, target: uuid.UUID, path: Path) -> None:
+    def export_to(self, kind: str, target: Target, path: Path) -> None:
         if path.suffix.lower() != ".zip":
             path = path.with_name(path.name + ".zip")
         self.context.settings.setValue("packages/last_dir", str(path.parent))
