@@ -130,3 +130,19 @@ def test_ledger_suffix_follows_the_chosen_filter(qtbot: QtBot, demo_context: App
     with mock.patch.object(saving.QFileDialog, "getSaveFileName", return_value=("", "")):
         assert page.request_ledger() is None
     assert demo_context.tasks.pending == 0
+
+
+def test_dashboard_writes_the_bulletin_of_the_chosen_month(
+    qtbot: QtBot, demo_context: AppContext, tmp_path: Path
+) -> None:
+    from ui.pages.dashboard import DashboardPage
+
+    page = DashboardPage(demo_context)
+    show(qtbot, page)
+    qtbot.waitUntil(lambda: page.data is not None)
+    page.month.setCurrentIndex(1)
+    label = page.month.currentText()
+    target = tmp_path / "通报.pdf"
+    page.request_bulletin(target)
+    wait_written(qtbot, demo_context, page, target)
+    assert f"关于{label}医院感染防控督导检查情况的通报" in pdf_text(target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from inspections import analytics
 from inspections.analytics import Dashboard
+from inspections.reports import documents
+from ui import documents as saving
 from ui.context import AppContext
 from ui.pages.base import Page, heading
 from ui.widgets.trend_chart import TrendChart
@@ -73,6 +76,7 @@ class DashboardPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.data: Dashboard | None = None
+        self.last_dialog: QWidget | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(heading(self.tr("工作台")))
@@ -81,6 +85,11 @@ class DashboardPage(Page):
         for month in recent_months(dt.date.today()):
             self.month.addItem(month_label(month), month)
         top.addWidget(self.month)
+        self.bulletin_button = QPushButton(self.tr("生成月度通报…"))
+        self.bulletin_button.setObjectName("bulletinButton")
+        self.bulletin_button.setToolTip(self.tr("生成所选月份的月度督导通报（PDF）"))
+        self.bulletin_button.clicked.connect(lambda: self.request_bulletin())
+        top.addWidget(self.bulletin_button)
         layout.addLayout(top)
 
         cards = QHBoxLayout()
@@ -131,6 +140,22 @@ class DashboardPage(Page):
         month = str(self.month.currentData())
         today = dt.date.today()
         self.context.read(lambda s: analytics.dashboard(s, month, today), self.show_data, parent=self)
+
+    def request_bulletin(self, path: Path | None = None) -> Path | None:
+        """The 月度督导通报 of the chosen month as a PDF (asks where unless ``path`` is given)."""
+        month = str(self.month.currentData())
+        label = month_label(month)
+        return saving.save_document(
+            self,
+            self.context,
+            lambda s, out: documents.bulletin(s, month, out),
+            path=path,
+            title=self.tr("保存月度督导通报"),
+            suggested=self.tr("{0}督导通报.pdf").format(label),
+            kinds=(saving.PDF,),
+            progress=self.tr("正在生成{0}督导通报…").format(label),
+            done=self.tr("月度督导通报已保存：{0}"),
+        )
 
     def show_data(self, data: Dashboard) -> None:
         self.data = data
