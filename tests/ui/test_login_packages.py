@@ -197,3 +197,61 @@ def test_a_month_of_finalized_inspections_can_be_exported(
     actions.last_dialog.close()
     preview = _preview(qtbot, PackageActions(second_context, None), path)  # type: ignore[arg-type]
     assert preview.preview.counts()["unchanged"] > 0
+
+
+def test_cancelling_the_login_refuses_to_open_and_a_login_keeps_the_user(
+    qtbot: QtBot, empty_context: AppContext
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from ui.dialogs.login import login
+
+    assert empty_context.db is not None
+    assert login(empty_context)  # no users: no dialog at all
+    with empty_context.db.begin() as s:
+        add_user(s, None, username="admin", password="correct-horse", role="admin")
+
+    def cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, LoginDialog)
+        dialog.reject()
+
+    QTimer.singleShot(100, cancel)
+    assert not login(empty_context)
+    assert empty_context.user is None
+
+    def log_in() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, LoginDialog)
+        dialog.username.setText("admin")
+        dialog.password.setText("correct-horse")
+        dialog.ok_button.click()
+
+    QTimer.singleShot(100, log_in)
+    assert login(empty_context)
+    assert empty_context.user is not None and empty_context.user.role == "admin"
+
+
+def test_a_hospital_officer_exports_feedback_only_for_their_own_institution(
+    qtbot: QtBot, demo_context: AppContext
+) -> None:
+    from inspections.institutions import institution_names
+    from inspections.users import CurrentUser
+    from ui.main_window import MainWindow
+
+    assert demo_context.db is not None
+    with demo_context.db.session() as s:
+        names = institution_names(s)
+    own = next(iter(names))
+    demo_context.user = CurrentUser("yiyuan", "hospital", own, "李护士长")
+    window = MainWindow(demo_context)
+    qtbot.addWidget(window)
+    assert not window.package_actions["export_inspections"].isEnabled()
+    assert not window.package_actions["export_rectification"].isEnabled()
+    assert window.package_actions["export_feedback"].isEnabled()
+    window.packages.export("feedback")
+    qtbot.waitUntil(lambda: isinstance(window.packages.last_dialog, ExportDialog), timeout=10_000)
+    dialog = window.packages.last_dialog
+    assert isinstance(dialog, ExportDialog)
+    assert [dialog.target.itemText(i) for i in range(dialog.target.count())] == [names[own]]
+    dialog.close()
