@@ -146,3 +146,16 @@ def test_dashboard_writes_the_bulletin_of_the_chosen_month(
     page.request_bulletin(target)
     wait_written(qtbot, demo_context, page, target)
     assert f"关于{label}医院感染防控督导检查情况的通报" in pdf_text(target)
+
+
+def test_no_bulletin_for_a_month_without_inspections(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
+    from ui.pages.dashboard import DashboardPage
+
+    page = DashboardPage(demo_context)
+    show(qtbot, page)
+    qtbot.waitUntil(lambda: page.data is not None and page.bulletin_button.isEnabled())
+    page.month.setCurrentIndex(page.month.count() - 1)
+    qtbot.waitUntil(lambda: page.data is not None and page.data.inspections == 0)
+    assert not page.bulletin_button.isEnabled()
+    assert page.request_bulletin(tmp_path / "通报.pdf") is None
+    assert demo_context.tasks.pending == 0 and not (tmp_path / "通报.pdf").exists()

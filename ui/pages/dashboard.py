@@ -135,6 +135,7 @@ class DashboardPage(Page):
         overdue_row.addWidget(self.overdue_button)
         layout.addLayout(overdue_row)
         self.month.currentIndexChanged.connect(self.reload)
+        self.bulletin_button.setEnabled(False)
 
     def reload(self) -> None:
         month = str(self.month.currentData())
@@ -143,6 +144,8 @@ class DashboardPage(Page):
 
     def request_bulletin(self, path: Path | None = None) -> Path | None:
         """The 月度督导通报 of the chosen month as a PDF (asks where unless ``path`` is given)."""
+        if not self.bulletin_button.isEnabled():
+            return None
         month = str(self.month.currentData())
         label = month_label(month)
         return saving.save_document(
@@ -159,6 +162,7 @@ class DashboardPage(Page):
 
     def show_data(self, data: Dashboard) -> None:
         self.data = data
+        self.bulletin_button.setEnabled(data.inspections > 0)
         coverage = data.coverage
         self.coverage_card.value.setText(coverage.text if coverage.planned else self.tr("未安排"))
         self.coverage_card.note.setText(

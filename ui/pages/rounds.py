@@ -186,7 +186,9 @@ class RoundsPage(Page):
         self._update_actions()
 
     def _update_actions(self) -> None:
-        self.bulletin_button.setEnabled(self.rounds_table.current_row() is not None)
+        # The 通报 reports finished inspections; a round without any has nothing to report yet.
+        has_results = self.detail is not None and self.detail.done > 0
+        self.bulletin_button.setEnabled(self.rounds_table.current_row() is not None and has_results)
         row = self.entries_table.current_row()
         self.start_button.setEnabled(row is not None and row.status != "not_done")
         self.start_button.setText(
@@ -200,6 +202,8 @@ class RoundsPage(Page):
 
     def request_bulletin(self, path: Path | None = None) -> Path | None:
         """The 月度督导通报 of the selected round's month as a PDF (asks where unless ``path`` is given)."""
+        if not self.bulletin_button.isEnabled():
+            return None
         row = self.rounds_table.current_row()
         if row is None:
             return None
