@@ -30,6 +30,16 @@ def second_context(qapp: QApplication, demo_template: Path, tmp_path: Path, runn
     yield from _context_on(demo_template, other, runner)
 
 
+@pytest.fixture
+def hospital_context(
+    qapp: QApplication, empty_template: Path, tmp_path: Path, runner: TaskRunner
+) -> Iterator[AppContext]:
+    """The hospital's own copy of the application: an empty database."""
+    other = tmp_path / "hospital"
+    other.mkdir()
+    yield from _context_on(empty_template, other, runner)
+
+
 def test_login_accepts_the_right_password_and_refuses_a_wrong_one(qtbot: QtBot, empty_context: AppContext) -> None:
     assert empty_context.db is not None
     assert not needs_login(empty_context.db)  # no users: the single-user laptop mode, no login
@@ -255,3 +265,50 @@ def test_a_hospital_officer_exports_feedback_only_for_their_own_institution(
     assert isinstance(dialog, ExportDialog)
     assert [dialog.target.itemText(i) for i in range(dialog.target.count())] == [names[own]]
     dialog.close()
+
+
+def _export_with(qtbot: QtBot, context: AppContext, kind: str, target: uuid.UUID, path: Path) -> None:
+    actions = PackageActions(context, None)  # type: ignore[arg-type]
+    actions.export_to(kind, target, path)
+    qtbot.waitUntil(lambda: isinstance(actions.last_dialog, QMessageBox), timeout=30_000)
+    assert isinstance(actions.last_dialog, QMessageBox) and str(path) in actions.last_dialog.text()
+    actions.last_dialog.close()
+
+
+def _import_all(qtbot: QtBot, context: AppContext, path: Path) -> str:
+    actions = PackageActions(context, None)  # type: ignore[arg-type]
+    dialog = _preview(qtbot, actions, path)
+    assert not dialog.choices and dialog.import_button.isEnabled()
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: isinstance(actions.last_dialog, QMessageBox), timeout=30_000)
+    assert isinstance(actions.last_dialog, QMessageBox)
+    text = actions.last_dialog.text()
+    actions.last_dialog.close()
+    return text
+
+
+def test_the_rectification_loop_through_packages(
+    qtbot: QtBot, demo_context: AppContext, hospital_context: AppContext, tmp_path: Path
+) -> None:
+    from inspections.findings import record_feedback
+    from models.finding import Finding
+
+    commission, hospital = demo_context, hospital_context
+    assert commission.db is not None and hospital.db is not None
+    with commission.db.session() as s:
+        finding = s.scalars(select(Finding).where(Finding.status == "open").order_by(Finding.id)).first()
+        assert finding is not None
+        finding_id, institution_id = finding.id, finding.institution_id
+
+    notice = tmp_path / "整改通知包.zip"
+    _export_with(qtbot, commission, "rectification", institution_id, notice)
+    assert "已导入" in _import_all(qtbot, hospital, notice)
+    with hospital.db.begin() as s:  # the hospital's officer records the rectification
+        record_feedback(s, "医院感控科", finding_id, measure="更换过期手消毒剂", department="护理部")
+
+    feedback = tmp_path / "整改反馈包.zip"
+    _export_with(qtbot, hospital, "feedback", institution_id, feedback)
+    assert "已导入" in _import_all(qtbot, commission, feedback)
+    with commission.db.session() as s:
+        back = s.get(Finding, finding_id)
+        assert back is not None and back.status == "feedback" and back.responsible_dept == "护理部"
