@@ -104,5 +104,8 @@ def test_documents_and_exports_from_the_command_line(capsys: pytest.CaptureFixtu
     assert code == 0 and "已导出" in out
     sheet = load_workbook(tmp_path / "台账.xlsx").worksheets[0]
     assert sheet.max_row > 1
+    # A month before any inspection: an empty bulletin, not a crash.
+    code, _, _ = run(capsys, tmp_path, "report", "bulletin", "2024-01", "-o", str(tmp_path / "空.pdf"))
+    assert code == 0 and "暂无" in "".join(p.extract_text() for p in PdfReader(tmp_path / "空.pdf").pages)
     code, _, err = run(capsys, tmp_path, "report", "bulletin", "2026-13", "-o", str(tmp_path / "x.pdf"))
     assert code == 2 and "YYYY-MM" in err and not (tmp_path / "x.pdf").exists()

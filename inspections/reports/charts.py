@@ -43,7 +43,8 @@ def trend_chart(points: Sequence[TrendPoint], width: float, height: float = 200)
     if has_coverage:
         series.append([p.coverage_rate for p in points])
     chart.data = series
-    chart.joinedLines = 1
+    # ReportLab cannot join fewer than two points (a month with little or no history): markers only then.
+    chart.joinedLines = int(all(sum(v is not None for v in row) >= 2 for row in series))
     chart.lines[0].strokeColor = SCORE_COLOUR
     chart.lines[0].strokeWidth = 1.6
     chart.lines[0].symbol = makeMarker("FilledCircle", size=4, fillColor=SCORE_COLOUR, strokeColor=SCORE_COLOUR)
