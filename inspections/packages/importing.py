@@ -691,12 +691,24 @@ class _Applier:
             )
         return key
 
+    def _fresh_many(self, model: type[Any], record_ids: list[str]) -> None:
+        """Like _fresh for many rows at once: one query per few hundred ids instead of one per row."""
+        keys = [uuid.UUID(i) for i in record_ids]
+        with self.session.no_autoflush:
+            for start in range(0, len(keys), 500):
+                taken = self.session.scalars(select(model.id).where(model.id.in_(keys[start : start + 500]))).first()
+                if taken is not None:
+                    raise InvalidInputError(
+                        [_problem(self.plan, str(taken), "数据包中的记录编号与本机已有的其他记录重复，未导入任何内容")]
+                    )
+
     def _attachments(self, refs: list[dict[str, Any]], **owner: uuid.UUID) -> None:
+        self._fresh_many(Attachment, [ref["id"] for ref in refs])
         for ref in refs:
             self._ensure_blob(ref["sha256"])
             self.session.add(
                 Attachment(
-                    id=self._fresh(Attachment, ref["id"]),
+                    id=uuid.UUID(ref["id"]),
                     sha256=ref["sha256"],
                     filename=ref["filename"],
                     created_at=_dt(ref["created_at"]),
@@ -759,9 +771,10 @@ class _Applier:
             for c in record["checklists"]
         ]
         self.session.flush()
+        self._fresh_many(ItemResult, [r["id"] for r in record["results"]])
         for r in record["results"]:
             result = ItemResult(
-                id=self._fresh(ItemResult, r["id"]),
+                id=uuid.UUID(r["id"]),
                 inspection_id=inspection_id,
                 item_id=self._item_id(r["template"], r["item_code"]),
                 response=r["response"],
@@ -772,8 +785,9 @@ class _Applier:
             )
             self.session.add(result)
         self.session.flush()
-        for r in record["results"]:
-            self._attachments(r["photos"], item_result_id=uuid.UUID(r["id"]))
+        with self.session.no_autoflush:
+            for r in record["results"]:
+                self._attachments(r["photos"], item_result_id=uuid.UUID(r["id"]))
         self.session.flush()
         if round_id is not None and record["status"] == "finalized":
             entry = self.session.scalar(
