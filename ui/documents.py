@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -17,6 +18,14 @@ LAST_DIR = "documents/last_dir"
 
 PDF = "pdf"
 XLSX = "xlsx"
+
+
+def reports() -> ModuleType:
+    """The document builders, imported on first use (on the worker thread): ReportLab and openpyxl cost about
+    half a second to import, which start-up should not pay."""
+    from inspections.reports import documents
+
+    return documents
 
 
 def tr(text: str) -> str:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from inspections import analytics
 from inspections.analytics import Dashboard
-from inspections.reports import documents
 from ui import documents as saving
 from ui.context import AppContext
 from ui.pages.base import Page, heading
@@ -151,7 +150,7 @@ class DashboardPage(Page):
         return saving.save_document(
             self,
             self.context,
-            lambda s, out: documents.bulletin(s, month, out),
+            lambda s, out: saving.reports().bulletin(s, month, out),
             path=path,
             title=self.tr("保存月度督导通报"),
             suggested=self.tr("{0}督导通报.pdf").format(label),

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from inspections import findings, institutions, photos
 from inspections.findings import FindingDetail, FindingRow
 from inspections.labels import FINDING_STATUS, SEVERITIES
-from inspections.reports import documents
 from ui import documents as saving
 from ui import style
 from ui.context import AppContext
@@ -286,7 +285,7 @@ class FindingsPage(Page):
         return saving.save_document(
             self,
             self.context,
-            lambda s, out: documents.notice(s, institution_id, out),
+            lambda s, out: saving.reports().notice(s, institution_id, out),
             path=path,
             title=self.tr("保存整改通知书"),
             suggested=self.tr("整改通知书-{0}-{1}.pdf").format(name, today.isoformat()),
@@ -308,11 +307,11 @@ class FindingsPage(Page):
 
         def render(s: Session, out: Path) -> None:
             if saving.kind_of(out) == saving.XLSX:
-                documents.ledger_xlsx(
+                saving.reports().ledger_xlsx(
                     s, out, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
                 )
             else:
-                documents.ledger_pdf(
+                saving.reports().ledger_pdf(
                     s, out, scope=scope, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
                 )
 

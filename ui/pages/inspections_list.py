@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from inspections import institutions, workflow
 from inspections.errors import UserError
 from inspections.labels import INSPECTION_KINDS, INSPECTION_STATUS
-from inspections.reports import documents
 from ui import documents as saving
 from ui import settings as keys
 from ui import style
@@ -127,7 +126,7 @@ class InspectionsPage(Page):
         return saving.save_document(
             self,
             self.context,
-            lambda s, out: documents.results_xlsx(s, out, inspection_ids=ids, include_drafts=include_drafts),
+            lambda s, out: saving.reports().results_xlsx(s, out, inspection_ids=ids, include_drafts=include_drafts),
             path=path,
             title=self.tr("导出检查结果"),
             suggested=self.tr("检查结果-{0}.xlsx").format(dt.date.today().isoformat()),

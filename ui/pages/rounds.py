@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from inspections import institutions, rounds, templates
 from inspections.labels import LEVELS, ROUND_ENTRY_STATUS
-from inspections.reports import documents
 from inspections.rounds import EntryRow, RoundDetail, RoundRow, month_label
 from ui import documents as saving
 from ui import settings as keys
@@ -211,7 +210,7 @@ class RoundsPage(Page):
         return saving.save_document(
             self,
             self.context,
-            lambda s, out: documents.bulletin(s, month, out),
+            lambda s, out: saving.reports().bulletin(s, month, out),
             path=path,
             title=self.tr("保存月度督导通报"),
             suggested=self.tr("{0}督导通报.pdf").format(month_label(month)),
