@@ -73,16 +73,23 @@ def child_env() -> dict[str, str]:
 
 
 def child_seconds(code: str, runs: int) -> float:
-    """Median wall time of a fresh Python process running ``code`` (process start to exit), after one warm-up
-    run that fills the bytecode cache."""
+    """Median wall time from starting a fresh Python process running ``code`` until it prints its first line
+    (the window shown), after one warm-up run that fills the bytecode cache."""
     env = child_env()
-    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
-    times = []
-    for _ in range(runs):
+
+    def once() -> float:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        with subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True) as p:
+            assert p.stdout is not None
+            line = p.stdout.readline()
+            elapsed = time.perf_counter() - start
+            p.wait()
+        if line.strip() != "shown":
+            raise RuntimeError(f"the child did not report its window: {line!r}")
+        return elapsed
+
+    once()
+    return statistics.median(once() for _ in range(runs))
 
 
 BARE_WINDOW = """
@@ -90,7 +97,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from PySide6.QtCore import QTimer
 app = QApplication([])
 w = QMainWindow(); w.resize(1366, 768); w.show()
-QTimer.singleShot(0, app.quit); app.exec()
+QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit())); app.exec()
 """
 
 APP_WINDOW = """
@@ -102,7 +109,7 @@ from ui.main_window import MainWindow
 app = create_application()
 ctx = open_context(None, Path(sys.argv[1] if len(sys.argv) > 1 else {data!r}))
 w = MainWindow(ctx); w.show()
-QTimer.singleShot(0, app.quit); app.exec()
+QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit())); app.exec()
 ctx.tasks.shutdown(wait=True)
 """
 
