@@ -126,9 +126,10 @@ def list_findings(
     user: CurrentUser | None = None,
 ) -> list[FindingRow]:
     """Findings, most urgent first (overdue, then by deadline); a hospital officer's ``user``: their own only."""
-    if user is not None:
-        from inspections.users import authorize, scope_institution
+    from inspections.users import acting_user, authorize, scope_institution
 
+    user = acting_user(user)
+    if user is not None:
         authorize(user, "finding.view")
         institution_id = scope_institution(user, institution_id)
     query = _row_query()
@@ -185,10 +186,9 @@ def finding_detail(
 
 
 def _authorize(user: CurrentUser | None, action: str, finding: Finding) -> None:
-    if user is not None:
-        from inspections.users import authorize
+    from inspections.users import authorize  # None: single-user mode, or the window's acting_as user
 
-        authorize(user, action, institution_id=finding.institution_id)
+    authorize(user, action, institution_id=finding.institution_id)
 
 
 def _check_version(finding: Finding, expected_version: int | None) -> None:

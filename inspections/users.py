@@ -8,7 +8,9 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -151,12 +153,31 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 # --- permission checks ---------------------------------------------------------------------------------------------
 
+_acting: ContextVar[CurrentUser | None] = ContextVar("acting_user", default=None)
+
+
+@contextmanager
+def acting_as(user: CurrentUser | None) -> Iterator[None]:
+    """Within the block, services called without ``user=`` act for ``user`` (the window's logged-in user), so a
+    role is enforced even where a call site does not pass it."""
+    token = _acting.set(user)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def acting_user(user: CurrentUser | None) -> CurrentUser | None:
+    """``user`` if given, else whoever the current ``acting_as`` block acts for (None: single-user mode)."""
+    return user if user is not None else _acting.get()
+
 
 def authorize(user: CurrentUser | None, action: str, *, institution_id: uuid.UUID | None = None) -> None:
     """PermissionDenied unless ``user`` may do ``action`` (on ``institution_id``, for a hospital officer).
 
-    ``None`` is the local single-user mode: everything is allowed.
+    ``None`` (and no ``acting_as`` block) is the local single-user mode: everything is allowed.
     """
+    user = acting_user(user)
     if user is None:
         return
     if action not in ACTION_LABELS:
@@ -172,6 +193,7 @@ def authorize(user: CurrentUser | None, action: str, *, institution_id: uuid.UUI
 
 def authorize_inspection(session: Session, user: CurrentUser | None, action: str, inspection_id: uuid.UUID) -> None:
     """authorize() for the institution an inspection belongs to."""
+    user = acting_user(user)
     if user is None:
         return
     institution_id = session.scalar(select(Inspection.institution_id).where(Inspection.id == inspection_id))
@@ -182,6 +204,7 @@ def authorize_inspection(session: Session, user: CurrentUser | None, action: str
 
 def authorize_finding(session: Session, user: CurrentUser | None, action: str, finding_id: uuid.UUID) -> None:
     """authorize() for the institution a finding belongs to."""
+    user = acting_user(user)
     if user is None:
         return
     institution_id = session.scalar(select(Finding.institution_id).where(Finding.id == finding_id))
@@ -197,6 +220,7 @@ def scope_institution(
 
     Asking for another institution is PermissionDenied; others get what they asked for (None = all).
     """
+    user = acting_user(user)
     if user is None or user.role != HOSPITAL:
         return institution_id
     authorize(user, action, institution_id=institution_id)

@@ -158,10 +158,9 @@ def _inspection(session: Session, inspection_id: uuid.UUID) -> Inspection:
 
 
 def _authorize(user: CurrentUser | None, action: str, institution_id: uuid.UUID) -> None:
-    if user is not None:
-        from inspections.users import authorize
+    from inspections.users import authorize  # None: single-user mode, or the window's acting_as user
 
-        authorize(user, action, institution_id=institution_id)
+    authorize(user, action, institution_id=institution_id)
 
 
 def _template_ids(inspection: Inspection) -> list[uuid.UUID]:
@@ -193,9 +192,7 @@ def _results_by_code(session: Session, inspection_id: uuid.UUID) -> dict[str, tu
     return {code: (response, points, note) for code, response, points, note in rows if response is not None}
 
 
-def load_inspection(
-    session: Session, inspection_id: uuid.UUID, *, user: CurrentUser | None = None
-) -> InspectionView:
+def load_inspection(session: Session, inspection_id: uuid.UUID, *, user: CurrentUser | None = None) -> InspectionView:
     """The inspection with its checklists, answers, photos, last time's results and live score."""
     inspection = _inspection(session, inspection_id)
     _authorize(user, "inspection.view", inspection.institution_id)
@@ -229,8 +226,7 @@ def load_inspection(
         item_ids = dict(
             session.execute(
                 select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == template_id)
-            )
-            .all()
+            ).all()
         )
         sections = []
         for section in spec.sections:
@@ -718,14 +714,11 @@ def finalize_inspection(
 def _failed_items(session: Session, inspection: Inspection) -> list[tuple[ChecklistItem, ItemResult, str]]:
     """(item, result, outcome) for every 不符合 / 部分符合 answer, in checklist order."""
     labels = _option_labels(session, _template_ids(inspection))
-    rows = (
-        session.execute(
-            select(ChecklistItem, ItemResult)
-            .join(ItemResult, ItemResult.item_id == ChecklistItem.id)
-            .where(ItemResult.inspection_id == inspection.id)
-        )
-        .all()
-    )
+    rows = session.execute(
+        select(ChecklistItem, ItemResult)
+        .join(ItemResult, ItemResult.item_id == ChecklistItem.id)
+        .where(ItemResult.inspection_id == inspection.id)
+    ).all()
     order = {tid: n for n, tid in enumerate(_template_ids(inspection))}
     failed = []
     for item, result in sorted(rows, key=lambda r: (order[r[0].template_id], r[0].position)):
@@ -846,9 +839,10 @@ def list_inspections(
     user: CurrentUser | None = None,
 ) -> list[InspectionRow]:
     """Inspections, newest first (a hospital officer's ``user``: their own institution's only)."""
-    if user is not None:
-        from inspections.users import authorize, scope_institution
+    from inspections.users import acting_user, authorize, scope_institution
 
+    user = acting_user(user)
+    if user is not None:
         authorize(user, "inspection.view")
         institution_id = scope_institution(user, institution_id, "inspection.view")
     query = (

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
+from inspections.users import acting_as
 from ui.tasks import Progress, TaskRunner
 
 if TYPE_CHECKING:
@@ -80,10 +81,10 @@ class AppContext(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Read in the background in one session; ``fn`` must return plain data."""
-        db = self._require_db()
+        db, user = self._require_db(), self.user
 
         def call() -> T:
-            with db.session() as s:
+            with acting_as(user), db.session() as s:
                 return fn(s)
 
         self.tasks.run_in_background(call, on_success, on_failure, parent=parent)
@@ -98,10 +99,10 @@ class AppContext(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         """One user action = one transaction, in the background; on success the areas in ``changed`` reload."""
-        db = self._require_db()
+        db, user = self._require_db(), self.user
 
         def call() -> T:
-            with db.begin() as s:
+            with acting_as(user), db.begin() as s:
                 return fn(s)
 
         self.tasks.run_in_background(call, self._after_write(on_success, changed), on_failure, parent=parent)
@@ -118,10 +119,10 @@ class AppContext(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         """A long write (import, demo data) with a progress dialog and, if ``cancellable``, a cancel button."""
-        db = self._require_db()
+        db, user = self._require_db(), self.user
 
         def call(progress: Progress) -> T:
-            with db.begin() as s:
+            with acting_as(user), db.begin() as s:
                 return fn(s, progress)
 
         self.tasks.run_in_background(
@@ -136,14 +137,14 @@ class AppContext(QObject):
     def write_now(self, fn: Callable[[Session], T], *, changed: str | tuple[str, ...] = ()) -> T:
         """A small write on the GUI thread (an answer, a note): when this returns, it is on disk."""
         db = self._require_db()
-        with db.begin() as s:
+        with acting_as(self.user), db.begin() as s:
             result = fn(s)
         self._announce(changed)
         return result
 
     def read_now(self, fn: Callable[[Session], T]) -> T:
         """A small read on the GUI thread (a few rows by primary key)."""
-        with self._require_db().session() as s:
+        with acting_as(self.user), self._require_db().session() as s:
             return fn(s)
 
     def _after_write(

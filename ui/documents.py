@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy.orm import Session
 
+from inspections.users import acting_as
 from ui.context import AppContext
 from ui.tasks import Progress
 
@@ -79,12 +80,12 @@ def render_in_background(
     on_written: Callable[[Path], None] | None = None,
 ) -> None:
     """Run ``render(session, path)`` on the worker thread; then tell the user and offer to open the file or folder."""
-    db = context.db
+    db, user = context.db, context.user
     assert db is not None
     target = path
 
     def work(_progress: Progress) -> Path:
-        with db.session() as s:
+        with acting_as(user), db.session() as s:
             render(s, target)
         return target
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from inspections.cli.core import login, open_db
 from inspections.errors import UserError
-from inspections.users import CurrentUser, authorize, authorize_inspection
 
 
 def _uuid(text: str, what: str) -> uuid.UUID:
@@ -32,14 +31,6 @@ def _output(path: str, suffix: str) -> Path:
     return out
 
 
-def _authorize_scope(user: CurrentUser | None, institution: uuid.UUID | None) -> None:
-    """One institution's documents: whoever may see its findings; every institution's: commission staff only."""
-    if institution is not None:
-        authorize(user, "finding.view", institution_id=institution)
-    else:
-        authorize(user, "inspection.record")
-
-
 def _report(args: argparse.Namespace) -> int:
     from inspections.reports import documents
 
@@ -47,20 +38,14 @@ def _report(args: argparse.Namespace) -> int:
     with open_db(args) as db, db.session() as s:
         user = login(s)
         if args.kind == "inspection":
-            inspection_id = _uuid(args.target, "检查")
-            authorize_inspection(s, user, "inspection.view", inspection_id)
-            documents.inspection_report(s, inspection_id, out)
+            documents.inspection_report(s, _uuid(args.target, "检查"), out, user=user)
         elif args.kind == "bulletin":
-            _authorize_scope(user, None)
-            documents.bulletin(s, _month(args.target), out, draft=args.draft)
+            documents.bulletin(s, _month(args.target), out, draft=args.draft, user=user)
         elif args.kind == "notice":
-            institution = _uuid(args.target, "医疗机构")
-            _authorize_scope(user, institution)
-            documents.notice(s, institution, out)
+            documents.notice(s, _uuid(args.target, "医疗机构"), out, user=user)
         else:
             scope = _uuid(args.target, "医疗机构") if args.target else None
-            _authorize_scope(user, scope)
-            documents.ledger_pdf(s, out, institution_id=scope, overdue_only=args.overdue)
+            documents.ledger_pdf(s, out, institution_id=scope, overdue_only=args.overdue, user=user)
     print(f"已生成 {args.output}")
     return 0
 
@@ -72,13 +57,15 @@ def _export(args: argparse.Namespace) -> int:
     month = _month(args.month) if args.month else None
     out = _output(args.output, ".xlsx")
     with open_db(args) as db, db.session() as s:
-        _authorize_scope(login(s), institution)
+        user = login(s)
         if args.kind == "results":
             rows = documents.results_xlsx(
-                s, out, month=month, institution_id=institution, include_drafts=args.include_drafts
+                s, out, month=month, institution_id=institution, include_drafts=args.include_drafts, user=user
             )
         else:
-            rows = documents.ledger_xlsx(s, out, month=month, institution_id=institution, overdue_only=args.overdue)
+            rows = documents.ledger_xlsx(
+                s, out, month=month, institution_id=institution, overdue_only=args.overdue, user=user
+            )
     print(f"已导出 {rows} 行到 {args.output}")
     return 0
 

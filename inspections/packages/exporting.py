@@ -27,7 +27,7 @@ from inspections.packages.records import (
 )
 from inspections.photos import photo_bytes
 from inspections.templates import template_spec
-from inspections.users import HOSPITAL, CurrentUser, authorize
+from inspections.users import HOSPITAL, CurrentUser, acting_user, authorize
 from models.base import utcnow
 from models.checklist import ChecklistTemplate
 from models.finding import Finding
@@ -147,6 +147,7 @@ def export_inspections(
 ) -> ExportSummary:
     """An inspection package: the chosen inspections (and/or a whole round) with results, findings and photos."""
     authorize(user, "package.export")
+    user = acting_user(user)
     if user is not None and user.role == HOSPITAL:
         raise UserError("医院感控人员只能导出整改反馈包")
     wanted = set(inspection_ids)
@@ -191,6 +192,7 @@ def export_rectification(
     """A rectification package for one institution: its open findings (待整改 / 复查未通过) with photos, item texts,
     deadlines and the inspections they came from."""
     authorize(user, "package.export")
+    user = acting_user(user)
     if user is not None and user.role == HOSPITAL:
         raise UserError("医院感控人员只能导出整改反馈包")
     institution = _institution(session, institution_id)

@@ -42,7 +42,7 @@ from inspections.packages.records import (
 )
 from inspections.scoring import Answer, validate_answer
 from inspections.templates import import_checklist
-from inspections.users import HOSPITAL, CurrentUser, authorize
+from inspections.users import HOSPITAL, CurrentUser, acting_user, authorize
 from inspections.workflow import content_digest, content_hash
 from models.audit import append_audit
 from models.checklist import ChecklistItem, ChecklistTemplate
@@ -192,6 +192,7 @@ def _plan(session: Session, package: Package, user: CurrentUser | None) -> _Plan
     for sha, record in plan.photos.items():
         if package.photo_sizes.get(sha) != record["size"]:
             problems.append(_problem(plan, f"photos/{sha}.jpg", "照片不在数据包中，或大小与记录不符"))
+    user = acting_user(user)
     if user is not None and user.role == HOSPITAL and package.manifest.kind != "rectification":
         raise UserError("医院感控人员只能导入整改通知包")
     _plan_checklists(session, plan, problems)

@@ -66,3 +66,34 @@ def test_the_command_line_logs_in_and_limits_a_hospital_officer(
     monkeypatch.setenv("YG_PASSWORD", "wrong")
     assert main(["--data-dir", str(data), "inspections", "list"]) == 2
     assert "密码" in capsys.readouterr().err
+
+
+def test_services_act_for_the_window_user_even_where_a_call_passes_none(ws: Database) -> None:
+    from datetime import date
+
+    from inspections.findings import list_findings
+    from inspections.users import acting_as
+    from inspections.workflow import finalize_inspection, list_inspections, load_inspection, record_answer
+    from inspections.workflow import start_inspection as start
+    from tests.helpers import answer_all, make_institution
+
+    own = make_institution(ws, "本院", level=2, fever=True)
+    other = make_institution(ws, "他院", level=2, fever=True)
+    ids = {}
+    for inst in (own, other):
+        with ws.begin() as s:
+            ids[inst] = start(s, "张三", institution_id=inst, on=date(2026, 11, 2), inspectors=["张三"])
+        answer_all(ws, ids[inst], fail_codes={"TR1.1"})
+        with ws.begin() as s:
+            finalize_inspection(s, "张三", ids[inst])
+    officer = CurrentUser("officer", "hospital", own)
+    with ws.session() as s:
+        item = load_inspection(s, ids[own]).items()[0]
+    with acting_as(officer):
+        with pytest.raises(PermissionDenied), ws.begin() as s:
+            record_answer(s, "officer", ids[own], item.item_id, response="fail", note="x", reason="y")
+        with ws.session() as s:
+            assert {r.institution_id for r in list_inspections(s)} == {own}
+            assert {r.institution_id for r in list_findings(s, today=date(2026, 11, 28))} == {own}
+    with ws.session() as s:  # outside the block: the laptop's single-user mode sees everything
+        assert {r.institution_id for r in list_inspections(s)} == {own, other}
