@@ -433,22 +433,10 @@ def _generate_inspection(
                 note = rng.choice(FAIL_NOTES).format(t=item.text[:18].rstrip("，。；、"))
                 failed_now.add(item.code)
                 findings.append((t, item.code, note, outcome))
-                if item.evidence != "none" or rng.random() < 0.3:
-                    sha = rng.choice(photos)[0]
-                    shas.append(sha)
-                    rows[Attachment].append(
-                        {
-                            "id": _uid(rng),
-                            "sha256": sha,
-                            "item_result_id": result_id,
-                            "finding_event_id": None,
-                            "filename": f"{item.code}.jpg",
-                            "created_at": at,
-                            "created_by": inspectors[0],
-                        }
-                    )
-                    counts["photos"] += 1
-            elif item.evidence == "photo-always":
+                with_photo = item.evidence != "none" or rng.random() < 0.3
+            else:
+                with_photo = item.evidence == "photo-always"
+            if with_photo:
                 sha = rng.choice(photos)[0]
                 shas.append(sha)
                 rows[Attachment].append(
