@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(
         {
             "users.manage",
+            "database.restore",
             "institution.manage",
             "checklist.manage",
             "inspection.view",
@@ -66,6 +67,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 ACTION_LABELS: dict[str, str] = {
     "users.manage": "管理用户",
+    "database.restore": "从备份恢复数据库",
     "institution.manage": "管理医疗机构",
     "checklist.manage": "管理检查表",
     "inspection.view": "查看检查记录",

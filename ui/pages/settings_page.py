@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -20,11 +23,15 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from inspections import backup
 from inspections import settings as db_settings
+from inspections.errors import UserError
+from inspections.users import authorize
 from ui import settings as keys
 from ui.context import AppContext
 from ui.crash import LOG_NAME
 from ui.pages.base import Page, heading
+from ui.tasks import show_user_error
 
 
 class SettingsPage(Page):
@@ -69,6 +76,8 @@ class SettingsPage(Page):
         data_form.addRow(self.tr("日志文件"), QLabel(str(context.data_dir / "logs" / LOG_NAME)))
         layout.addWidget(data)
 
+        layout.addWidget(self._build_backups())
+
         shared = QGroupBox(self.tr("督导设置（保存在数据库中，所有人共用）"))
         self.shared_form = QFormLayout(shared)
         self.fields: dict[str, QSpinBox | QLineEdit] = {}
@@ -88,12 +97,121 @@ class SettingsPage(Page):
         layout.addWidget(shared)
         layout.addStretch(1)
 
+    def _build_backups(self) -> QGroupBox:
+        box = QGroupBox(self.tr("备份与恢复"))
+        form = QFormLayout(box)
+        self.backup_info = QLabel(self.tr("正在读取备份…"))
+        self.backup_info.setWordWrap(True)
+        self.keep = QSpinBox()
+        self.keep.setRange(1, 365)
+        self.keep.setSuffix(self.tr(" 份"))
+        self.keep.setValue(backup.backup_keep(self.context.data_dir))
+        self.keep.valueChanged.connect(lambda n: backup.set_backup_keep(self.context.data_dir, n))
+        buttons = QHBoxLayout()
+        self.backup_button = QPushButton(self.tr("立即备份"))
+        self.backup_button.clicked.connect(self.backup_now)
+        self.restore_button = QPushButton(self.tr("从备份恢复…"))
+        self.restore_button.clicked.connect(lambda: self.restore_from(None))
+        buttons.addWidget(self.backup_button)
+        buttons.addWidget(self.restore_button)
+        buttons.addStretch(1)
+        form.addRow(self.tr("备份"), self.backup_info)
+        form.addRow(self.tr("保留"), self.keep)
+        form.addRow("", buttons)
+        form.addRow("", QLabel(self.tr("每天第一次使用时自动备份；恢复前会先另存当前数据库。")))
+        return box
+
+    def _refresh_backups(self) -> None:
+        db = self.context.db
+        if db is None:
+            return
+        self.context.tasks.run_in_background(lambda: backup.backup_status(db), self._show_backups)  # type: ignore[arg-type]
+
+    def _show_backups(self, status: backup.BackupStatus) -> None:
+        if status.server:
+            self.backup_info.setText(status.message)
+            for widget in (self.backup_button, self.restore_button, self.keep):
+                widget.setEnabled(False)
+            return
+        if status.backups:
+            newest = status.backups[0]
+            text = self.tr("共 {0} 份，最近一次 {1}（{2}）").format(
+                len(status.backups), newest.created.strftime("%Y-%m-%d %H:%M"), newest.kind_label
+            )
+        else:
+            text = self.tr("还没有备份")
+        if status.last_error:
+            text += "\n" + self.tr("上次自动备份失败：{0}").format(status.last_error)
+        self.backup_info.setText(text)
+
+    def backup_now(self) -> None:
+        db = self.context.db
+        if db is None:
+            return
+
+        def done(info: backup.BackupInfo) -> None:
+            self.context.message.emit(self.tr("已备份到 {0}").format(str(info.path)))
+            self._refresh_backups()
+
+        self.context.tasks.run_in_background(
+            lambda _progress: backup.backup_database(db),
+            done,
+            parent=self,
+            progress=self.tr("正在备份…"),  # type: ignore[arg-type]
+        )
+
+    def restore_from(self, path: Path | None, *, ask: bool = True) -> None:
+        """Replace the database with a backup: check the file, ask, keep a copy of the current one, restore."""
+        db = self.context.db
+        if db is None:
+            return
+        try:
+            authorize(self.context.user, "database.restore")
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self,
+                self.tr("选择备份文件"),
+                str(backup.backup_dir(self.context.data_dir)),
+                self.tr("数据库备份 (*.db);;所有文件 (*)"),
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        target, actor = path, self.context.actor
+
+        def restore(_progress: object) -> None:
+            backup.restore(db, target, actor=actor)  # type: ignore[arg-type]
+
+        def restored(_: None) -> None:
+            self.context.message.emit(self.tr("已从备份恢复：{0}").format(target.name))
+            self.context.changed.emit("all")
+            self._refresh_backups()
+
+        def checked(found: backup.BackupCheck) -> None:
+            if ask:
+                answer = QMessageBox.question(
+                    self,
+                    self.tr("从备份恢复"),
+                    self.tr("将用备份“{0}”（{1}）替换当前数据库。当前数据库会先另存为一份备份。确定恢复吗？").format(
+                        target.name, found.summary
+                    ),
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+            self.context.tasks.run_in_background(restore, restored, parent=self, progress=self.tr("正在恢复…"))
+
+        self.context.tasks.run_in_background(lambda: backup.inspect_backup(target), checked, parent=self)
+
     def _on_name_edited(self) -> None:
         self.context.settings.setValue(keys.INSPECTOR_NAME, self.name.text().strip())
         self.context.changed.emit("settings")
 
     def reload(self) -> None:
         self.context.read(db_settings.all_settings, self._show_shared, parent=self)
+        self._refresh_backups()
 
     def _show_shared(self, values: dict[str, Any]) -> None:
         for key, value in values.items():

@@ -1,0 +1,68 @@
+"""Settings page: back up now, restore a backup (keeping a copy of what it replaces), and who may restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from inspections.backup import list_backups
+from inspections.institutions import InstitutionData, create_institution
+from inspections.users import CurrentUser
+from models.reference import Institution
+from ui.context import AppContext
+from ui.pages.settings_page import SettingsPage
+
+
+def _page(qtbot: QtBot, context: AppContext) -> Any:
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: context.tasks.pending == 0, timeout=20000)
+    return page
+
+
+def _count(context: AppContext) -> int:
+    assert context.db is not None
+    with context.db.session() as s:
+        return int(s.scalar(select(func.count(Institution.id))) or 0)
+
+
+def test_back_up_now_then_restore_brings_the_old_data_back(qtbot: QtBot, demo_context: AppContext) -> None:
+    page = _page(qtbot, demo_context)
+    assert "还没有备份" in page.backup_info.text()
+    page.backup_now()
+    qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=20000)
+    made = list_backups(demo_context.data_dir)
+    assert len(made) == 1 and made[0].kind == "manual"
+    assert "共 1 份" in page.backup_info.text()
+    before = _count(demo_context)
+    assert demo_context.db is not None
+    with demo_context.db.begin() as s:
+        create_institution(s, "张三", InstitutionData(name="备份后新增的机构", level=1))
+    assert _count(demo_context) == before + 1
+
+    page.restore_from(made[0].path, ask=False)
+    qtbot.waitUntil(lambda: demo_context.tasks.pending == 0 and _count(demo_context) == before, timeout=20000)
+    kinds = sorted(b.kind for b in list_backups(demo_context.data_dir))
+    assert kinds == ["before-restore", "manual"]  # what was replaced is kept
+
+
+def test_only_an_administrator_may_restore(qtbot: QtBot, demo_context: AppContext) -> None:
+    page = _page(qtbot, demo_context)
+    demo_context.user = CurrentUser("lisi", "inspector")
+    page.backup_now()
+    qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=20000)
+    shown: list[str] = []
+    import ui.pages.settings_page as module
+
+    original = module.show_user_error
+    module.show_user_error = lambda parent, exc: shown.append(str(exc))  # type: ignore[assignment]
+    try:
+        page.restore_from(list_backups(demo_context.data_dir)[0].path, ask=False)
+    finally:
+        module.show_user_error = original
+    assert shown and "无权" in shown[0]
+    assert [b.kind for b in list_backups(demo_context.data_dir)] == ["manual"]
