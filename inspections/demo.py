@@ -250,8 +250,9 @@ def generate_demo(
         for t in session.scalars(select(ChecklistTemplate)):
             spec = template_spec(session, t.id)
             item_ids = dict(
-                session.execute(select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == t.id))
-                .all()
+                session.execute(
+                    select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == t.id)
+                ).all()
             )
             from inspections.scoring import response_options
 
@@ -358,12 +359,39 @@ def _generate_month(
         self_day = first_day + timedelta(days=rng.randint(0, min(4, span)))
         if inst["level"] >= 2 and rng.random() < 0.7 and self_day < latest_day:
             own_team = ["院感科 " + rng.choice(["王", "李", "赵", "孙"]) + "老师"]
-            _generate_inspection(rng, rows, inst["id"], None, self_day, today, used, quality[inst["id"]] + 0.02,
-                                 photos, previous_failed, counts, own_team, finalize=True, kind="self")
+            _generate_inspection(
+                rng,
+                rows,
+                inst["id"],
+                None,
+                self_day,
+                today,
+                used,
+                quality[inst["id"]] + 0.02,
+                photos,
+                previous_failed,
+                counts,
+                own_team,
+                finalize=True,
+                kind="self",
+            )
         on = first_day + timedelta(days=rng.randint(min(5, span), span))
         finalize = not (current and roll > 0.5)
-        _generate_inspection(rng, rows, inst["id"], round_id, on, today, used, quality[inst["id"]], photos,
-                             previous_failed, counts, team[:2], finalize=finalize)
+        _generate_inspection(
+            rng,
+            rows,
+            inst["id"],
+            round_id,
+            on,
+            today,
+            used,
+            quality[inst["id"]],
+            photos,
+            previous_failed,
+            counts,
+            team[:2],
+            finalize=finalize,
+        )
         if finalize:
             entry["status"] = "done"
     for model, batch in rows.items():
@@ -591,6 +619,27 @@ def _generate_inspection(
                         }
                     )
                     status = "failed"
+                    # Most second attempts succeed: fed back within the new deadline and passed a week later.
+                    second = verdict_at + timedelta(days=rng.randint(2, 6))
+                    if (second + timedelta(days=7)).date() < today and rng.random() < 0.9:
+                        for kind, when, extra in (
+                            ("feedback", second, {"measure": rng.choice(MEASURES), "department": dept, "note": ""}),
+                            ("passed", second + timedelta(days=7), {"note": "再次复查已整改到位"}),
+                        ):
+                            event = {
+                                "id": _uid(rng),
+                                "finding_id": finding_id,
+                                "kind": kind,
+                                "at": when,
+                                "actor": "院感科" if kind == "feedback" else inspectors[0],
+                                "note": "",
+                                "measure": "",
+                                "department": "",
+                                "new_deadline": None,
+                            }
+                            event.update(extra)
+                            events.append(event)
+                        status, closed_at = "passed", second + timedelta(days=7)
         rows[Finding].append(
             {
                 "id": finding_id,
