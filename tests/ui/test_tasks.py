@@ -107,8 +107,9 @@ def test_shutdown_leaves_no_worker_thread(qapp: QApplication) -> None:
     assert not [t for t in threading.enumerate() if t.name.startswith("yuangan-db")]
 
 
-def test_none_survives_the_bindings_lost_references(qapp: QApplication) -> None:
-    """WORKAROUND check (ui/qt_compat.py): void calls and empty cells drop references to None; it must not die."""
+def test_the_binding_keeps_its_references_to_none(qapp: QApplication) -> None:
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None on every void call and empty cell, and the
+    interpreter aborted after a table repaint (hence the pin in pyproject.toml); a binding that does so fails here."""
     import sys
 
     from PySide6.QtWidgets import QLabel
@@ -120,12 +121,14 @@ def test_none_survives_the_bindings_lost_references(qapp: QApplication) -> None:
     proxy = RowsProxy()
     proxy.setSourceModel(model)
     label = QLabel()
+    before = sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False)
     for _ in range(5000):
         proxy.index(3, 0).data(Qt.ItemDataRole.DecorationRole)
         label.setText("院感")
-    if sys.version_info < (3, 12):
-        assert sys.getrefcount(None) > 1 << 39
-        assert sys.getrefcount(True) > 1 << 39 and sys.getrefcount(False) > 1 << 39
+        label.setVisible(False)
+    after = sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False)
+    if sys.version_info < (3, 12):  # from 3.12 these objects are immortal and their counts meaningless
+        assert all(a >= b - 100 for a, b in zip(after, before, strict=True)), (before, after)
 
 
 def test_a_file_with_many_problems_lists_the_first_and_keeps_all_in_details(qapp: QApplication) -> None:
