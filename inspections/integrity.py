@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from inspections.workflow import content_hash
+from inspections.workflow import content_hashes
 from models.audit import AuditEvent, verify_audit_chain
 from models.database import Database
 from models.inspection import Attachment, Blob, Inspection, ItemResult
@@ -49,10 +49,11 @@ def check_database(db: Database) -> CheckReport:
         signed = _signed_hashes(session)
         tampered_photos = _tampered_photos(session)
         bad = 0
+        computed = content_hashes(session, [row[0] for row in rows])
         for inspection_id, on, stored, name in rows:
             what = f"检查记录 {inspection_id}（{name} {on.isoformat()}）"
             problems = []
-            if stored != content_hash(session, inspection_id):
+            if stored != computed[inspection_id]:
                 problems.append(f"{what}的内容与签名时的哈希不符，可能被篡改")
             recorded = signed.get(str(inspection_id))
             if recorded is not None and recorded != stored:

@@ -595,28 +595,39 @@ def digest_header(inspection: Inspection) -> dict[str, Any]:
 
 def content_hash(session: Session, inspection_id: uuid.UUID) -> str:
     """sha256 over everything a signature vouches for: header, checklist versions, answers and photos."""
-    inspection = _inspection(session, inspection_id)
-    templates = [
-        list(row)
-        for row in session.execute(
-            select(ChecklistTemplate.code, ChecklistTemplate.version, ChecklistTemplate.content_hash).where(
-                ChecklistTemplate.id.in_(_template_ids(inspection))
-            )
-        )
-    ]
-    photo_rows = session.execute(
-        select(Attachment.item_result_id, Attachment.sha256)
-        .join(ItemResult, ItemResult.id == Attachment.item_result_id)
-        .where(ItemResult.inspection_id == inspection.id)
-    )
-    photos: dict[uuid.UUID, list[str]] = {}
-    for result_id, sha in photo_rows:
-        if result_id is not None:
-            photos.setdefault(result_id, []).append(sha)
-    results = [
-        [tcode, code, response, points, note, sorted(photos.get(rid, []))]
-        for tcode, code, response, points, note, rid in session.execute(
+    _inspection(session, inspection_id)
+    return content_hashes(session, [inspection_id])[inspection_id]
+
+
+def content_hashes(session: Session, inspection_ids: Sequence[uuid.UUID], batch: int = 400) -> dict[uuid.UUID, str]:
+    """content_hash of many inspections with a few queries per batch (``check`` over a city's records)."""
+    hashes: dict[uuid.UUID, str] = {}
+    for start in range(0, len(inspection_ids), batch):
+        chunk = list(inspection_ids[start : start + batch])
+        templates: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in chunk}
+        for inspection_id, code, version, digest in session.execute(
             select(
+                InspectionChecklist.inspection_id,
+                ChecklistTemplate.code,
+                ChecklistTemplate.version,
+                ChecklistTemplate.content_hash,
+            )
+            .join(ChecklistTemplate, ChecklistTemplate.id == InspectionChecklist.template_id)
+            .where(InspectionChecklist.inspection_id.in_(chunk))
+        ):
+            templates[inspection_id].append([code, version, digest])
+        photos: dict[uuid.UUID, list[str]] = {}
+        for result_id, sha in session.execute(
+            select(Attachment.item_result_id, Attachment.sha256)
+            .join(ItemResult, ItemResult.id == Attachment.item_result_id)
+            .where(ItemResult.inspection_id.in_(chunk))
+        ):
+            if result_id is not None:
+                photos.setdefault(result_id, []).append(sha)
+        results: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in chunk}
+        for inspection_id, tcode, code, response, points, note, rid in session.execute(
+            select(
+                ItemResult.inspection_id,
                 ChecklistTemplate.code,
                 ChecklistItem.code,
                 ItemResult.response,
@@ -626,10 +637,14 @@ def content_hash(session: Session, inspection_id: uuid.UUID) -> str:
             )
             .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
-            .where(ItemResult.inspection_id == inspection.id)
-        )
-    ]
-    return content_digest(digest_header(inspection), templates, results)
+            .where(ItemResult.inspection_id.in_(chunk))
+        ):
+            results[inspection_id].append([tcode, code, response, points, note, sorted(photos.get(rid, []))])
+        for inspection in session.scalars(select(Inspection).where(Inspection.id.in_(chunk))):
+            hashes[inspection.id] = content_digest(
+                digest_header(inspection), templates[inspection.id], results[inspection.id]
+            )
+    return hashes
 
 
 def _store_scores(session: Session, inspection: Inspection) -> InspectionScore:
