@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
-from sqlalchemy.orm import Session
 
-from inspections.users import acting_as
 from ui.tasks import Progress, TaskRunner
 
 if TYPE_CHECKING:
+    # Types only: the window is shown before SQLAlchemy is imported (see ui/app.py), so nothing here imports it.
+    from sqlalchemy.orm import Session
+
     from inspections.users import CurrentUser
 
 T = TypeVar("T")
@@ -26,8 +27,16 @@ class DatabaseLike(Protocol):
     def begin(self) -> AbstractContextManager[Session]: ...
 
 
+def _acting_as(user: CurrentUser | None) -> AbstractContextManager[None]:
+    from inspections.users import acting_as
+
+    return acting_as(user)
+
+
 class AppContext(QObject):
     """Shared by the main window and its pages.
+
+    ``db`` is None while the database is being opened (the window is shown first, see ui/app.py); ``attach`` sets it.
 
     Signals:
         saved(datetime): a change was committed to the database (the status bar shows "已保存 hh:mm:ss").
@@ -67,6 +76,11 @@ class AppContext(QObject):
 
         return str(self.settings.value(INSPECTOR_NAME, "") or "") or current_actor()
 
+    def attach(self, db: DatabaseLike, db_label: str) -> None:
+        """The database opened in the background is ready: the window's pages may use it from now on."""
+        self.db = db
+        self.db_label = db_label
+
     def _require_db(self) -> DatabaseLike:
         if self.db is None:
             raise RuntimeError("no database is open")
@@ -84,7 +98,7 @@ class AppContext(QObject):
         db, user = self._require_db(), self.user
 
         def call() -> T:
-            with acting_as(user), db.session() as s:
+            with _acting_as(user), db.session() as s:
                 return fn(s)
 
         self.tasks.run_in_background(call, on_success, on_failure, parent=parent)
@@ -102,7 +116,7 @@ class AppContext(QObject):
         db, user = self._require_db(), self.user
 
         def call() -> T:
-            with acting_as(user), db.begin() as s:
+            with _acting_as(user), db.begin() as s:
                 return fn(s)
 
         self.tasks.run_in_background(call, self._after_write(on_success, changed), on_failure, parent=parent)
@@ -122,7 +136,7 @@ class AppContext(QObject):
         db, user = self._require_db(), self.user
 
         def call(progress: Progress) -> T:
-            with acting_as(user), db.begin() as s:
+            with _acting_as(user), db.begin() as s:
                 return fn(s, progress)
 
         self.tasks.run_in_background(
@@ -137,14 +151,14 @@ class AppContext(QObject):
     def write_now(self, fn: Callable[[Session], T], *, changed: str | tuple[str, ...] = ()) -> T:
         """A small write on the GUI thread (an answer, a note): when this returns, it is on disk."""
         db = self._require_db()
-        with acting_as(self.user), db.begin() as s:
+        with _acting_as(self.user), db.begin() as s:
             result = fn(s)
         self._announce(changed)
         return result
 
     def read_now(self, fn: Callable[[Session], T]) -> T:
         """A small read on the GUI thread (a few rows by primary key)."""
-        with acting_as(self.user), self._require_db().session() as s:
+        with _acting_as(self.user), self._require_db().session() as s:
             return fn(s)
 
     def _after_write(

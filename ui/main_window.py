@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize, QStringListModel, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSize, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
@@ -26,7 +27,10 @@ from PySide6.QtWidgets import (
 from ui import settings as keys
 from ui.context import AppContext
 from ui.pages.base import Page, PlaceholderPage
-from ui.pages.welcome import WelcomePage
+from ui.pages.welcome import OpeningPage, WelcomePage
+
+if TYPE_CHECKING:
+    from ui.dialogs.packages import PackageActions
 
 PAGE_KEYS = ("dashboard", "rounds", "inspections", "findings", "institutions", "checklists", "settings")
 
@@ -34,9 +38,21 @@ PAGE_KEYS = ("dashboard", "rounds", "inspections", "findings", "institutions", "
 class MainWindow(QMainWindow):
     """The application window.
 
+    It can be shown before its database is open (the start-up path, see ui/app.py): it then shows the "opening" page
+    with the navigation disabled until ``database_ready`` is called. Given a context with an open database, it is
+    ready at once.
+
     Attributes:
-        pages: the pages by key (see PAGE_KEYS), plus "welcome" and, once opened, "editor".
+        pages: the pages by key (see PAGE_KEYS), plus "welcome", "opening" and, once opened, "editor".
+        packages: the 数据包 menu's actions, once the database is ready.
+
+    Signals:
+        ready: the database is open and the last page shown (the pages load their data from here on).
+        closed: the window was closed (pending work written, geometry saved).
     """
+
+    ready = Signal()
+    closed = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +61,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(1024, 640))
         self.pages: dict[str, Page] = {}
         self.last_dialog: QWidget | None = None
+        self.packages: PackageActions | None = None
         self._current_key = ""
+        self._ready = False
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -77,15 +95,43 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomePage(context)
         self._add_page("welcome", self.welcome)
-        from ui.pages import registry
-
-        registry.connect_welcome(self)
+        self.opening = OpeningPage(context)
+        self._add_page("opening", self.opening)
         context.saved.connect(self._on_saved)
         context.changed.connect(self._on_data_changed)
-        self._load_search_names()
         context.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
-        self._restore()
+        self._restore_geometry()
+        if context.db is not None:
+            self.database_ready()
+        else:
+            self.nav.setEnabled(False)
+            self.search.setEnabled(False)
+            self._switch_to("opening")
+
+    def database_ready(self) -> None:
+        """The context's database is open (and the user logged in where it has users): enable everything, show the
+        page used last."""
+        if self._ready:
+            return
+        self._ready = True
+        from ui.dialogs.packages import PackageActions
+        from ui.pages import registry
+
+        self.packages = PackageActions(self.context, self)
+        registry.connect_welcome(self)
+        self.nav.setEnabled(True)
+        self.search.setEnabled(True)
+        self._enable_package_actions()
+        self.db_label.setText(self.tr("数据库：{0}").format(self.context.db_label or self.tr("未打开")))
+        self._update_user()
+        self._load_search_names()
+        last = str(self.context.settings.value(keys.LAST_PAGE, "dashboard") or "dashboard")
+        self.show_page(last if last in PAGE_KEYS else "dashboard")
+        self.ready.emit()
+
+    def is_ready(self) -> bool:
+        return self._ready
 
     # -- building ---------------------------------------------------------------------------------------------
 
@@ -136,12 +182,7 @@ class MainWindow(QMainWindow):
 
     def _build_package_menu(self, bar: QToolBar) -> None:
         """The 数据包 button: export / import exchange packages (see ui/dialogs/packages.py)."""
-        from ui.dialogs.packages import PackageActions
-
-        self.packages = PackageActions(self.context, self)
         menu = QMenu(self)
-        user = self.context.user
-        hospital = user is not None and user.role == "hospital"
         self.package_actions: dict[str, QAction] = {}
         for key, text in (
             ("export_inspections", self.tr("导出检查数据包…")),
@@ -151,28 +192,39 @@ class MainWindow(QMainWindow):
         ):
             action = menu.addAction(text)
             self.package_actions[key] = action
-        self.package_actions["export_inspections"].triggered.connect(lambda: self.packages.export("inspections"))
-        self.package_actions["import"].triggered.connect(self.packages.import_package)
-        self.package_actions["export_rectification"].triggered.connect(lambda: self.packages.export("rectification"))
-        self.package_actions["export_feedback"].triggered.connect(lambda: self.packages.export("feedback"))
-        # A hospital's officer only sends feedback back; the commission's packages are not theirs to make.
-        self.package_actions["export_inspections"].setEnabled(not hospital)
-        self.package_actions["export_rectification"].setEnabled(not hospital)
+        self.package_actions["export_inspections"].triggered.connect(lambda: self._package("export", "inspections"))
+        self.package_actions["import"].triggered.connect(lambda: self._package("import_package"))
+        self.package_actions["export_rectification"].triggered.connect(lambda: self._package("export", "rectification"))
+        self.package_actions["export_feedback"].triggered.connect(lambda: self._package("export", "feedback"))
         button = QToolButton()
         button.setObjectName("packageButton")
         button.setText(self.tr("数据包"))
         button.setToolTip(self.tr("导出或导入数据包：检查数据、整改通知、整改反馈"))
         button.setMenu(menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        button.setEnabled(self.context.db is not None)
+        button.setEnabled(False)  # until the database is open
+        self.package_button = button
         bar.addWidget(button)
+
+    def _package(self, action: str, *args: str) -> None:
+        if self.packages is not None:
+            getattr(self.packages, action)(*args)
+
+    def _enable_package_actions(self) -> None:
+        user = self.context.user
+        hospital = user is not None and user.role == "hospital"
+        # A hospital's officer only sends feedback back; the commission's packages are not theirs to make.
+        self.package_actions["export_inspections"].setEnabled(not hospital)
+        self.package_actions["export_rectification"].setEnabled(not hospital)
+        self.package_button.setEnabled(self.context.db is not None)
 
     def _build_status_bar(self) -> None:
         bar = QStatusBar()
         self.setStatusBar(bar)
         self.saved_label = QLabel("")
         self.saved_label.setObjectName("savedLabel")
-        self.db_label = QLabel(self.tr("数据库：{0}").format(self.context.db_label or self.tr("未打开")))
+        where = self.tr("正在打开…") if self.context.db is None else self.context.db_label
+        self.db_label = QLabel(self.tr("数据库：{0}").format(where))
         self.date_label = QLabel()
         bar.addWidget(self.saved_label)
         bar.addWidget(self.db_label, 1)
@@ -210,6 +262,8 @@ class MainWindow(QMainWindow):
     # -- navigation -------------------------------------------------------------------------------------------
 
     def show_page(self, key: str) -> None:
+        if not self._ready:
+            return  # the database is still opening: the navigation waits for it
         if key in PAGE_KEYS:
             row = PAGE_KEYS.index(key)
             if self.nav.currentRow() != row:
@@ -240,7 +294,7 @@ class MainWindow(QMainWindow):
     def _switch_to(self, key: str) -> None:
         if key == "dashboard" and self.needs_welcome():
             key = "welcome"
-        page = self.pages["welcome"] if key == "welcome" else self.page(key)
+        page = self.pages[key] if key in ("welcome", "opening") else self.page(key)
         if self._current_key and self._current_key in self.pages:
             self.pages[self._current_key].deactivate()
         self._current_key = key
@@ -298,14 +352,12 @@ class MainWindow(QMainWindow):
 
     # -- geometry ---------------------------------------------------------------------------------------------
 
-    def _restore(self) -> None:
+    def _restore_geometry(self) -> None:
         geometry = self.context.settings.value(keys.GEOMETRY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1366, 768)
-        last = str(self.context.settings.value(keys.LAST_PAGE, "dashboard") or "dashboard")
-        self.show_page(last if last in PAGE_KEYS else "dashboard")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for page in self.pages.values():
@@ -313,3 +365,4 @@ class MainWindow(QMainWindow):
         self.context.settings.setValue(keys.GEOMETRY, self.saveGeometry())
         self.context.settings.sync()
         super().closeEvent(event)
+        self.closed.emit()

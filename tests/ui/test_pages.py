@@ -40,8 +40,10 @@ def _idle(qtbot: QtBot, context: AppContext) -> None:
 def test_first_start_offers_demo_data_then_shows_the_dashboard(
     qtbot: QtBot, empty_context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = registry.generate_demo
-    monkeypatch.setattr(registry, "generate_demo", lambda db, **kw: real(db, institutions=5, months=2, **kw))
+    from inspections import demo
+
+    real = demo.generate_demo
+    monkeypatch.setattr(demo, "generate_demo", lambda db, **kw: real(db, institutions=5, months=2, **kw))
     window = MainWindow(empty_context)
     qtbot.addWidget(window)
     window.show()

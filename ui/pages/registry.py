@@ -1,8 +1,11 @@
-"""Which class serves each page, and the wiring between pages (welcome → import/demo, list → editor)."""
+"""Which class serves each page, and the wiring between pages (welcome → import/demo, list → editor).
+
+A page's module is imported when the page is first shown: at start-up only the page used last is loaded."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -10,52 +13,64 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-from sqlalchemy import select
 
-from inspections import institutions
-from inspections.demo import DemoSummary, generate_demo
-from models.reference import Institution
 from ui.context import AppContext
 from ui.pages.base import Page
-from ui.pages.checklists import ChecklistsPage
-from ui.pages.dashboard import DashboardPage
-from ui.pages.editor import InspectionEditor
-from ui.pages.findings import FindingsPage
-from ui.pages.inspections_list import InspectionsPage
-from ui.pages.institutions import InstitutionsPage
-from ui.pages.rounds import RoundsPage
-from ui.pages.settings_page import SettingsPage
 from ui.tasks import Progress
 
 if TYPE_CHECKING:
+    from inspections import institutions
+    from inspections.demo import DemoSummary
     from ui.main_window import MainWindow
+
+# The page class for each key, as "module:class".
+PAGE_CLASSES = {
+    "dashboard": "ui.pages.dashboard:DashboardPage",
+    "rounds": "ui.pages.rounds:RoundsPage",
+    "inspections": "ui.pages.inspections_list:InspectionsPage",
+    "findings": "ui.pages.findings:FindingsPage",
+    "institutions": "ui.pages.institutions:InstitutionsPage",
+    "checklists": "ui.pages.checklists:ChecklistsPage",
+    "settings": "ui.pages.settings_page:SettingsPage",
+}
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("registry", text)
 
 
+def page_class(key: str) -> type[Page]:
+    module, name = PAGE_CLASSES[key].split(":")
+    cls = getattr(importlib.import_module(module), name)
+    if not (isinstance(cls, type) and issubclass(cls, Page)):
+        raise TypeError(f"{PAGE_CLASSES[key]} is not a page")
+    return cls
+
+
+def _factory(key: str) -> Callable[[AppContext], Page]:
+    def make(context: AppContext) -> Page:
+        return page_class(key)(context)
+
+    return make
+
+
 def factories(window: MainWindow) -> dict[str, Callable[[AppContext], Page]]:
-    return {
-        "dashboard": DashboardPage,
-        "rounds": RoundsPage,
-        "inspections": InspectionsPage,
-        "findings": FindingsPage,
-        "institutions": InstitutionsPage,
-        "checklists": ChecklistsPage,
-        "settings": SettingsPage,
-    }
+    return {key: _factory(key) for key in PAGE_CLASSES}
 
 
 def connect(window: MainWindow, key: str, page: Page) -> None:
     """Connect a freshly created page's requests to the window."""
-    if isinstance(page, DashboardPage):
-        page.show_overdue.connect(lambda: show_overdue_findings(window))
-    elif isinstance(page, InstitutionsPage):
-        page.import_requested.connect(lambda: import_institutions(window))
-        page.inspect_requested.connect(lambda institution_id: new_inspection(window, institution_id))
-    elif isinstance(page, InspectionsPage | RoundsPage):
-        page.open_requested.connect(lambda inspection_id: open_editor(window, inspection_id))
+    if key == "dashboard":
+        page.show_overdue.connect(lambda: show_overdue_findings(window))  # type: ignore[attr-defined]
+    elif key == "institutions":
+        page.import_requested.connect(lambda: import_institutions(window))  # type: ignore[attr-defined]
+        page.inspect_requested.connect(  # type: ignore[attr-defined]
+            lambda institution_id: new_inspection(window, institution_id)
+        )
+    elif key in ("inspections", "rounds"):
+        page.open_requested.connect(  # type: ignore[attr-defined]
+            lambda inspection_id: open_editor(window, inspection_id)
+        )
 
 
 def connect_welcome(window: MainWindow) -> None:
@@ -65,6 +80,8 @@ def connect_welcome(window: MainWindow) -> None:
 
 def open_editor(window: MainWindow, inspection_id: uuid.UUID) -> None:
     """Show an inspection in the editor (replacing any editor open before)."""
+    from ui.pages.editor import InspectionEditor
+
     current = window.pages.get("editor")
     if isinstance(current, InspectionEditor):
         current.close_page()
@@ -75,6 +92,8 @@ def open_editor(window: MainWindow, inspection_id: uuid.UUID) -> None:
 
 
 def new_inspection(window: MainWindow, institution_id: uuid.UUID | None = None) -> None:
+    from ui.pages.inspections_list import InspectionsPage
+
     window.show_page("inspections")
     page = window.pages["inspections"]
     if isinstance(page, InspectionsPage):
@@ -82,6 +101,8 @@ def new_inspection(window: MainWindow, institution_id: uuid.UUID | None = None) 
 
 
 def show_overdue_findings(window: MainWindow) -> None:
+    from ui.pages.findings import FindingsPage
+
     window.show_page("findings")
     page = window.pages["findings"]
     if isinstance(page, FindingsPage):
@@ -92,16 +113,22 @@ def database_is_empty(context: AppContext) -> bool:
     """No institution yet: the first-start page replaces the dashboard."""
     if context.db is None:
         return True
+    from sqlalchemy import select
+
+    from models.reference import Institution
+
     return context.read_now(lambda s: s.scalar(select(Institution.id).limit(1)) is None)
 
 
 def load_demo(window: MainWindow, **options: int) -> None:
     """Generate the demo dataset in the background, with progress; then show the dashboard."""
+    from inspections import demo
+
     context = window.context
     db = context.db
 
     def work(progress: Progress) -> DemoSummary:
-        return generate_demo(db, progress=progress.update, **options)  # type: ignore[arg-type]
+        return demo.generate_demo(db, progress=progress.update, **options)  # type: ignore[arg-type]
 
     def done(summary: DemoSummary) -> None:
         context.saved.emit(dt.datetime.now())
@@ -116,6 +143,8 @@ def load_demo(window: MainWindow, **options: int) -> None:
 
 def import_institutions(window: MainWindow, path: Path | None = None, *, confirm: bool = True) -> None:
     """Pick an Excel file, show what importing it would do, then import; problems are listed by row."""
+    from inspections import institutions
+
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(window, tr("导入医疗机构"), "", tr("表格 (*.xlsx *.csv);;所有文件 (*)"))
         if not chosen:
@@ -161,6 +190,8 @@ def global_search(window: MainWindow, text: str) -> None:
     """Ctrl+K: show the institutions matching the text (from there, start or open an inspection)."""
     if not text:
         return
+    from ui.pages.institutions import InstitutionsPage
+
     window.show_page("institutions")
     page = window.pages["institutions"]
     if isinstance(page, InstitutionsPage):

@@ -1,9 +1,10 @@
-"""The first-start page on an empty database: what to do next, as two big buttons."""
+"""The first-start page on an empty database (what to do next, as two big buttons), and the page shown while the
+database is being opened."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.context import AppContext
 from ui.pages.base import Page
@@ -64,3 +65,31 @@ class WelcomePage(Page):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         button.setFont(font)
         return button
+
+
+class OpeningPage(Page):
+    """Shown from the moment the window appears until the database is open (a first start or an upgrade of an
+    older database can take a few seconds)."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        self.label = QLabel(self.tr("正在打开数据库…"))
+        self.label.setObjectName("openingLabel")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.label.setFont(font)
+        outer.addWidget(self.label)
+        bar = QProgressBar()
+        bar.setRange(0, 0)  # busy: how long an open or an upgrade takes is not known in advance
+        bar.setFixedWidth(320)
+        bar.setTextVisible(False)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(bar)
+        row.addStretch(1)
+        outer.addSpacing(12)
+        outer.addLayout(row)
+        outer.addStretch(2)

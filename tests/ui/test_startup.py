@@ -1,0 +1,161 @@
+"""Start-up as the user sees it: the window first, the database opened behind it, then a login where there are users,
+and a clear message when the database cannot be opened."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from inspections.users import add_user
+from ui.app import run_gui
+from ui.dialogs.login import LoginDialog
+from ui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The child reports what the window looked like when it was first shown and once the database was ready.
+CHILD = """
+import json, sys
+from pathlib import Path
+from ui.app import run_gui
+
+def probe(event, window):
+    state = {
+        "event": event,
+        "sqlalchemy_imported": "sqlalchemy" in sys.modules,
+        "database_attached": window.context.db is not None,
+        "page": window.current_key(),
+        "navigation_enabled": window.nav.isEnabled(),
+        "status": window.db_label.text(),
+    }
+    print(json.dumps(state, ensure_ascii=False), flush=True)
+    if event == "ready":
+        window.close()
+
+sys.exit(run_gui(None, Path(sys.argv[1]), probe=probe))
+"""
+
+
+def test_the_window_is_shown_before_the_database_is_opened(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    shown, ready = (json.loads(line) for line in done.stdout.splitlines())
+    # Shown: the navigation and "opening" page, before SQLAlchemy is even imported.
+    assert shown == {
+        "event": "shown",
+        "sqlalchemy_imported": False,
+        "database_attached": False,
+        "page": "opening",
+        "navigation_enabled": False,
+        "status": "数据库：正在打开…",
+    }
+    # Ready: a new, empty database was made in the data directory; the first-start page offers what to do.
+    assert ready["database_attached"] and ready["navigation_enabled"]
+    assert ready["page"] == "welcome"
+    assert str(tmp_path / "yuangan.db") in ready["status"]
+    assert (tmp_path / "yuangan.db").is_file()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, empty_template: Path) -> Iterator[Path]:
+    """A data directory holding a copy of a migrated, empty database; run_gui's log handler removed afterwards."""
+    shutil.copy(empty_template, tmp_path / "yuangan.db")
+    yield tmp_path
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if str(getattr(handler, "baseFilename", "")).startswith(str(tmp_path)):
+            root.removeHandler(handler)
+            handler.close()
+
+
+def _when_modal(action: Callable[[QApplication], None]) -> None:
+    """Run ``action`` once a modal dialog is up (run_gui's own event loop is running by then)."""
+
+    def poll() -> None:
+        if QApplication.activeModalWidget() is None:
+            QTimer.singleShot(20, poll)
+        else:
+            action(QApplication.instance())  # type: ignore[arg-type]
+
+    QTimer.singleShot(20, poll)
+
+
+def _add_admin(data_dir: Path) -> None:
+    from models.database import open_database, sqlite_url
+
+    db = open_database(sqlite_url(data_dir / "yuangan.db"), data_dir, migrate=False)
+    with db.begin() as s:
+        add_user(s, None, username="admin", password="correct-horse", role="admin", display_name="王主任")
+    db.close()
+
+
+def test_a_cancelled_login_closes_the_window_without_showing_any_data(qapp: QApplication, data_dir: Path) -> None:
+    _add_admin(data_dir)
+    events: list[str] = []
+
+    def cancel(_app: QApplication) -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, LoginDialog)
+        window = dialog.parent()
+        assert isinstance(window, MainWindow) and window.current_key() == "opening"
+        dialog.reject()
+
+    _when_modal(cancel)
+    assert run_gui(None, data_dir, probe=lambda event, _w: events.append(event)) == 0
+    assert events == ["shown"]  # never ready: no page was filled
+
+
+def test_a_login_opens_the_pages_as_that_user(qapp: QApplication, data_dir: Path) -> None:
+    _add_admin(data_dir)
+    seen: dict[str, str] = {}
+
+    def log_in(_app: QApplication) -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, LoginDialog)
+        dialog.username.setText("admin")
+        dialog.password.setText("correct-horse")
+        dialog.ok_button.click()
+
+    def probe(event: str, window: MainWindow) -> None:
+        if event == "ready":
+            seen.update(page=window.current_key(), user=window.user_label.text())
+            window.close()
+
+    _when_modal(log_in)
+    assert run_gui(None, data_dir, probe=probe) == 0
+    assert seen == {"page": "welcome", "user": "王主任（管理员）"}
+
+
+def test_a_database_that_cannot_be_opened_is_reported_in_chinese(qapp: QApplication, data_dir: Path) -> None:
+    (data_dir / "yuangan.db").write_bytes(b"this is not a database" * 100)
+    messages: list[str] = []
+
+    def read_and_close(_app: QApplication) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        messages.append(f"{box.text()}\n{box.informativeText()}")
+        box.close()
+
+    _when_modal(read_and_close)
+    assert run_gui(None, data_dir) == 1
+    assert messages and messages[0].startswith("无法打开数据库。")
+    assert "Traceback" not in messages[0]
