@@ -1,4 +1,5 @@
-"""`check`: database integrity, the audit chain, and finalized inspections against their signed hashes."""
+"""`check`: database integrity, the audit chain, finalized inspections against their signed hashes, and 文号 used
+twice (a warning: imported numbers are kept as printed)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from inspections.docnumbers import duplicates
 from inspections.workflow import content_hashes
 from models.audit import AuditEvent, verify_audit_chain
 from models.database import Database
+from models.document import DocumentNumber
 from models.inspection import Attachment, Blob, Inspection, ItemResult
 from models.reference import Institution
 
@@ -20,6 +23,7 @@ from models.reference import Institution
 class CheckReport:
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # worth telling, not damage: they do not fail the check
 
     @property
     def ok(self) -> bool:
@@ -65,6 +69,17 @@ def check_database(db: Database) -> CheckReport:
         report.lines.append(f"已完成的检查：{len(rows)} 份，哈希不符 {bad} 份")
         loose = tampered_photos.get(None, set())
         report.problems.extend(f"照片 {sha[:12]} 的内容与其校验值不符，可能被替换" for sha in sorted(loose))
+        issued = session.scalar(select(func.count()).select_from(DocumentNumber)) or 0
+        repeated = duplicates(session)
+        report.warnings.extend(d.message for d in repeated)
+        if repeated:
+            report.lines.append(
+                f"文号：已出具 {issued} 个，其中 {len(repeated)} 个重复（来自导入的数据包；纸质文书已发出，未作更改，"
+                "请核对并以文件更正）"
+            )
+            report.lines.extend(f"  {w}" for w in report.warnings)
+        else:
+            report.lines.append(f"文号：已出具 {issued} 个，无重复")
     return report
 
 

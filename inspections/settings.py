@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ class SettingSpec:
     label: str
     default: Any
     kind: type
+    hint: str = ""  # shown under the field where settings are edited
 
 
 SETTINGS: dict[str, SettingSpec] = {
@@ -27,9 +29,22 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("deadline_days_general", "一般问题整改期限（天）", 15, int),
         SettingSpec("reinspection_days", "复查未通过后的新整改期限（天）", 7, int),
         SettingSpec("doc_prefix", "文书编号前缀", "院感督", str),
+        SettingSpec(
+            "doc_series",
+            "文号分组代码",
+            "",
+            str,
+            "留空则文号为“前缀〔2026〕11-03号”；多台电脑各自离线出具文书时，给每台设不同的字母（如 A、B），"
+            "文号成为“前缀〔2026〕11-A03号”，互不重复",
+        ),
         SettingSpec("issuer", "发文单位", "区卫生健康委员会", str),
     )
 }
+
+SERIES_MAX = 3
+SERIES_PATTERN = re.compile(rf"[A-Z]{{0,{SERIES_MAX}}}")
+"""The series code (文号分组代码): empty or up to three capital letters (``A``, ``BC``); no digits, which would run
+into the sequence number that follows."""
 
 
 def get_setting(session: Session, key: str) -> Any:
@@ -56,6 +71,10 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
             raise UserError(f"{spec.label}须为整数") from None
         if not 0 <= value <= 365:
             raise UserError(f"{spec.label}须在 0 到 365 之间")
+    elif key == "doc_series":
+        value = str(value).strip().upper()
+        if not SERIES_PATTERN.fullmatch(value):
+            raise UserError(f"{spec.label}只能是 1 到 {SERIES_MAX} 个英文字母（如 A、B），或留空")
     else:
         value = str(value).strip()
         if not value:

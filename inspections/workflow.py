@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inspections.checklists.spec import ChecklistSpec, ItemSpec, ResponseOption, ScoringRule
+from inspections.docnumbers import issue_feedback_number
 from inspections.errors import NotFoundError, ReadOnlyError, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.scoring import Answer, InspectionScore, response_options, score_inspection, validate_answer
@@ -701,6 +702,7 @@ def finalize_inspection(
     inspection.finalized_at = utcnow()
     session.flush()
     inspection.content_hash = content_hash(session, inspection.id)
+    number = issue_feedback_number(session, inspection, actor)  # the 反馈单's 文号, issued once, here
     if inspection.round_id is not None:
         entry = session.scalar(
             select(RoundEntry).where(
@@ -721,6 +723,7 @@ def finalize_inspection(
             "vetoed": score.vetoed,
             "findings": len(finding_ids),
             "signatures": inspection.signatures,
+            "doc_number": number.text,
         },
     )
     return FinalizeResult(inspection.content_hash, tuple(finding_ids), score)

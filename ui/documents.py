@@ -79,13 +79,18 @@ def render_in_background(
     done: str,
     on_written: Callable[[Path], None] | None = None,
 ) -> None:
-    """Run ``render(session, path)`` on the worker thread; then tell the user and offer to open the file or folder."""
+    """Run ``render(session, path)`` on the worker thread; then tell the user and offer to open the file or folder.
+
+    The session is a write transaction: a document issued for the first time (整改通知书, 月度督导通报, the 反馈单 of
+    an inspection finalized before numbers were registered) records its 文号 as the file is written, and a failed
+    render records none.
+    """
     db, user = context.db, context.user
     assert db is not None
     target = path
 
     def work(_progress: Progress) -> Path:
-        with acting_as(user), db.session() as s:
+        with acting_as(user), db.begin() as s:
             render(s, target)
         return target
 

@@ -7,7 +7,7 @@ import re
 import uuid
 from pathlib import Path
 
-from inspections.cli.core import login, open_db
+from inspections.cli.core import actor_of, login, open_db
 from inspections.errors import UserError
 
 
@@ -35,18 +35,26 @@ def _report(args: argparse.Namespace) -> int:
     from inspections.reports import documents
 
     out = _output(args.output, ".pdf")
-    with open_db(args) as db, db.session() as s:
-        user = login(s)
-        if args.kind == "inspection":
-            documents.inspection_report(s, _uuid(args.target, "检查"), out, user=user)
-        elif args.kind == "bulletin":
-            documents.bulletin(s, _month(args.target), out, draft=args.draft, user=user)
-        elif args.kind == "notice":
-            documents.notice(s, _uuid(args.target, "医疗机构"), out, user=user)
+    number = ""
+    with open_db(args) as db:
+        if args.kind == "ledger":
+            with db.session() as s:
+                user = login(s)
+                scope = _uuid(args.target, "医疗机构") if args.target else None
+                documents.ledger_pdf(s, out, institution_id=scope, overdue_only=args.overdue, user=user)
         else:
-            scope = _uuid(args.target, "医疗机构") if args.target else None
-            documents.ledger_pdf(s, out, institution_id=scope, overdue_only=args.overdue, user=user)
-    print(f"已生成 {args.output}")
+            # A document issued for the first time gets its 文号 recorded: one write transaction.
+            with db.begin() as s:
+                user = login(s)
+                actor = actor_of(user)
+                if args.kind == "inspection":
+                    number = documents.inspection_report(s, _uuid(args.target, "检查"), out, user=user, actor=actor)
+                elif args.kind == "bulletin":
+                    month = _month(args.target)
+                    number = documents.bulletin(s, month, out, draft=args.draft, user=user, actor=actor)
+                else:
+                    number = documents.notice(s, _uuid(args.target, "医疗机构"), out, user=user, actor=actor)
+    print(f"已生成 {args.output}" + (f"（文号 {number}）" if number else ""))
     return 0
 
 

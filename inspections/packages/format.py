@@ -22,7 +22,9 @@ from typing import Any
 from inspections.errors import InvalidInputError, Problem
 
 FORMAT_NAME = "yuangan-duzao-package"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""1: the first format. 2: an inspection record may carry its 反馈单's document number (doc_number); a reader of
+version 2 reads version 1 packages (no numbers), a version 1 reader asks to upgrade rather than refuse the field."""
 KINDS: dict[str, str] = {"inspections": "检查数据包", "rectification": "整改通知包", "feedback": "整改反馈包"}
 SUFFIX = ".ygpkg.zip"
 

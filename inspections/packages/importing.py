@@ -7,7 +7,9 @@ Rules (Kobo's 409 rule, made explicit):
   (``mine`` keeps the local record, ``theirs`` takes the package's); a finalized inspection is never replaced
   silently, and a draft never replaces a finalized inspection (kept);
 - a finding whose history in the package extends the local one is updated (events are appended, never removed);
-- checklist versions are matched by (code, content hash), institutions by id, then code, then name.
+- checklist versions are matched by (code, content hash), institutions by id, then code, then name;
+- the 文号 of a finalized inspection's 反馈单 (format version 2) is kept as printed when this database has none for
+  it; one this database already used for another document is imported all the same and reported (文号重复).
 Every applied record is audited. Nothing is written before everything has been checked.
 """
 
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from inspections.checklists.spec import ChecklistSpec
 from inspections.checklists.yaml_format import load_checklist_text
+from inspections.docnumbers import describe, feedback_subject, find_number, record_imported_number, used_by_others
 from inspections.errors import InvalidInputError, Problem, UserError
 from inspections.institutions import FIELD_LABELS, name_key
 from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS
@@ -64,6 +67,7 @@ ENTITY_LABELS: dict[str, str] = {
     "institution": "医疗机构",
     "inspection": "检查",
     "finding": "整改项",
+    "document": "文号",
 }
 _FEEDBACK_EVENT_KINDS = frozenset({"feedback", "note"})
 
@@ -72,8 +76,8 @@ _FEEDBACK_EVENT_KINDS = frozenset({"feedback", "note"})
 class PreviewEntry:
     """What importing would do with one record."""
 
-    entity: str  # checklist | institution | inspection | finding
-    id: str  # the record's id in the package (a checklist: code@content_hash)
+    entity: str  # checklist | institution | inspection | finding | document
+    id: str  # the record's id in the package (a checklist: code@content_hash; a 文号: the inspection's id)
     label: str
     status: Status
     detail: str = ""
@@ -104,6 +108,7 @@ class Preview:
     created_at: str
     app_version: str
     entries: tuple[PreviewEntry, ...]
+    warnings: tuple[str, ...] = ()  # e.g. 文号重复：… (imported all the same: the paper exists)
 
     @property
     def kind_label(self) -> str:
@@ -126,7 +131,7 @@ class Preview:
         counts = self.counts()
         parts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n)
         origin = f"{self.exporter} 导出于 {self.created_at[:16].replace('T', ' ')}"
-        return f"{self.kind_label}「{self.package_name}」（{origin}）：{parts or '空'}"
+        return f"{self.kind_label}「{self.package_name}」（{origin}）：{parts or '空'}" + _warning_lines(self.warnings)
 
 
 @dataclass(frozen=True)
@@ -139,13 +144,20 @@ class ImportResult:
     @property
     def message(self) -> str:
         if not self.applied:
-            return f"{self.preview.kind_label}「{self.preview.package_name}」：没有需要导入的变化"
+            return f"{self.preview.kind_label}「{self.preview.package_name}」：没有需要导入的变化" + _warning_lines(
+                self.preview.warnings
+            )
         parts = []
         order = list(ENTITY_LABELS)
         for key, n in sorted(self.applied.items(), key=lambda kv: (order.index(kv[0].split(":")[0]), kv[0])):
             entity, what = key.split(":")
             parts.append(f"{ENTITY_LABELS[entity]}{STATUS_LABELS.get(what, what)} {n}")
-        return f"已导入{self.preview.kind_label}「{self.preview.package_name}」：" + "，".join(parts)
+        done = f"已导入{self.preview.kind_label}「{self.preview.package_name}」：" + "，".join(parts)
+        return done + _warning_lines(self.preview.warnings)
+
+
+def _warning_lines(warnings: tuple[str, ...]) -> str:
+    return "".join(f"\n注意：{w}" for w in warnings)
 
 
 # --- planning ---------------------------------------------------------------------------------------------------------
@@ -164,6 +176,7 @@ class _Plan:
     inspections: dict[str, dict[str, Any]] = field(default_factory=dict)
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def status(self, entity: str, record_id: str) -> PreviewEntry:
         return next(e for e in self.entries if e.entity == entity and e.id == record_id)
@@ -201,6 +214,7 @@ def _plan(session: Session, package: Package, user: CurrentUser | None) -> _Plan
     _plan_institutions(session, plan, user)
     _plan_inspections(session, plan, problems)
     _plan_findings(session, plan, problems)
+    _plan_document_numbers(session, plan)
     if problems:
         raise InvalidInputError(problems)
     return plan
@@ -395,6 +409,10 @@ def _plan_inspections(session: Session, plan: _Plan, problems: list[Problem]) ->
         # The round is a local plan (linked when it exists here), not part of what was inspected.
         mine.pop("round_id")
         theirs.pop("round_id")
+        # The document number is planned on its own (_plan_document_numbers): a package of format version 1 has
+        # none, and a number issued since the last exchange does not make the inspection differ.
+        mine.pop("doc_number", None)
+        theirs.pop("doc_number", None)
         if mine == theirs:
             plan.entries.append(PreviewEntry("inspection", record_id, label, "unchanged"))
         elif feedback:
@@ -489,11 +507,50 @@ def _plan_findings(session: Session, plan: _Plan, problems: list[Problem]) -> No
             )
 
 
+def _plan_document_numbers(session: Session, plan: _Plan) -> None:
+    """The 反馈单 numbers the package's inspections carry: new here, the same, or (another number already issued
+    here for that inspection) kept as it is here. A number used here for another document is a warning only."""
+    if plan.package.manifest.kind == "feedback":
+        return  # a feedback package does not change inspection records, nor their numbers
+    arriving: dict[str, str] = {}  # number text → the package inspection that brings it
+    for record_id, record in plan.inspections.items():
+        number = record.get("doc_number")
+        if not number:
+            continue
+        text, subject = number["text"], feedback_subject(uuid.UUID(record_id))
+        label = f"{text}（督导检查反馈单：{_inspection_label(plan, record)}）"
+        local = find_number(session, "feedback", subject)
+        if local is not None:
+            if local.text == text:
+                plan.entries.append(PreviewEntry("document", record_id, label, "unchanged"))
+            else:
+                detail = f"本机已为这次检查出具文号 {local.text}，与数据包中的 {text} 不同，保留本机"
+                plan.entries.append(PreviewEntry("document", record_id, label, "kept", detail))
+                plan.warnings.append(
+                    f"文号不一致：{_inspection_label(plan, record)} 的反馈单本机为 {local.text}，数据包中为 {text}"
+                )
+            continue
+        others = used_by_others(session, [text], "feedback", subject)
+        clashes = list(describe(session, others).values())
+        if text in arriving:
+            clashes.append(f"督导检查反馈单（{_inspection_label(plan, plan.inspections[arriving[text]])}，同一数据包）")
+        arriving.setdefault(text, record_id)
+        detail = ""
+        if clashes:
+            detail = f"与{'；'.join(clashes)}的文号相同，仍按纸质文书导入"
+            plan.warnings.append(
+                f"文号重复：{text} 已用于{'；'.join(clashes)}，又用于 {_inspection_label(plan, record)} 的反馈单"
+            )
+        plan.entries.append(PreviewEntry("document", record_id, label, "new", detail))
+
+
 def _preview(plan: _Plan) -> Preview:
     m = plan.package.manifest
-    order = {"checklist": 0, "institution": 1, "inspection": 2, "finding": 3}
+    order = {"checklist": 0, "institution": 1, "inspection": 2, "finding": 3, "document": 4}
     entries = sorted(plan.entries, key=lambda e: (order[e.entity], e.label, e.id))
-    return Preview(plan.package.name, m.kind, m.exporter, m.created_at, m.app_version, tuple(entries))
+    return Preview(
+        plan.package.name, m.kind, m.exporter, m.created_at, m.app_version, tuple(entries), tuple(plan.warnings)
+    )
 
 
 def preview_package(session: Session, package: Package, *, user: CurrentUser | None = None) -> Preview:
@@ -607,6 +664,11 @@ class _Applier:
             self._institution(entry.id, entry.status == "new")
         elif entry.entity == "inspection":
             self._inspection(entry.id, entry.status == "new")
+        elif entry.entity == "document":
+            number = self.plan.inspections[entry.id]["doc_number"]
+            subject = feedback_subject(uuid.UUID(entry.id))
+            source = f"导入数据包「{self.plan.package.name}」"
+            record_imported_number(self.session, "feedback", subject, number, actor=self.actor, source=source)
         else:
             self._finding(entry.id, entry.status == "new")
         self.count(entry.entity, what)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.docnumbers import feedback_subject, find_number, number_record
 from inspections.errors import Problem
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding, FindingEvent
@@ -145,7 +146,16 @@ def inspection_record(session: Session, inspection: Inspection, keys: Mapping[uu
             for c in inspection.checklists
         ],
         "results": results,
+        "doc_number": _doc_number(session, inspection),
     }
+
+
+def _doc_number(session: Session, inspection: Inspection) -> dict[str, Any] | None:
+    """The 反馈单's 文号 travels with the inspection: the paper copy already carries it (format version 2)."""
+    if inspection.status != "finalized":
+        return None
+    row = find_number(session, "feedback", feedback_subject(inspection.id))
+    return None if row is None else number_record(row)
 
 
 def finding_record(session: Session, finding: Finding, keys: Mapping[uuid.UUID, str]) -> dict[str, Any]:
@@ -327,6 +337,17 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "checklists": lambda v: isinstance(v, list) and len(v) > 0,
     "results": lambda v: isinstance(v, list),
 }
+INSPECTION_OPTIONAL: dict[str, Check] = {"doc_number": lambda v: v is None or isinstance(v, dict)}
+"""Fields a package of format version 1 (before document numbers travelled) does not have."""
+DOC_NUMBER_SCHEMA: dict[str, Check] = {
+    "series": lambda v: isinstance(v, str) and re.fullmatch(r"[A-Z]{0,3}", v) is not None,
+    "year": lambda v: _is_int(v) and 2000 <= v <= 2999,
+    "month": lambda v: _is_int(v) and 1 <= v <= 12,
+    "seq": lambda v: _is_int(v) and 1 <= v <= 1_000_000,
+    "text": lambda v: isinstance(v, str) and 0 < len(v) <= 200,
+    "issued_at": _is_datetime,
+    "issued_by": _str(64),
+}
 INSPECTION_CHECKLIST_SCHEMA: dict[str, Check] = {
     "template": _str(200),
     "position": _is_int,
@@ -374,19 +395,28 @@ EVENT_SCHEMA: dict[str, Check] = {
 }
 
 
-def _check_object(obj: Any, schema: Mapping[str, Check], where: str, source: str, problems: list[Problem]) -> bool:
+def _check_object(
+    obj: Any,
+    schema: Mapping[str, Check],
+    where: str,
+    source: str,
+    problems: list[Problem],
+    optional: Mapping[str, Check] | None = None,
+) -> bool:
     if not isinstance(obj, dict):
         problems.append(Problem(source, where, "应为 JSON 对象"))
         return False
     ok = True
-    for key, check in schema.items():
+    optional = optional or {}
+    for key, check in {**schema, **optional}.items():
         if key not in obj:
-            problems.append(Problem(source, where, f"缺少字段 {key}"))
-            ok = False
+            if key not in optional:
+                problems.append(Problem(source, where, f"缺少字段 {key}"))
+                ok = False
         elif not check(obj[key]):
             problems.append(Problem(source, where, f"字段 {key} 的值无效：{str(obj[key])[:80]!r}"))
             ok = False
-    extra = set(obj) - set(schema)
+    extra = set(obj) - set(schema) - set(optional)
     if extra:
         problems.append(Problem(source, where, f"有未知字段：{'、'.join(sorted(extra))}"))
         ok = False
@@ -417,7 +447,11 @@ def check_data(data: Mapping[str, Any], source: str) -> list[Problem]:
         _check_object(obj, PHOTO_SCHEMA, f"data.json photos[{n}]", source, problems)
     for n, obj in enumerate(sections["inspections"]):
         where = f"data.json inspections[{n}]"
-        if _check_object(obj, INSPECTION_SCHEMA, where, source, problems):
+        if _check_object(obj, INSPECTION_SCHEMA, where, source, problems, INSPECTION_OPTIONAL):
+            if obj.get("doc_number") is not None:
+                _check_object(obj["doc_number"], DOC_NUMBER_SCHEMA, f"{where}.doc_number", source, problems)
+                if obj["status"] != "finalized":
+                    problems.append(Problem(source, where, "草稿不应带有文号"))
             for m, c in enumerate(obj["checklists"]):
                 _check_object(c, INSPECTION_CHECKLIST_SCHEMA, f"{where}.checklists[{m}]", source, problems)
             for m, r in enumerate(obj["results"]):

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from inspections import docnumbers
+from inspections.errors import NotFoundError
 from inspections.reports import gather
 from inspections.reports.bulletin import build_bulletin
 from inspections.reports.feedback import build_feedback_report
 from inspections.reports.notice import build_ledger_pdf, build_notice
 from inspections.reports.output import Output
 from inspections.reports.xlsx import write_ledger_workbook, write_results_workbook
-from inspections.users import CurrentUser, authorize, authorize_inspection
+from inspections.users import CurrentUser, acting_user, authorize, authorize_inspection
+from inspections.workspace import current_actor
+from models.inspection import Inspection
 
 
 def authorize_scope(user: CurrentUser | None, institution_id: uuid.UUID | None) -> None:
@@ -25,6 +30,14 @@ def authorize_scope(user: CurrentUser | None, institution_id: uuid.UUID | None) 
         authorize(user, "inspection.record")
 
 
+def _actor(actor: str | None, user: CurrentUser | None) -> str:
+    """Who the register names as issuing a number: the given name, the acting user, else this computer's user."""
+    if actor:
+        return actor
+    acting = acting_user(user)
+    return acting.username if acting is not None else current_actor()
+
+
 def inspection_report(
     session: Session,
     inspection_id: uuid.UUID,
@@ -32,10 +45,23 @@ def inspection_report(
     *,
     now: datetime | None = None,
     user: CurrentUser | None = None,
-) -> None:
-    """``report inspection ID -o FILE.pdf``: the 督导检查反馈单 (a draft prints with the 草稿 watermark)."""
+    actor: str | None = None,
+) -> str:
+    """``report inspection ID -o FILE.pdf``: the 督导检查反馈单 (a draft prints with the 草稿 watermark and no number).
+
+    A finalized inspection's number was issued when it was finalized; one finalized before numbers were
+    registered (an upgraded database, old packages) gets its number now, so call this in a write transaction.
+    Returns the document number ("" for a draft).
+    """
     authorize_inspection(session, user, "inspection.view", inspection_id)
-    build_feedback_report(gather.feedback_data(session, inspection_id, now=now), out)
+    data = gather.feedback_data(session, inspection_id, now=now)
+    if data.status == "finalized" and not data.doc_number:
+        inspection = session.get(Inspection, inspection_id)
+        if inspection is None:
+            raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
+        data = replace(data, doc_number=docnumbers.issue_feedback_number(session, inspection, _actor(actor, user)).text)
+    build_feedback_report(data, out)
+    return data.doc_number
 
 
 def bulletin(
@@ -46,10 +72,23 @@ def bulletin(
     now: datetime | None = None,
     draft: bool = False,
     user: CurrentUser | None = None,
-) -> None:
-    """``report bulletin YYYY-MM -o FILE.pdf``: the 月度督导通报 (it ranks every institution: commission staff)."""
+    actor: str | None = None,
+) -> str:
+    """``report bulletin YYYY-MM -o FILE.pdf``: the 月度督导通报 (it ranks every institution: commission staff).
+
+    The month's bulletin gets its number when first generated (call this in a write transaction); generating it
+    again prints the same number. A draft has none. Returns the document number.
+    """
     authorize_scope(user, None)
-    build_bulletin(gather.bulletin_data(session, month, now=now, draft=draft), out)
+    data = gather.bulletin_data(session, month, now=now, draft=draft)
+    if not draft and not data.doc_number:
+        first = date.fromisoformat(f"{data.month}-01")
+        issued = docnumbers.issue_number(
+            session, "bulletin", docnumbers.bulletin_subject(data.month), first, _actor(actor, user)
+        )
+        data = replace(data, doc_number=issued.text)
+    build_bulletin(data, out)
+    return data.doc_number
 
 
 def notice(
@@ -59,10 +98,21 @@ def notice(
     *,
     now: datetime | None = None,
     user: CurrentUser | None = None,
-) -> None:
-    """``report notice INSTITUTION_ID -o FILE.pdf``: the 整改通知书 of one institution."""
+    actor: str | None = None,
+) -> str:
+    """``report notice INSTITUTION_ID -o FILE.pdf``: the 整改通知书 of one institution.
+
+    A notice gets its number when first generated on a day (call this in a write transaction); generating it again
+    the same day prints the same number, a later day's notice is a new document with a new number. Returns it.
+    """
     authorize_scope(user, institution_id)
-    build_notice(gather.notice_data(session, institution_id, now=now), out)
+    data = gather.notice_data(session, institution_id, now=now)
+    if not data.doc_number:
+        subject = docnumbers.notice_subject(institution_id, data.issue_date)
+        issued = docnumbers.issue_number(session, "notice", subject, data.issue_date, _actor(actor, user))
+        data = replace(data, doc_number=issued.text)
+    build_notice(data, out)
+    return data.doc_number
 
 
 def ledger_pdf(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inspections import analytics
+from inspections.docnumbers import bulletin_subject, feedback_subject, notice_subject, number_text
 from inspections.errors import NotFoundError
 from inspections.findings import OPEN_STATUSES, FindingRow, list_findings
 from inspections.labels import FINDING_STATUS, LEVELS, SEVERITIES
@@ -36,10 +37,6 @@ def _issuer(session: Session) -> str:
     return str(get_setting(session, "issuer"))
 
 
-def _prefix(session: Session) -> str:
-    return str(get_setting(session, "doc_prefix"))
-
-
 # --- 督导检查反馈单 -----------------------------------------------------------------------------------------------
 
 
@@ -49,13 +46,11 @@ def feedback_data(
     *,
     now: datetime | None = None,
     with_details: bool = True,
-    seq: int | None = None,
 ) -> d.FeedbackReportData:
     """Everything the 督导检查反馈单 of one inspection prints.
 
-    ``seq`` is the number within the month of the document number; by default the inspection's place among the
-    month's inspections (by date, then when they were started), which a reprint reproduces as long as no older
-    inspection is merged in later.
+    Its document number is the one issued when the inspection was finalized (see inspections.docnumbers); a draft
+    has none, and an inspection finalized before numbers were registered has none until ``documents`` prints it.
     """
     view = load_inspection(session, inspection_id)
     finalized = view.finalized
@@ -93,9 +88,7 @@ def feedback_data(
     findings = _inspection_findings(session, view, now) if finalized else _prospective_findings(session, view)
     signatures = dict(view.signatures)
     return d.FeedbackReportData(
-        doc_number=d.format_doc_number(
-            _prefix(session), view.date.year, view.date.month, seq or _inspection_seq(session, view)
-        ),
+        doc_number=number_text(session, "feedback", feedback_subject(view.id)) if finalized else "",
         institution=view.institution_name,
         inspection_date=view.date,
         kind_label=view.kind_label,
@@ -115,17 +108,6 @@ def feedback_data(
         issuer=_issuer(session),
         item_details=tuple(_details(view)) if with_details else (),
     )
-
-
-def _inspection_seq(session: Session, view: InspectionView) -> int:
-    first = view.date.replace(day=1)
-    end = (first + timedelta(days=32)).replace(day=1)
-    ids = session.scalars(
-        select(Inspection.id)
-        .where(Inspection.date >= first, Inspection.date < end)
-        .order_by(Inspection.date, Inspection.created_at, Inspection.id)
-    ).all()
-    return ids.index(view.id) + 1 if view.id in ids else len(ids) + 1
 
 
 def _inspection_findings(session: Session, view: InspectionView, now: datetime | None) -> list[d.FindingRow]:
@@ -278,7 +260,7 @@ def bulletin_data(session: Session, month: str, *, now: datetime | None = None, 
         month=month,
         title=f"关于{d.cn_month(month)}医院感染防控督导检查情况的通报",
         issuer=_issuer(session),
-        doc_number=d.format_doc_number(f"{_prefix(session)}通报", first.year, first.month, 1),
+        doc_number="" if draft else number_text(session, "bulletin", bulletin_subject(month)),
         issue_date=today,
         data_as_of=as_of,
         coverage=d.CoverageData(cov.planned, cov.done, tuple(not_done)),
@@ -297,13 +279,10 @@ def bulletin_data(session: Session, month: str, *, now: datetime | None = None, 
 # --- 整改通知书 and 整改台账 --------------------------------------------------------------------------------------
 
 
-def notice_data(
-    session: Session, institution_id: uuid.UUID, *, now: datetime | None = None, seq: int | None = None
-) -> d.NoticeData:
+def notice_data(session: Session, institution_id: uuid.UUID, *, now: datetime | None = None) -> d.NoticeData:
     """The 整改通知书 of one institution: its findings still owed (待整改 and 复查未通过).
 
-    ``seq`` as in ``feedback_data``; by default the institution's place, by name, among the institutions that
-    have open findings.
+    Its document number is the one issued for the institution on that day, "" until ``documents`` issues it.
     """
     institution = session.get(Institution, institution_id)
     if institution is None:
@@ -311,18 +290,9 @@ def notice_data(
     as_of = _now(now)
     rows = list_findings(session, today=as_of.date(), institution_id=institution_id, statuses=OPEN_STATUSES)
     rows.sort(key=lambda r: (r.deadline, r.inspection_date, r.item_code))
-    if seq is None:
-        owing = session.scalars(
-            select(Institution.name)
-            .join(Finding, Finding.institution_id == Institution.id)
-            .where(Finding.status.in_(OPEN_STATUSES))
-            .distinct()
-            .order_by(Institution.name)
-        ).all()
-        seq = owing.index(institution.name) + 1 if institution.name in owing else len(owing) + 1
     return d.NoticeData(
         institution=institution.name,
-        doc_number=d.format_doc_number(f"{_prefix(session)}整改", as_of.year, as_of.month, seq),
+        doc_number=number_text(session, "notice", notice_subject(institution_id, as_of.date())),
         issuer=_issuer(session),
         issue_date=as_of.date(),
         data_as_of=as_of,

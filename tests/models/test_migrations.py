@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -75,11 +77,16 @@ def test_the_head_constant_names_the_newest_migration() -> None:
     assert head_revision() == HEAD
 
 
-def test_an_older_database_full_of_linked_records_upgrades_intact(tmp_path: Path) -> None:
-    """Rebuilding a table on SQLite must not trip over the foreign keys of the rows that refer to it."""
+def test_an_older_database_full_of_linked_records_upgrades_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rebuilding a table on SQLite must not trip over the foreign keys of the rows that refer to it. An inspection
+    finalized before document numbers were registered gets its 文号 when first printed, and keeps it."""
     from datetime import date
 
+    import inspections.workflow
     from inspections.integrity import check_database
+    from inspections.reports import documents
     from inspections.templates import sync_builtin_checklists
     from inspections.workflow import add_item_photo, finalize_inspection, load_inspection, start_inspection
     from models.database import Database
@@ -88,6 +95,8 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(tmp_path: Path
     engine = make_engine(sqlite_url(tmp_path / DB_FILENAME))
     upgrade_to_head(engine, "0003")
     old = Database(engine, tmp_path)
+    # The version this database comes from issued no numbers (it derived them on every print).
+    monkeypatch.setattr(inspections.workflow, "issue_feedback_number", lambda *args: SimpleNamespace(text=""))
     with old.begin() as s:
         sync_builtin_checklists(s)
     inst = make_institution(old, "上街区人民医院", level=2, fever=True)
@@ -100,6 +109,7 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(tmp_path: Path
         add_item_photo(s, "张三", inspection_id, item.item_id, jpeg_bytes(), filename="a.jpg")
         finalize_inspection(s, "张三", inspection_id)
     old.close()
+    monkeypatch.undo()
 
     db = open_database(None, tmp_path)
     assert current_revision(db.engine) == head_revision()
@@ -109,4 +119,11 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(tmp_path: Path
         assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
     report = check_database(db)
     assert report.ok, report.problems
+    with db.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM document_numbers")) == 0
+    numbers = []
+    for n in range(2):
+        with db.begin() as s:
+            numbers.append(documents.inspection_report(s, inspection_id, tmp_path / f"反馈单{n}.pdf"))
+    assert numbers == ["院感督〔2026〕11-01号"] * 2
     db.close()

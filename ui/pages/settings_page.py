@@ -91,6 +91,18 @@ class SettingsPage(Page):
                 field = QLineEdit()
             self.fields[key] = field
             self.shared_form.addRow(spec.label, field)
+            if spec.hint:
+                field.setToolTip(spec.hint)
+                hint = QLabel(spec.hint)
+                hint.setWordWrap(True)
+                self.shared_form.addRow("", hint)
+        self.fields["doc_series"].setPlaceholderText(self.tr("留空（不分组）"))  # type: ignore[union-attr]
+        self.number_example = QLabel()
+        self.number_example.setObjectName("docNumberExample")
+        self.shared_form.addRow(self.tr("文号示例"), self.number_example)
+        for key in ("doc_prefix", "doc_series"):
+            self.fields[key].textChanged.connect(self._show_number_example)
+        self._show_number_example()
         self.save_button = QPushButton(self.tr("保存督导设置"))
         self.save_button.clicked.connect(self.save_shared)
         self.shared_form.addRow("", self.save_button)
@@ -220,6 +232,12 @@ class SettingsPage(Page):
                 field.setValue(int(value))
             elif isinstance(field, QLineEdit):
                 field.setText(str(value))
+
+    def _show_number_example(self) -> None:
+        """What a 反馈单's number will look like with the prefix and series code as typed (unsaved)."""
+        prefix = self.fields["doc_prefix"].text().strip()
+        series = self.fields["doc_series"].text().strip().upper()
+        self.number_example.setText(self.tr("{0}〔2026〕11-{1}03号").format(prefix, series))
 
     def save_shared(self) -> None:
         values: dict[str, Any] = {

@@ -67,10 +67,16 @@ def test_a_package_brings_inspections_findings_and_photos_into_an_empty_database
     path = _export(laptop, seeded, tmp_path / "p.zip")
     with db.session() as s:
         preview = preview_file(s, path)
-    assert preview.counts()["new"] == 5 and not preview.conflicts
+    assert preview.counts()["new"] == 6 and not preview.conflicts  # … and the 反馈单's 文号
     with db.begin() as s:
         result = import_package(s, "王磊", path)
-    assert result.applied == {"checklist:new": 1, "institution:new": 1, "inspection:new": 1, "finding:new": 2}
+    assert result.applied == {
+        "checklist:new": 1,
+        "institution:new": 1,
+        "inspection:new": 1,
+        "finding:new": 2,
+        "document:new": 1,
+    }
 
     with laptop.session() as s:
         original = load_inspection(s, seeded.inspection_id)
@@ -264,7 +270,7 @@ def test_a_rounds_inspections_travel_together_and_complete_the_commissions_plan(
 
     commission = new_db("commission")
     with commission.begin() as s:
-        assert import_package(s, "王磊", summary.path).applied == {"inspection:new": 1}
+        assert import_package(s, "王磊", summary.path).applied == {"inspection:new": 1, "document:new": 1}
     with commission.session() as s:
         assert s.scalars(select(RoundEntry.status).where(RoundEntry.round_id == round_id)).one() == "done"
         assert s.get(Inspection, inspection_id).round_id == round_id  # type: ignore[union-attr]
