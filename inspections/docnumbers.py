@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from inspections.labels import INSPECTION_KINDS
 from inspections.reports.data import format_doc_number
 from inspections.settings import get_setting
-from models.audit import append_audit
+from models.audit import _locked_head, append_audit
 from models.base import utcnow
 from models.document import DocumentNumber
 from models.inspection import Inspection
@@ -68,10 +68,13 @@ def number_text(session: Session, kind: str, subject: str) -> str:
 
 def _lock_sequence(session: Session, kind: str, series: str, year: int, month: int) -> None:
     """Serialize allocation in one sequence. SQLite: the write transaction already holds the database's write lock
-    (BEGIN IMMEDIATE). PostgreSQL: a transaction-scoped advisory lock on the sequence, so a second writer waits
-    and then sees the first one's number."""
+    (BEGIN IMMEDIATE). PostgreSQL: the audit chain's head row first (every audited write locks it, so taking it
+    before anything else keeps one lock order and no deadlock), then a transaction-scoped advisory lock on the
+    sequence (which also covers a database whose chain has no head yet); a second writer waits, then sees the
+    first one's number."""
     if session.get_bind().dialect.name != "postgresql":
         return
+    _locked_head(session)
     digest = hashlib.sha256(f"yg-docnumber:{kind}:{series}:{year}:{month}".encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
