@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -128,6 +130,37 @@ def issue_number(session: Session, kind: Kind, subject: str, when: date, actor: 
 def issue_feedback_number(session: Session, inspection: Inspection, actor: str) -> DocumentNumber:
     """The 督导检查反馈单 number of a finalized inspection (numbered within the month of its date)."""
     return issue_number(session, "feedback", feedback_subject(inspection.id), inspection.date, actor)
+
+
+WriteApart = Callable[[Callable[[Session], str]], str]
+"""Runs a function in a unit of work of its own, committed when it returns, and passes its result back."""
+
+_apart: ContextVar[WriteApart | None] = ContextVar("docnumbers_apart", default=None)
+
+
+@contextmanager
+def issuing_apart(write: WriteApart) -> Iterator[None]:
+    """Within the block, ``ensure_number`` issues in a short write transaction of its own (``write``) instead of
+    the caller's session: a document rendered from a read session then holds no write lock while it renders
+    (seconds for a large ledger or bulletin). The number is recorded even if writing the file then fails; it stays
+    the number of that subject, so the next attempt prints it again."""
+    token = _apart.set(write)
+    try:
+        yield
+    finally:
+        _apart.reset(token)
+
+
+def ensure_number(session: Session, kind: Kind, subject: str, when: date, actor: str) -> str:
+    """The text of (kind, subject)'s number, issuing it if needed: in ``session`` (a write transaction), or apart
+    within an ``issuing_apart`` block."""
+    existing = find_number(session, kind, subject)
+    if existing is not None:
+        return existing.text
+    write = _apart.get()
+    if write is None:
+        return issue_number(session, kind, subject, when, actor).text
+    return write(lambda s: issue_number(s, kind, subject, when, actor).text)
 
 
 # --- numbers travelling in exchange packages ------------------------------------------------------------------------

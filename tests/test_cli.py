@@ -96,10 +96,17 @@ def test_documents_and_exports_from_the_command_line(capsys: pytest.CaptureFixtu
     pdf = tmp_path / "反馈单.pdf"
     code, out, _ = run(capsys, tmp_path, "report", "inspection", inspection["id"], "-o", str(pdf))
     assert code == 0
+    # Demo inspections predate the register: the first print issues the number, a reprint prints it again.
+    assert "（文号 院感督〔2026〕" in out
+    code, again, _ = run(capsys, tmp_path, "report", "inspection", inspection["id"], "-o", str(tmp_path / "2.pdf"))
+    assert code == 0 and again.split("（")[1] == out.split("（")[1]
     text = PdfReader(pdf).pages[0].extract_text()
     assert "督导检查反馈单" in text and inspection["institution_name"] in text
-    code, _, _ = run(capsys, tmp_path, "report", "bulletin", "2026-10", "-o", str(tmp_path / "通报.pdf"))
+    code, out, _ = run(capsys, tmp_path, "report", "bulletin", "2026-10", "-o", str(tmp_path / "通报.pdf"))
     assert code == 0 and "通报" in PdfReader(tmp_path / "通报.pdf").pages[0].extract_text()
+    assert "（文号 院感督通报〔2026〕10-01号）" in out
+    code, out, _ = run(capsys, tmp_path, "check")
+    assert code == 0 and "文号：已出具 2 个，无重复" in out
     code, out, _ = run(capsys, tmp_path, "export", "ledger", "-o", str(tmp_path / "台账.xlsx"))
     assert code == 0 and "已导出" in out
     sheet = load_workbook(tmp_path / "台账.xlsx").worksheets[0]

@@ -81,16 +81,22 @@ def render_in_background(
 ) -> None:
     """Run ``render(session, path)`` on the worker thread; then tell the user and offer to open the file or folder.
 
-    The session is a write transaction: a document issued for the first time (整改通知书, 月度督导通报, the 反馈单 of
-    an inspection finalized before numbers were registered) records its 文号 as the file is written, and a failed
-    render records none.
+    The session reads. A document issued for the first time (整改通知书, 月度督导通报, the 反馈单 of an inspection
+    finalized before numbers were registered) records its 文号 in a short write transaction of its own, so no write
+    lock is held while the file renders.
     """
     db, user = context.db, context.user
     assert db is not None
     target = path
 
+    def write_apart(fn: Callable[[Session], str]) -> str:
+        with db.begin() as w:
+            return fn(w)
+
     def work(_progress: Progress) -> Path:
-        with acting_as(user), db.begin() as s:
+        from inspections.docnumbers import issuing_apart
+
+        with acting_as(user), issuing_apart(write_apart), db.session() as s:
             render(s, target)
         return target
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inspections.cli.core import actor_of, login, open_db
 from inspections.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def _uuid(text: str, what: str) -> uuid.UUID:
@@ -32,28 +37,30 @@ def _output(path: str, suffix: str) -> Path:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from inspections.docnumbers import issuing_apart
     from inspections.reports import documents
 
     out = _output(args.output, ".pdf")
     number = ""
     with open_db(args) as db:
-        if args.kind == "ledger":
-            with db.session() as s:
-                user = login(s)
+
+        def write_apart(fn: Callable[[Session], str]) -> str:
+            with db.begin() as w:
+                return fn(w)
+
+        # A document issued for the first time records its 文号 in a short write transaction of its own.
+        with issuing_apart(write_apart), db.session() as s:
+            user = login(s)
+            actor = actor_of(user)
+            if args.kind == "inspection":
+                number = documents.inspection_report(s, _uuid(args.target, "检查"), out, user=user, actor=actor)
+            elif args.kind == "bulletin":
+                number = documents.bulletin(s, _month(args.target), out, draft=args.draft, user=user, actor=actor)
+            elif args.kind == "notice":
+                number = documents.notice(s, _uuid(args.target, "医疗机构"), out, user=user, actor=actor)
+            else:
                 scope = _uuid(args.target, "医疗机构") if args.target else None
                 documents.ledger_pdf(s, out, institution_id=scope, overdue_only=args.overdue, user=user)
-        else:
-            # A document issued for the first time gets its 文号 recorded: one write transaction.
-            with db.begin() as s:
-                user = login(s)
-                actor = actor_of(user)
-                if args.kind == "inspection":
-                    number = documents.inspection_report(s, _uuid(args.target, "检查"), out, user=user, actor=actor)
-                elif args.kind == "bulletin":
-                    month = _month(args.target)
-                    number = documents.bulletin(s, month, out, draft=args.draft, user=user, actor=actor)
-                else:
-                    number = documents.notice(s, _uuid(args.target, "医疗机构"), out, user=user, actor=actor)
     print(f"已生成 {args.output}" + (f"（文号 {number}）" if number else ""))
     return 0
 

@@ -50,8 +50,8 @@ def inspection_report(
     """``report inspection ID -o FILE.pdf``: the 督导检查反馈单 (a draft prints with the 草稿 watermark and no number).
 
     A finalized inspection's number was issued when it was finalized; one finalized before numbers were
-    registered (an upgraded database, old packages) gets its number now, so call this in a write transaction.
-    Returns the document number ("" for a draft).
+    registered (an upgraded database, old packages) gets its number now: call this in a write transaction, or in a
+    read session within ``docnumbers.issuing_apart``. Returns the document number ("" for a draft).
     """
     authorize_inspection(session, user, "inspection.view", inspection_id)
     data = gather.feedback_data(session, inspection_id, now=now)
@@ -59,7 +59,9 @@ def inspection_report(
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
             raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
-        data = replace(data, doc_number=docnumbers.issue_feedback_number(session, inspection, _actor(actor, user)).text)
+        subject = docnumbers.feedback_subject(inspection_id)
+        number = docnumbers.ensure_number(session, "feedback", subject, inspection.date, _actor(actor, user))
+        data = replace(data, doc_number=number)
     build_feedback_report(data, out)
     return data.doc_number
 
@@ -76,17 +78,16 @@ def bulletin(
 ) -> str:
     """``report bulletin YYYY-MM -o FILE.pdf``: the 月度督导通报 (it ranks every institution: commission staff).
 
-    The month's bulletin gets its number when first generated (call this in a write transaction); generating it
-    again prints the same number. A draft has none. Returns the document number.
+    The month's bulletin gets its number when first generated (in a write transaction, or a read session within
+    ``docnumbers.issuing_apart``); generating it again prints the same number. A draft has none. Returns the number.
     """
     authorize_scope(user, None)
     data = gather.bulletin_data(session, month, now=now, draft=draft)
     if not draft and not data.doc_number:
         first = date.fromisoformat(f"{data.month}-01")
-        issued = docnumbers.issue_number(
-            session, "bulletin", docnumbers.bulletin_subject(data.month), first, _actor(actor, user)
-        )
-        data = replace(data, doc_number=issued.text)
+        subject = docnumbers.bulletin_subject(data.month)
+        number = docnumbers.ensure_number(session, "bulletin", subject, first, _actor(actor, user))
+        data = replace(data, doc_number=number)
     build_bulletin(data, out)
     return data.doc_number
 
@@ -102,15 +103,15 @@ def notice(
 ) -> str:
     """``report notice INSTITUTION_ID -o FILE.pdf``: the 整改通知书 of one institution.
 
-    A notice gets its number when first generated on a day (call this in a write transaction); generating it again
-    the same day prints the same number, a later day's notice is a new document with a new number. Returns it.
+    A notice gets its number when first generated on a day (as for ``bulletin``); generating it again the same day
+    prints the same number, a later day's notice is a new document with a new number. Returns the number.
     """
     authorize_scope(user, institution_id)
     data = gather.notice_data(session, institution_id, now=now)
     if not data.doc_number:
         subject = docnumbers.notice_subject(institution_id, data.issue_date)
-        issued = docnumbers.issue_number(session, "notice", subject, data.issue_date, _actor(actor, user))
-        data = replace(data, doc_number=issued.text)
+        number = docnumbers.ensure_number(session, "notice", subject, data.issue_date, _actor(actor, user))
+        data = replace(data, doc_number=number)
     build_notice(data, out)
     return data.doc_number
 

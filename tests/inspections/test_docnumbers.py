@@ -6,13 +6,14 @@ import json
 import threading
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from inspections import docnumbers
 from inspections.errors import UserError
@@ -280,3 +281,23 @@ def test_reading_a_number_never_issues_one(db: Database, tmp_path: Path) -> None
     assert notice.doc_number == ""  # not issued until the notice is generated as a document
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(DocumentNumber)) == 1  # the 反馈单's only
+
+
+def test_a_document_rendered_from_a_read_session_records_its_number_apart_and_holds_no_write_lock(
+    db: Database, tmp_path: Path
+) -> None:
+    seeded = seed(db)
+
+    def write_apart(fn: Callable[[Session], str]) -> str:
+        with db.begin() as w:
+            return fn(w)
+
+    with docnumbers.issuing_apart(write_apart), db.session() as s:
+        number = documents.notice(s, seeded.institution_id, tmp_path / "n.pdf", now=NOV)
+        with db.begin() as other:  # another writer is not kept waiting by the document being rendered
+            set_setting(other, "李四", "issuer", "某区卫生健康委员会")
+    assert number == "院感督整改〔2026〕11-01号"
+    with db.session() as s:
+        assert (
+            docnumbers.number_text(s, "notice", docnumbers.notice_subject(seeded.institution_id, NOV.date())) == number
+        )

@@ -159,3 +159,28 @@ def test_no_bulletin_for_a_month_without_inspections(qtbot: QtBot, demo_context:
     assert not page.bulletin_button.isEnabled()
     assert page.request_bulletin(tmp_path / "通报.pdf") is None
     assert demo_context.tasks.pending == 0 and not (tmp_path / "通报.pdf").exists()
+
+
+def test_a_notice_saved_twice_the_same_day_prints_the_number_issued_the_first_time(
+    qtbot: QtBot, demo_context: AppContext, tmp_path: Path
+) -> None:
+    import re
+
+    from sqlalchemy import select
+
+    from models.document import DocumentNumber
+
+    page = FindingsPage(demo_context)
+    show(qtbot, page)
+    qtbot.waitUntil(lambda: page.detail is not None and page.notice_button.isEnabled())
+    numbers = []
+    for name in ("第一次.pdf", "第二次.pdf"):
+        page.request_notice(tmp_path / name)
+        wait_written(qtbot, demo_context, page, tmp_path / name)
+        found = re.search(r"院感督整改〔\d{4}〕\d{2}-\d{2}号", "".join(pdf_text(tmp_path / name).split()))
+        assert found is not None
+        numbers.append(found.group())
+    assert numbers[0] == numbers[1]
+    assert demo_context.db is not None
+    with demo_context.db.session() as s:
+        assert s.scalars(select(DocumentNumber.text).where(DocumentNumber.kind == "notice")).all() == [numbers[0]]

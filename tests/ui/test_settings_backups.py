@@ -66,3 +66,18 @@ def test_only_an_administrator_may_restore(qtbot: QtBot, demo_context: AppContex
         module.show_user_error = original
     assert shown and "无权" in shown[0]
     assert [b.kind for b in list_backups(demo_context.data_dir)] == ["manual"]
+
+
+def test_the_series_code_of_document_numbers_is_edited_with_the_prefix(qtbot: QtBot, demo_context: AppContext) -> None:
+    from inspections.settings import get_setting
+
+    page = _page(qtbot, demo_context)
+    series = page.fields["doc_series"]
+    assert series.text() == "" and page.number_example.text() == "院感督〔2026〕11-03号"
+    series.setText("a")
+    assert page.number_example.text() == "院感督〔2026〕11-A03号"  # what numbers will look like, before saving
+    page.save_shared()
+    qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=20000)
+    assert demo_context.db is not None
+    with demo_context.db.session() as s:
+        assert get_setting(s, "doc_series") == "A"
