@@ -93,7 +93,9 @@ def main() -> None:
     feedback = replace(feedback, photos=photos)
     build_feedback_report(feedback, HERE / "feedback.pdf", invariant=True)
     build_feedback_report(
-        replace(feedback, status="draft", content_hash_short=""), HERE / "feedback-draft.pdf", invariant=True
+        replace(feedback, status="draft", content_hash_short="", doc_number=""),
+        HERE / "feedback-draft.pdf",
+        invariant=True,
     )
     build_bulletin(make_bulletin(120), HERE / "bulletin.pdf", invariant=True)
     build_notice(make_notice(5), HERE / "notice.pdf", invariant=True)
