@@ -38,6 +38,13 @@ def _actor(actor: str | None, user: CurrentUser | None) -> str:
     return acting.username if acting is not None else current_actor()
 
 
+def _may_issue(user: CurrentUser | None) -> bool:
+    """Numbers are issued by commission staff (and in single-user mode); a hospital officer printing a notice or
+    an older 反馈单 gets the number already issued, or none."""
+    acting = acting_user(user)
+    return acting is None or acting.can("inspection.record")
+
+
 def inspection_report(
     session: Session,
     inspection_id: uuid.UUID,
@@ -55,7 +62,7 @@ def inspection_report(
     """
     authorize_inspection(session, user, "inspection.view", inspection_id)
     data = gather.feedback_data(session, inspection_id, now=now)
-    if data.status == "finalized" and not data.doc_number:
+    if data.status == "finalized" and not data.doc_number and _may_issue(user):
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
             raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
@@ -108,7 +115,7 @@ def notice(
     """
     authorize_scope(user, institution_id)
     data = gather.notice_data(session, institution_id, now=now)
-    if not data.doc_number:
+    if not data.doc_number and _may_issue(user):
         subject = docnumbers.notice_subject(institution_id, data.issue_date)
         number = docnumbers.ensure_number(session, "notice", subject, data.issue_date, _actor(actor, user))
         data = replace(data, doc_number=number)

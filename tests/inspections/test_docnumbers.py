@@ -301,3 +301,18 @@ def test_a_document_rendered_from_a_read_session_records_its_number_apart_and_ho
         assert (
             docnumbers.number_text(s, "notice", docnumbers.notice_subject(seeded.institution_id, NOV.date())) == number
         )
+
+
+def test_a_hospital_officer_printing_a_notice_issues_no_number(db: Database, tmp_path: Path) -> None:
+    from inspections.users import CurrentUser
+
+    seeded = seed(db)
+    officer = CurrentUser("hospital1", "hospital", institution_id=seeded.institution_id)
+    with db.begin() as s:
+        assert documents.notice(s, seeded.institution_id, tmp_path / "院方.pdf", now=NOV, user=officer) == ""
+    with db.begin() as s:  # the commission's notice that day is numbered; the officer then sees that number
+        issued = documents.notice(s, seeded.institution_id, tmp_path / "委.pdf", now=NOV)
+    with db.begin() as s:
+        assert documents.notice(s, seeded.institution_id, tmp_path / "院方2.pdf", now=NOV, user=officer) == issued
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(DocumentNumber).where(DocumentNumber.kind == "notice")) == 1
