@@ -8,17 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
+from inspections.errors import UserError
 from ui import settings as keys
 from ui.context import AppContext, DatabaseLike
-from ui.crash import ExceptionHook, setup_logging, show_error_dialog
+from ui.crash import ExceptionHook, format_exception, setup_logging
 from ui.startup import install_fonts, install_translators
 from ui.style import STYLE_SHEET
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from inspections.backup import BackupInfo
     from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,76 @@ def _schedule_backups(window: QWidget, context: AppContext) -> None:
     timer.start()
 
 
+def tr(text: str) -> str:
+    return QCoreApplication.translate("app", text)
+
+
+def _explain(exc: BaseException) -> str:
+    """A known problem's Chinese message as it is; anything else with its type, for the log and for support."""
+    from models.database import StorageError
+
+    if isinstance(exc, UserError | StorageError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _local_backups(url: str | None, data_dir: Path) -> list[BackupInfo]:
+    """The backups that could replace the database at ``url``: none for a server database."""
+    from inspections import backup
+
+    try:
+        backup.database_path_for(url, data_dir)
+    except UserError:
+        return []
+    return backup.list_backups(data_dir)
+
+
+def _restore(url: str | None, data_dir: Path, file: Path) -> str:
+    from inspections import backup
+    from inspections.workspace import current_actor
+
+    result = backup.restore(backup.database_path_for(url, data_dir), file, actor=current_actor(), data_dir=data_dir)
+    return result.message
+
+
+def ask_what_to_do_when_unopenable(
+    window: QWidget, exc: BaseException, log_path: Path, url: str | None, data_dir: Path
+) -> Path | None:
+    """The database cannot be opened: say why and, where there are backups of it, offer to restore the newest (or
+    a chosen) one; returns the backup to restore, or None to quit."""
+    backups = _local_backups(url, data_dir)
+    box = QMessageBox(window)
+    box.setObjectName("openFailedDialog")
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(tr("无法打开数据库"))
+    box.setText(tr("无法打开数据库。"))
+    info = _explain(exc)
+    if backups:
+        latest = backups[0]
+        info += "\n\n" + tr("最近的备份：{0}（{1}）。恢复时，当前的数据库文件会先另存一份，不会丢失。").format(
+            latest.name, latest.created.strftime("%Y-%m-%d %H:%M")
+        )
+    info += "\n" + tr("详细信息已记录到 {0}").format(str(log_path))
+    box.setInformativeText(info)
+    box.setDetailedText(format_exception(exc))
+    latest_button = box.addButton(tr("从最近的备份恢复"), QMessageBox.ButtonRole.AcceptRole) if backups else None
+    choose_button = box.addButton(tr("选择备份文件…"), QMessageBox.ButtonRole.ActionRole) if backups else None
+    quit_button = box.addButton(tr("退出"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(latest_button or quit_button)
+    while True:
+        box.exec()
+        clicked = box.clickedButton()
+        if latest_button is not None and clicked is latest_button:
+            return backups[0].path
+        if choose_button is None or clicked is not choose_button:
+            return None
+        chosen, _ = QFileDialog.getOpenFileName(
+            window, tr("选择备份文件"), str(backups[0].path.parent), tr("数据库备份 (*.db);;所有文件 (*)")
+        )
+        if chosen:
+            return Path(chosen)
+
+
 Probe = Callable[[str, "MainWindow"], None]
 
 
@@ -153,21 +225,41 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
 
     def on_open_failed(exc: BaseException) -> None:
         nonlocal exit_code
-        exit_code = 1
         log.error("cannot open the database", exc_info=exc)
-        box = show_error_dialog(window, exc, log_path)
-        box.setText(QCoreApplication.translate("app", "无法打开数据库。"))
-        box.exec()
-        window.close()
+        backup = ask_what_to_do_when_unopenable(window, exc, log_path, url, data_dir)
+        if backup is None:
+            exit_code = 1
+            window.close()
+            return
+        window.opening.label.setText(QCoreApplication.translate("app", "正在从备份恢复…"))
+
+        def restored(message: str) -> None:
+            context.message.emit(message)
+            window.opening.label.setText(QCoreApplication.translate("app", "正在打开数据库…"))
+            open_database()
+
+        def restore_failed(problem: BaseException) -> None:
+            log.error("cannot restore %s", backup, exc_info=problem)
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("无法恢复"), _explain(problem), parent=window)
+            box.exec()
+            on_open_failed(exc)
+
+        context.tasks.run_in_background(lambda: _restore(url, data_dir, backup), restored, restore_failed)
+
+    def open_database() -> None:
+        context.tasks.run_in_background(open_in_background, on_open, on_open_failed, parent=window)
 
     def start() -> None:
         if probe is not None:
             probe("shown", window)
-        context.tasks.run_in_background(open_in_background, on_open, on_open_failed, parent=window)
+        open_database()
 
     QTimer.singleShot(0, start)
     try:
         code = app.exec()
+        # Closing the last window also posts a Quit of its own (quitOnLastWindowClosed): left in the queue it would
+        # end the next event loop the moment it starts (the tests run several windows in one process).
+        QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
         return exit_code or code
     finally:
         context.tasks.shutdown(wait=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from inspections.users import add_user
@@ -80,6 +80,10 @@ def data_dir(tmp_path: Path, empty_template: Path) -> Iterator[Path]:
     """A data directory holding a copy of a migrated, empty database; run_gui's log handler removed afterwards."""
     shutil.copy(empty_template, tmp_path / "yuangan.db")
     yield tmp_path
+    # run_gui left no Quit behind: an event loop started afterwards (the next window's) still runs.
+    loop = QEventLoop()
+    QTimer.singleShot(50, lambda: loop.exit(7))
+    assert loop.exec() == 7
     root = logging.getLogger()
     for handler in list(root.handlers):
         if str(getattr(handler, "baseFilename", "")).startswith(str(tmp_path)):
@@ -145,17 +149,54 @@ def test_a_login_opens_the_pages_as_that_user(qapp: QApplication, data_dir: Path
     assert seen == {"page": "welcome", "user": "王主任（管理员）"}
 
 
-def test_a_database_that_cannot_be_opened_is_reported_in_chinese(qapp: QApplication, data_dir: Path) -> None:
-    (data_dir / "yuangan.db").write_bytes(b"this is not a database" * 100)
-    messages: list[str] = []
+def _damage(path: Path) -> None:
+    path.write_bytes(b"this is not a database" * 100)
 
-    def read_and_close(_app: QApplication) -> None:
+
+def test_a_database_that_cannot_be_opened_is_reported_in_chinese(qapp: QApplication, data_dir: Path) -> None:
+    _damage(data_dir / "yuangan.db")
+    seen: list[tuple[str, list[str]]] = []
+
+    def read_and_quit(_app: QApplication) -> None:
         box = QApplication.activeModalWidget()
         assert isinstance(box, QMessageBox)
-        messages.append(f"{box.text()}\n{box.informativeText()}")
-        box.close()
+        seen.append((f"{box.text()}\n{box.informativeText()}", [b.text() for b in box.buttons()]))
+        next(b for b in box.buttons() if b.text() == "退出").click()
 
-    _when_modal(read_and_close)
+    _when_modal(read_and_quit)
     assert run_gui(None, data_dir) == 1
-    assert messages and messages[0].startswith("无法打开数据库。")
-    assert "Traceback" not in messages[0]
+    text, buttons = seen[0]
+    # the reason, in Chinese, without a class name
+    assert text.startswith("无法打开数据库。\n数据库文件不是有效的数据库")
+    assert "Traceback" not in text and "Error" not in text
+    assert "退出" in buttons and "从最近的备份恢复" not in buttons  # there is no backup to offer
+
+
+def test_a_damaged_database_is_restored_from_the_newest_backup_and_opened(
+    qapp: QApplication, data_dir: Path
+) -> None:
+    from inspections.backup import backup_database, list_backups
+
+    backup_database(data_dir / "yuangan.db", data_dir=data_dir)
+    _damage(data_dir / "yuangan.db")
+    offered: list[str] = []
+
+    def restore_latest(_app: QApplication) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        offered.append(box.informativeText())
+        next(b for b in box.buttons() if b.text() == "从最近的备份恢复").click()
+
+    pages: list[str] = []
+
+    def probe(event: str, window: MainWindow) -> None:
+        if event == "ready":
+            pages.append(window.current_key())
+            window.close()
+
+    _when_modal(restore_latest)
+    assert run_gui(None, data_dir, probe=probe) == 0
+    assert "最近的备份" in offered[0]
+    assert pages == ["welcome"]  # opened on the restored database
+    kept = [b for b in list_backups(data_dir) if b.kind == "before-restore"]
+    assert len(kept) == 1 and kept[0].path.read_bytes().startswith(b"this is not a database")
