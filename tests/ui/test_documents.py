@@ -184,3 +184,37 @@ def test_a_notice_saved_twice_the_same_day_prints_the_number_issued_the_first_ti
     assert demo_context.db is not None
     with demo_context.db.session() as s:
         assert s.scalars(select(DocumentNumber.text).where(DocumentNumber.kind == "notice")).all() == [numbers[0]]
+
+
+def test_the_editor_prints_a_number_for_an_inspection_finalized_before_numbers_were_kept(
+    qtbot: QtBot, demo_context: AppContext, tmp_path: Path
+) -> None:
+    import re
+
+    from sqlalchemy import select
+
+    from models.document import DocumentNumber
+    from models.inspection import Inspection
+    from ui.pages.editor import InspectionEditor
+
+    assert demo_context.db is not None
+    with demo_context.db.session() as s:
+        numbered = set(s.scalars(select(DocumentNumber.subject)).all())
+        old = next(
+            i for i in s.scalars(select(Inspection.id).where(Inspection.status == "finalized")) if str(i) not in numbered
+        )
+    editor = InspectionEditor(demo_context, old)
+    show(qtbot, editor)
+    qtbot.waitUntil(lambda: editor.view is not None)
+    editor.open_documents = False
+    prints = []
+    for name in ("反馈单.pdf", "再印.pdf"):
+        editor.request_report(tmp_path / name)
+        qtbot.waitUntil(lambda n=name: (tmp_path / n).exists() and demo_context.tasks.pending == 0, timeout=20_000)
+        found = re.search(r"〔\d{4}〕\d{2}-\d{2}号", "".join(pdf_text(tmp_path / name).split()))
+        assert found is not None
+        prints.append(found.group())
+    assert prints[0] == prints[1]  # issued on the first print, the same on the second
+    with demo_context.db.session() as s:
+        issued = s.scalars(select(DocumentNumber.text).where(DocumentNumber.subject == str(old))).all()
+    assert len(issued) == 1 and issued[0].endswith(prints[0])

@@ -45,6 +45,7 @@ from inspections import photos, workflow
 from inspections.errors import UserError
 from inspections.scoring import Answer, InspectionScore, score_inspection
 from inspections.workflow import Blocker, ChecklistView, InspectionView, ItemView
+from ui import documents as saving
 from ui import settings as keys
 from ui import style
 from ui.context import AppContext
@@ -559,13 +560,19 @@ class InspectionEditor(Page):
         db, inspection_id, target = self.context.db, self.inspection_id, path
         assert db is not None
 
-        def work(_progress: Progress) -> Path:
-            from inspections.reports.feedback import build_feedback_report
-            from inspections.reports.gather import feedback_data
+        user = self.context.user
 
-            with db.session() as s:
-                data = feedback_data(s, inspection_id)
-            build_feedback_report(data, target)
+        def write_apart(fn: Callable[[Session], str]) -> str:
+            with db.begin() as w:
+                return fn(w)
+
+        def work(_progress: Progress) -> Path:
+            # An inspection finalized before 文号 were registered gets its number now, in a short write of its own.
+            from inspections.docnumbers import issuing_apart
+            from inspections.users import acting_as
+
+            with acting_as(user), issuing_apart(write_apart), db.session() as s:
+                saving.reports().inspection_report(s, inspection_id, target)
             return target
 
         self.context.tasks.run_in_background(
