@@ -85,6 +85,7 @@ def _print_preview(preview: Preview, as_json: bool) -> None:
                 "exporter": preview.exporter,
                 "created_at": preview.created_at,
                 "counts": preview.counts(),
+                "warnings": list(preview.warnings),
                 "entries": [
                     {
                         "key": e.key,
