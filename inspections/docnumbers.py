@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from inspections.labels import INSPECTION_KINDS
 from inspections.reports.data import format_doc_number
 from inspections.settings import get_setting
-from models.audit import _locked_head, append_audit
+from models.audit import append_audit, lock_audit_head
 from models.base import utcnow
 from models.document import DocumentNumber
 from models.inspection import Inspection
@@ -76,7 +76,7 @@ def _lock_sequence(session: Session, kind: str, series: str, year: int, month: i
     first one's number."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    _locked_head(session)
+    lock_audit_head(session)
     digest = hashlib.sha256(f"yg-docnumber:{kind}:{series}:{year}:{month}".encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

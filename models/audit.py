@@ -69,8 +69,9 @@ def _event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _locked_head(session: Session) -> AuditHead:
-    """The chain head, locked once per transaction (later events in the same unit of work reuse it)."""
+def lock_audit_head(session: Session) -> AuditHead:
+    """The chain head, locked once per transaction (later events in the same unit of work reuse it). Whoever holds
+    it writes the audit log alone: on a server, concurrent writers queue here."""
     transaction = session.get_transaction()
     cached = session.info.get("audit_head")
     if cached is not None and cached[0] is transaction and cached[1] in session:
@@ -78,8 +79,15 @@ def _locked_head(session: Session) -> AuditHead:
         return head
     found = session.get(AuditHead, 1, with_for_update=True, populate_existing=True)
     if found is None:
-        found = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(found)
+        # The very first event. Two first writers on a server must not both insert the head: the second one's
+        # insert waits for the first to commit and then does nothing, and it locks the row the first one made.
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        found = session.get(AuditHead, 1, with_for_update=True, populate_existing=True)
+        assert found is not None
     session.info["audit_head"] = (transaction, found)
     return found
 
@@ -89,7 +97,7 @@ def append_audit(
     before: Any = None, after: Any = None, reason: str = "",
 ) -> AuditEvent:
     """Append one event to the chain (the head row is locked, so concurrent writers on a server queue up)."""
-    head = _locked_head(session)
+    head = lock_audit_head(session)
     at = utcnow()
     seq = head.seq + 1
     before_p, after_p = plain(before), plain(after)

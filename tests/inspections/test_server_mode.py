@@ -66,6 +66,30 @@ def test_concurrent_writers_queue_on_the_audit_chain_head(db: Database) -> None:
         assert list(s.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq))) == list(range(1, 38))
 
 
+def test_the_first_events_of_a_new_database_written_at_once_all_land(db: Database) -> None:
+    """No event yet, so no chain head row: writers that start together must not both create it."""
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            with db.begin() as s:
+                barrier.wait()
+                append_audit(s, actor=name, action="test.first", entity="test", entity_id=name)
+        except BaseException as err:  # collected and re-raised in the test thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in ("张伟", "李娜", "王磊")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 3
+        assert verify_audit_chain(s) == []
+
+
 def test_a_long_lived_session_appends_after_the_head_it_last_saw(db: Database) -> None:
     """A window keeps its session across units of work (expire_on_commit=False): its next append must still lock
     and re-read the chain head that another user has moved on since."""
