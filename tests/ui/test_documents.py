@@ -200,9 +200,8 @@ def test_the_editor_prints_a_number_for_an_inspection_finalized_before_numbers_w
     assert demo_context.db is not None
     with demo_context.db.session() as s:
         numbered = set(s.scalars(select(DocumentNumber.subject)).all())
-        old = next(
-            i for i in s.scalars(select(Inspection.id).where(Inspection.status == "finalized")) if str(i) not in numbered
-        )
+        finalized = s.scalars(select(Inspection.id).where(Inspection.status == "finalized"))
+        old = next(i for i in finalized if str(i) not in numbered)
     editor = InspectionEditor(demo_context, old)
     show(qtbot, editor)
     qtbot.waitUntil(lambda: editor.view is not None)
