@@ -1,4 +1,4 @@
-"""The GUI entry point: set up Qt (fonts, translations, error handling), open the database, show the window."""
+"""The GUI entry point: set up Qt (fonts, translations, error handling), show the window, open the database."""
 
 from __future__ import annotations
 
@@ -118,15 +118,17 @@ def _explain(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _local_backups(url: str | None, data_dir: Path) -> list[BackupInfo]:
-    """The backups that could replace the database at ``url``: none for a server database."""
+def _local_backups(url: str | None, data_dir: Path) -> tuple[list[BackupInfo], BackupInfo | None]:
+    """The backups that could replace the database at ``url`` (none for a server database), and the newest regular
+    one (a copy kept before an earlier restore is never offered as "the newest backup")."""
     from inspections import backup
 
     try:
         backup.database_path_for(url, data_dir)
     except UserError:
-        return []
-    return backup.list_backups(data_dir)
+        return [], None
+    found = backup.list_backups(data_dir)
+    return found, next((b for b in found if b.kind in backup.REGULAR_KINDS), None)
 
 
 def _restore(url: str | None, data_dir: Path, file: Path) -> str:
@@ -142,30 +144,29 @@ def ask_what_to_do_when_unopenable(
 ) -> Path | None:
     """The database cannot be opened: say why and, where there are backups of it, offer to restore the newest (or
     a chosen) one; returns the backup to restore, or None to quit."""
-    backups = _local_backups(url, data_dir)
+    backups, latest = _local_backups(url, data_dir)
     box = QMessageBox(window)
     box.setObjectName("openFailedDialog")
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(tr("无法打开数据库"))
     box.setText(tr("无法打开数据库。"))
     info = _explain(exc)
-    if backups:
-        latest = backups[0]
+    if latest is not None:
         info += "\n\n" + tr("最近的备份：{0}（{1}）。恢复时，当前的数据库文件会先另存一份，不会丢失。").format(
             latest.name, latest.created.strftime("%Y-%m-%d %H:%M")
         )
     info += "\n" + tr("详细信息已记录到 {0}").format(str(log_path))
     box.setInformativeText(info)
     box.setDetailedText(format_exception(exc))
-    latest_button = box.addButton(tr("从最近的备份恢复"), QMessageBox.ButtonRole.AcceptRole) if backups else None
+    latest_button = box.addButton(tr("从最近的备份恢复"), QMessageBox.ButtonRole.AcceptRole) if latest else None
     choose_button = box.addButton(tr("选择备份文件…"), QMessageBox.ButtonRole.ActionRole) if backups else None
     quit_button = box.addButton(tr("退出"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(latest_button or quit_button)
     while True:
         box.exec()
         clicked = box.clickedButton()
-        if latest_button is not None and clicked is latest_button:
-            return backups[0].path
+        if latest is not None and clicked is latest_button:
+            return latest.path
         if choose_button is None or clicked is not choose_button:
             return None
         chosen, _ = QFileDialog.getOpenFileName(
@@ -214,7 +215,7 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
             return  # closed while the database was opening
         from ui.dialogs.login import login
 
-        window.opening.label.setText(QCoreApplication.translate("app", "数据库已打开。"))
+        window.opening.label.setText(tr("数据库已打开。"))
         if not login(context, window):  # the database has users and the login was cancelled
             window.close()
             return
@@ -231,11 +232,11 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
             exit_code = 1
             window.close()
             return
-        window.opening.label.setText(QCoreApplication.translate("app", "正在从备份恢复…"))
+        window.opening.label.setText(tr("正在从备份恢复…"))
 
         def restored(message: str) -> None:
             context.message.emit(message)
-            window.opening.label.setText(QCoreApplication.translate("app", "正在打开数据库…"))
+            window.opening.label.setText(tr("正在打开数据库…"))
             open_database()
 
         def restore_failed(problem: BaseException) -> None:

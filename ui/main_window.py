@@ -130,9 +130,6 @@ class MainWindow(QMainWindow):
         self.show_page(last if last in PAGE_KEYS else "dashboard")
         self.ready.emit()
 
-    def is_ready(self) -> bool:
-        return self._ready
-
     # -- building ---------------------------------------------------------------------------------------------
 
     def _titles(self) -> list[str]:
