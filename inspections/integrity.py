@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
@@ -30,11 +31,22 @@ class CheckReport:
         return not self.problems
 
 
-def check_database(db: Database) -> CheckReport:
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, what)``: how far a check has got (a city's database takes minutes)."""
+
+HASH_BATCH = 2000
+
+
+def _silent(_done: int, _total: int, _what: str) -> None:
+    pass
+
+
+def check_database(db: Database, progress: Progress = _silent) -> CheckReport:
     """Run every check; each problem is named (which inspection, which audit row)."""
     report = CheckReport()
     with db.session() as session:
         if db.is_sqlite:
+            progress(0, 1, "SQLite 完整性检查")
             result = [row[0] for row in session.execute(text("PRAGMA integrity_check"))]
             if result != ["ok"]:
                 report.problems.extend(f"SQLite 完整性检查：{line}" for line in result)
@@ -42,6 +54,7 @@ def check_database(db: Database) -> CheckReport:
             if fk:
                 report.problems.append(f"外键不一致：{len(fk)} 处（例如表 {fk[0][0]}）")
             report.lines.append("SQLite 完整性检查：" + ("通过" if result == ["ok"] and not fk else "未通过"))
+        progress(0, 1, "审计链")
         chain = verify_audit_chain(session)
         report.problems.extend(p.message for p in chain)
         report.lines.append("审计链：" + ("连续" if not chain else f"{len(chain)} 处断裂"))
@@ -51,9 +64,15 @@ def check_database(db: Database) -> CheckReport:
             .where(Inspection.status == "finalized")
         ).all()
         signed = _signed_hashes(session)
+        ids = [row[0] for row in rows]
+        computed: dict[uuid.UUID, str] = {}
+        for start in range(0, len(ids), HASH_BATCH):
+            progress(start, len(ids), "已完成检查的签名哈希")
+            computed.update(content_hashes(session, ids[start : start + HASH_BATCH]))
+        progress(len(ids), len(ids), "已完成检查的签名哈希")
+        progress(0, 1, "照片校验值")
         tampered_photos = _tampered_photos(session)
         bad = 0
-        computed = content_hashes(session, [row[0] for row in rows])
         for inspection_id, on, stored, name in rows:
             what = f"检查记录 {inspection_id}（{name} {on.isoformat()}）"
             problems = []

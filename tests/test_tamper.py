@@ -174,3 +174,33 @@ def test_a_swapped_photo_is_named(signed: uuid.UUID, tmp_path: Path, capsys: pyt
     _edit(tmp_path, "UPDATE blobs SET data = ?", jpeg_bytes(colour=(20, 200, 20)))
     code, _, err = _check(capsys, tmp_path)
     assert code == 1 and str(signed) in err
+
+
+def test_check_says_how_far_it_has_got(signed: uuid.UUID, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A city's database takes minutes to check: every stage reports, and the hashes count up to the total."""
+    from inspections import integrity
+
+    monkeypatch.setattr(integrity, "HASH_BATCH", 1)
+    db = open_workspace(None, tmp_path)
+    try:
+        inst = make_institution(db, "济源路社区卫生服务中心")
+        with db.begin() as s:  # a second finalized inspection, so the hashes are checked in two batches
+            template_id = import_checklist(s, "张三", _spec()).template_id
+            second = start_inspection(
+                s, "张三", institution_id=inst, on=date(2026, 11, 21), inspectors=["张三"], template_ids=[template_id]
+            )
+        with db.session() as s:
+            items = load_inspection(s, second).items()
+        with db.begin() as s:
+            for item in items:
+                record_answer(s, "张三", second, item.item_id, response="pass")
+            finalize_inspection(s, "张三", second, signatures={"检查人员": "张三"})
+        seen: list[tuple[int, int, str]] = []
+        report = integrity.check_database(db, lambda done, total, what: seen.append((done, total, what)))
+    finally:
+        db.close()
+    assert report.ok
+    stages = list(dict.fromkeys(what for _done, _total, what in seen))
+    assert stages == ["SQLite 完整性检查", "审计链", "已完成检查的签名哈希", "照片校验值"]
+    hashes = [(done, total) for done, total, what in seen if what == "已完成检查的签名哈希"]
+    assert hashes == [(0, 2), (1, 2), (2, 2)]

@@ -261,8 +261,15 @@ def _demo(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from inspections.integrity import check_database
 
+    def progress(done: int, total: int, what: str) -> None:
+        if sys.stderr.isatty():
+            shown = f"{done}/{total}" if total > 1 else "…"
+            print(f"\r正在核对{what} {shown}\033[K", end="", file=sys.stderr, flush=True)
+
     with open_db(args) as db:
-        report = check_database(db)
+        report = check_database(db, progress)
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
     for line in report.lines:
         print(line)
     if report.ok:
