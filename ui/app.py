@@ -215,7 +215,7 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
             return  # closed while the database was opening
         from ui.dialogs.login import login
 
-        window.opening.label.setText(tr("数据库已打开。"))
+        window.database_opened()
         if not login(context, window):  # the database has users and the login was cancelled
             window.close()
             return
@@ -232,11 +232,11 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
             exit_code = 1
             window.close()
             return
-        window.opening.label.setText(tr("正在从备份恢复…"))
+        window.opening.show_text(tr("正在从备份恢复…"))
 
         def restored(message: str) -> None:
             context.message.emit(message)
-            window.opening.label.setText(tr("正在打开数据库…"))
+            window.opening.show_text(tr("正在打开数据库…"))
             open_database()
 
         def restore_failed(problem: BaseException) -> None:

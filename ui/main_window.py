@@ -109,6 +109,11 @@ class MainWindow(QMainWindow):
             self.search.setEnabled(False)
             self._switch_to("opening")
 
+    def database_opened(self) -> None:
+        """The database is open; the login (where it has users) comes next: say where the data is and wait."""
+        self.db_label.setText(self.tr("数据库：{0}").format(self.context.db_label))
+        self.opening.show_text(self.tr("请登录"), busy=False)
+
     def database_ready(self) -> None:
         """The context's database is open (and the user logged in where it has users): enable everything, show the
         page used last."""

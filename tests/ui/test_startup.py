@@ -121,6 +121,8 @@ def test_a_cancelled_login_closes_the_window_without_showing_any_data(qapp: QApp
         assert isinstance(dialog, LoginDialog)
         window = dialog.parent()
         assert isinstance(window, MainWindow) and window.current_key() == "opening"
+        assert window.opening.label.text() == "请登录" and not window.nav.isEnabled()
+        assert str(data_dir / "yuangan.db") in window.db_label.text()
         dialog.reject()
 
     _when_modal(cancel)

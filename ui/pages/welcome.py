@@ -82,7 +82,7 @@ class OpeningPage(Page):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.label.setFont(font)
         outer.addWidget(self.label)
-        bar = QProgressBar()
+        self.bar = bar = QProgressBar()
         bar.setRange(0, 0)  # busy: how long an open or an upgrade takes is not known in advance
         bar.setFixedWidth(320)
         bar.setTextVisible(False)
@@ -93,3 +93,8 @@ class OpeningPage(Page):
         outer.addSpacing(12)
         outer.addLayout(row)
         outer.addStretch(2)
+
+    def show_text(self, text: str, *, busy: bool = True) -> None:
+        """What is happening now ("正在从备份恢复…", "请登录"); the busy bar only while work is under way."""
+        self.label.setText(text)
+        self.bar.setVisible(busy)
