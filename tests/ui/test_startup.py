@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from inspections.users import add_user
 from ui.app import run_gui
@@ -91,16 +91,25 @@ def data_dir(tmp_path: Path, empty_template: Path) -> Iterator[Path]:
             handler.close()
 
 
-def _when_modal(action: Callable[[QApplication], None]) -> None:
-    """Run ``action`` once a modal dialog is up (run_gui's own event loop is running by then)."""
+def _when_modal(action: Callable[[QWidget], None]) -> list[BaseException]:
+    """Run ``action`` on the modal dialog once one is up (run_gui's own event loop is running by then). What it
+    raises is returned in the list (the application's own error hook would otherwise swallow it) and every window is
+    closed, so that run_gui returns and the test fails on the list."""
+    errors: list[BaseException] = []
 
     def poll() -> None:
-        if QApplication.activeModalWidget() is None:
+        modal = QApplication.activeModalWidget()
+        if modal is None:
             QTimer.singleShot(20, poll)
-        else:
-            action(QApplication.instance())  # type: ignore[arg-type]
+            return
+        try:
+            action(modal)
+        except BaseException as exc:
+            errors.append(exc)
+            QApplication.closeAllWindows()
 
     QTimer.singleShot(20, poll)
+    return errors
 
 
 def _add_admin(data_dir: Path) -> None:
@@ -116,8 +125,7 @@ def test_a_cancelled_login_closes_the_window_without_showing_any_data(qapp: QApp
     _add_admin(data_dir)
     events: list[str] = []
 
-    def cancel(_app: QApplication) -> None:
-        dialog = QApplication.activeModalWidget()
+    def cancel(dialog: QWidget) -> None:
         assert isinstance(dialog, LoginDialog)
         window = dialog.parent()
         assert isinstance(window, MainWindow) and window.current_key() == "opening"
@@ -125,8 +133,10 @@ def test_a_cancelled_login_closes_the_window_without_showing_any_data(qapp: QApp
         assert str(data_dir / "yuangan.db") in window.db_label.text()
         dialog.reject()
 
-    _when_modal(cancel)
-    assert run_gui(None, data_dir, probe=lambda event, _w: events.append(event)) == 0
+    errors = _when_modal(cancel)
+    code = run_gui(None, data_dir, probe=lambda event, _w: events.append(event))
+    assert not errors, errors
+    assert code == 0
     assert events == ["shown"]  # never ready: no page was filled
 
 
@@ -134,8 +144,7 @@ def test_a_login_opens_the_pages_as_that_user(qapp: QApplication, data_dir: Path
     _add_admin(data_dir)
     seen: dict[str, str] = {}
 
-    def log_in(_app: QApplication) -> None:
-        dialog = QApplication.activeModalWidget()
+    def log_in(dialog: QWidget) -> None:
         assert isinstance(dialog, LoginDialog)
         dialog.username.setText("admin")
         dialog.password.setText("correct-horse")
@@ -146,8 +155,10 @@ def test_a_login_opens_the_pages_as_that_user(qapp: QApplication, data_dir: Path
             seen.update(page=window.current_key(), user=window.user_label.text())
             window.close()
 
-    _when_modal(log_in)
-    assert run_gui(None, data_dir, probe=probe) == 0
+    errors = _when_modal(log_in)
+    code = run_gui(None, data_dir, probe=probe)
+    assert not errors, errors
+    assert code == 0
     assert seen == {"page": "welcome", "user": "王主任（管理员）"}
 
 
@@ -159,14 +170,15 @@ def test_a_database_that_cannot_be_opened_is_reported_in_chinese(qapp: QApplicat
     _damage(data_dir / "yuangan.db")
     seen: list[tuple[str, list[str]]] = []
 
-    def read_and_quit(_app: QApplication) -> None:
-        box = QApplication.activeModalWidget()
+    def read_and_quit(box: QWidget) -> None:
         assert isinstance(box, QMessageBox)
         seen.append((f"{box.text()}\n{box.informativeText()}", [b.text() for b in box.buttons()]))
         next(b for b in box.buttons() if b.text() == "退出").click()
 
-    _when_modal(read_and_quit)
-    assert run_gui(None, data_dir) == 1
+    errors = _when_modal(read_and_quit)
+    code = run_gui(None, data_dir)
+    assert not errors, errors
+    assert code == 1
     text, buttons = seen[0]
     # the reason, in Chinese, without a class name
     assert text.startswith("无法打开数据库。\n数据库文件不是有效的数据库")
@@ -183,8 +195,7 @@ def test_a_damaged_database_is_restored_from_the_newest_backup_and_opened(
     _damage(data_dir / "yuangan.db")
     offered: list[str] = []
 
-    def restore_latest(_app: QApplication) -> None:
-        box = QApplication.activeModalWidget()
+    def restore_latest(box: QWidget) -> None:
         assert isinstance(box, QMessageBox)
         offered.append(box.informativeText())
         next(b for b in box.buttons() if b.text() == "从最近的备份恢复").click()
@@ -196,8 +207,10 @@ def test_a_damaged_database_is_restored_from_the_newest_backup_and_opened(
             pages.append(window.current_key())
             window.close()
 
-    _when_modal(restore_latest)
-    assert run_gui(None, data_dir, probe=probe) == 0
+    errors = _when_modal(restore_latest)
+    code = run_gui(None, data_dir, probe=probe)
+    assert not errors, errors
+    assert code == 0
     assert "最近的备份" in offered[0]
     assert pages == ["welcome"]  # opened on the restored database
     kept = [b for b in list_backups(data_dir) if b.kind == "before-restore"]
