@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,26 +40,39 @@ def test_migrations_create_the_schema_on_postgresql_and_reopening_is_a_no_op(pg_
         again.close()
 
 
-def test_concurrent_writers_queue_on_the_audit_chain_head(db: Database) -> None:
-    with db.begin() as s:
-        append_audit(s, actor="system", action="test.start", entity="test", entity_id="0")
-    barrier = threading.Barrier(3)
+WRITERS = ("张伟", "李娜", "王磊")
+
+
+def _together(work: Callable[[str, threading.Barrier], None]) -> list[BaseException]:
+    """Run ``work(name, barrier)`` for each writer on a thread of its own; what they raise is returned."""
+    barrier = threading.Barrier(len(WRITERS))
     errors: list[BaseException] = []
 
-    def writer(name: str) -> None:
+    def run(name: str) -> None:
         try:
-            barrier.wait()
-            for n in range(12):
-                with db.begin() as s:
-                    append_audit(s, actor=name, action="test.write", entity="test", entity_id=f"{name}-{n}")
+            work(name, barrier)
         except BaseException as err:  # collected and re-raised in the test thread
             errors.append(err)
 
-    threads = [threading.Thread(target=writer, args=(name,)) for name in ("张伟", "李娜", "王磊")]
+    threads = [threading.Thread(target=run, args=(name,)) for name in WRITERS]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
+    return errors
+
+
+def test_concurrent_writers_queue_on_the_audit_chain_head(db: Database) -> None:
+    with db.begin() as s:
+        append_audit(s, actor="system", action="test.start", entity="test", entity_id="0")
+
+    def writer(name: str, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        for n in range(12):
+            with db.begin() as s:
+                append_audit(s, actor=name, action="test.write", entity="test", entity_id=f"{name}-{n}")
+
+    errors = _together(writer)
     assert not errors, errors
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 37
@@ -68,22 +82,13 @@ def test_concurrent_writers_queue_on_the_audit_chain_head(db: Database) -> None:
 
 def test_the_first_events_of_a_new_database_written_at_once_all_land(db: Database) -> None:
     """No event yet, so no chain head row: writers that start together must not both create it."""
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
 
-    def writer(name: str) -> None:
-        try:
-            with db.begin() as s:
-                barrier.wait()
-                append_audit(s, actor=name, action="test.first", entity="test", entity_id=name)
-        except BaseException as err:  # collected and re-raised in the test thread
-            errors.append(err)
+    def writer(name: str, barrier: threading.Barrier) -> None:
+        with db.begin() as s:
+            barrier.wait()
+            append_audit(s, actor=name, action="test.first", entity="test", entity_id=name)
 
-    threads = [threading.Thread(target=writer, args=(name,)) for name in ("张伟", "李娜", "王磊")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = _together(writer)
     assert not errors, errors
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 3
