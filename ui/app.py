@@ -57,11 +57,10 @@ def _open_database(url: str | None, data_dir: Path) -> DatabaseLike:
 
 
 def describe_database(db: DatabaseLike) -> str:
-    tr = QCoreApplication.translate
     path = getattr(db, "sqlite_path", None)
     if path is not None:
-        return tr("app", "本机 ({0})").format(str(path))
-    return tr("app", "服务器 ({0})").format(str(getattr(db, "url", "")))
+        return tr("本机 ({0})").format(str(path))
+    return tr("服务器 ({0})").format(str(getattr(db, "url", "")))
 
 
 def _close_on_signals(window: QWidget) -> Callable[[], None]:
