@@ -12,6 +12,7 @@ The package, by job:
 Everything public is re-exported here: callers import from ``inspections.workflow``.
 """
 
+from inspections.scoring import overall_grade
 from inspections.workflow.answering import SavedAnswer, record_answer, set_header, start_inspection
 from inspections.workflow.finalize import (
     Blocker,
@@ -19,7 +20,6 @@ from inspections.workflow.finalize import (
     deadline_days,
     finalize_blockers,
     finalize_inspection,
-    overall_grade,
 )
 from inspections.workflow.hashing import content_digest, content_hash, content_hashes, digest_header
 from inspections.workflow.lists import InspectionRow, list_inspections, parse_inspection_id, scoped_inspections

@@ -9,11 +9,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspections.checklists.spec import ScoringRule
 from inspections.docnumbers import issue_feedback_number
 from inspections.errors import ReadOnlyError, UserError
 from inspections.permissions import CurrentUser
-from inspections.scoring import InspectionScore
+from inspections.scoring import InspectionScore, overall_grade
 from inspections.settings import get_setting
 from inspections.workflow.hashing import content_hash
 from inspections.workflow.loading import (
@@ -79,15 +78,6 @@ def store_scores(session: Session, inspection: Inspection) -> InspectionScore:
     inspection.vetoed = score.vetoed
     inspection.grade = overall_grade(score)
     return score
-
-
-def overall_grade(score: InspectionScore) -> str:
-    """The inspection's grade: a veto anywhere fails it; else the default bands on the overall percent."""
-    if score.vetoed:
-        return "不合格（否决）"
-    if score.percent is None:
-        return "无法评分"
-    return next(band.label for band in ScoringRule().grades if score.percent >= band.min)
 
 
 def deadline_days(session: Session, severity: str) -> int:
