@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from inspections.errors import ConflictError, NotFoundError, UserError
 from inspections.labels import FINDING_STATUS, SEVERITIES
+from inspections.permissions import CurrentUser, acting_user, authorize, scope_institution
 from inspections.settings import get_setting
 from models.audit import append_audit
 from models.base import utcnow
@@ -20,9 +20,6 @@ from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding, FindingEvent
 from models.inspection import Attachment, Inspection
 from models.reference import Institution
-
-if TYPE_CHECKING:
-    from inspections.users import CurrentUser
 
 OPEN_STATUSES = ("open", "failed")  # the hospital still owes a rectification
 
@@ -126,8 +123,6 @@ def list_findings(
     user: CurrentUser | None = None,
 ) -> list[FindingRow]:
     """Findings, most urgent first (overdue, then by deadline); a hospital officer's ``user``: their own only."""
-    from inspections.users import acting_user, authorize, scope_institution
-
     user = acting_user(user)
     if user is not None:
         authorize(user, "finding.view")
@@ -148,6 +143,21 @@ def list_findings(
         query = query.limit(limit)
     rows = [_row(f, n, d, t, today) for f, n, d, t in session.execute(query)]
     return sorted(rows, key=lambda r: (r.status not in OPEN_STATUSES, -r.overdue_days, r.deadline))
+
+
+def scoped_findings(
+    session: Session,
+    user: CurrentUser | None,
+    *,
+    today: date,
+    institution_id: uuid.UUID | None = None,
+    statuses: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[FindingRow]:
+    """list_findings restricted to what ``user`` may see (a hospital officer: their institution only)."""
+    authorize(user, "finding.view")
+    scoped = scope_institution(user, institution_id)
+    return list_findings(session, today=today, institution_id=scoped, statuses=statuses, limit=limit, user=user)
 
 
 def _finding(session: Session, finding_id: uuid.UUID) -> Finding:
@@ -186,8 +196,7 @@ def finding_detail(
 
 
 def _authorize(user: CurrentUser | None, action: str, finding: Finding) -> None:
-    from inspections.users import authorize  # None: single-user mode, or the window's acting_as user
-
+    # None: single-user mode, or the window's acting_as user
     authorize(user, action, institution_id=finding.institution_id)
 
 

@@ -15,6 +15,7 @@ from inspections.checklists.spec import (
     Outcome,
     ResponseOption,
     ScoringBasis,
+    ScoringRule,
 )
 from inspections.errors import UserError
 
@@ -397,6 +398,15 @@ def score_inspection(checklists: Sequence[tuple[ChecklistSpec, Mapping[str, Answ
         total=sum(s.total for s in scores),
         formula="；".join(parts) + "。",
     )
+
+
+def overall_grade(score: InspectionScore) -> str:
+    """The inspection's grade: a veto anywhere fails it; else the default bands on the overall percent."""
+    if score.vetoed:
+        return "不合格（否决）"
+    if score.percent is None:
+        return "无法评分"
+    return next(band.label for band in ScoringRule().grades if score.percent >= band.min)
 
 
 # --- numbers ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,9 +22,7 @@ from inspections.checklists.spec import (
     SectionSpec,
 )
 from inspections.errors import NotFoundError
-
-if TYPE_CHECKING:
-    from inspections.users import CurrentUser
+from inspections.permissions import CurrentUser, authorize
 from models.audit import append_audit
 from models.checklist import ChecklistItem, ChecklistSection, ChecklistTemplate
 from models.inspection import InspectionChecklist
@@ -349,8 +347,6 @@ def import_checklist_file(
     session: Session, actor: str, path: Path, *, user: CurrentUser | None = None
 ) -> ImportOutcome:
     """Import a YAML or Excel checklist file, all or nothing (administrators only where users are set up)."""
-    from inspections.users import authorize
-
     authorize(user, "checklist.manage")
     spec = load_checklist_any(path)
     return import_checklist(session, actor, spec, source=path.name)

@@ -1,4 +1,8 @@
-"""Users and roles where the database is shared: password hashing (scrypt), login, permission checks, scoped lists."""
+"""Users where the database is shared: accounts, password hashing (scrypt), login.
+
+Roles and permission checks live in ``inspections.permissions`` (re-exported here); the scoped lists live with
+the lists (``findings.scoped_findings``, ``workflow.scoped_inspections``), re-exported here too.
+"""
 
 from __future__ import annotations
 
@@ -8,99 +12,64 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inspections.errors import NotFoundError, PermissionDenied, UserError
+from inspections.findings import scoped_findings
 from inspections.labels import ROLES
+from inspections.permissions import (
+    ACTION_LABELS,
+    ADMIN,
+    HOSPITAL,
+    INSPECTOR,
+    PERMISSIONS,
+    CurrentUser,
+    acting_as,
+    acting_user,
+    authorize,
+    authorize_finding,
+    authorize_inspection,
+    scope_institution,
+)
+from inspections.workflow import scoped_inspections
 from models.audit import append_audit
 from models.base import new_id
-from models.finding import Finding
-from models.inspection import Inspection
 from models.reference import Institution, User
 
-if TYPE_CHECKING:
-    from inspections.findings import FindingRow
-    from inspections.workflow import InspectionRow
-
-ADMIN, INSPECTOR, HOSPITAL = "admin", "inspector", "hospital"
-
-# What each role may do. The administrator may do everything; a hospital officer acts only on their own institution.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    ADMIN: frozenset(
-        {
-            "users.manage",
-            "database.restore",
-            "institution.manage",
-            "checklist.manage",
-            "inspection.view",
-            "inspection.record",
-            "finding.view",
-            "finding.feedback",
-            "finding.reinspect",
-            "finding.note",
-            "package.export",
-            "package.import",
-        }
-    ),
-    INSPECTOR: frozenset(
-        {
-            "inspection.view",
-            "inspection.record",
-            "finding.view",
-            "finding.feedback",
-            "finding.reinspect",
-            "finding.note",
-            "package.export",
-            "package.import",
-        }
-    ),
-    HOSPITAL: frozenset({"inspection.view", "finding.view", "finding.feedback", "package.export", "package.import"}),
-}
-
-ACTION_LABELS: dict[str, str] = {
-    "users.manage": "管理用户",
-    "database.restore": "从备份恢复数据库",
-    "institution.manage": "管理医疗机构",
-    "checklist.manage": "管理检查表",
-    "inspection.view": "查看检查记录",
-    "inspection.record": "录入或修改检查",
-    "finding.view": "查看整改项",
-    "finding.feedback": "填报整改反馈",
-    "finding.reinspect": "记录复查结论",
-    "finding.note": "添加整改备注",
-    "package.export": "导出数据包",
-    "package.import": "导入数据包",
-}
+__all__ = [
+    "ACTION_LABELS",
+    "ADMIN",
+    "HOSPITAL",
+    "INSPECTOR",
+    "MIN_PASSWORD",
+    "PERMISSIONS",
+    "CurrentUser",
+    "UserRow",
+    "acting_as",
+    "acting_user",
+    "add_user",
+    "authenticate",
+    "authorize",
+    "authorize_finding",
+    "authorize_inspection",
+    "change_password",
+    "hash_password",
+    "list_users",
+    "scope_institution",
+    "scoped_findings",
+    "scoped_inspections",
+    "set_active",
+    "user_count",
+    "verify_password",
+]
 
 # scrypt: memory-hard, in the standard library. n=2**14, r=8 uses 16 MB and ~50 ms per hash on this machine.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@\-\u4e00-\u9fff]{2,64}$")
 MIN_PASSWORD = 8
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    """Who is acting: ``None`` in place of a CurrentUser means the local single-user mode, where all is allowed."""
-
-    username: str
-    role: str  # admin | inspector | hospital
-    institution_id: uuid.UUID | None = None
-    display_name: str = ""
-
-    @property
-    def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
-
-    def can(self, action: str) -> bool:
-        return action in PERMISSIONS.get(self.role, frozenset())
 
 
 @dataclass(frozen=True)
@@ -152,109 +121,6 @@ def verify_password(password: str, stored: str | None) -> bool:
         return False
     return hmac.compare_digest(actual, expected)
 
-
-# --- permission checks ---------------------------------------------------------------------------------------------
-
-_acting: ContextVar[CurrentUser | None] = ContextVar("acting_user", default=None)
-
-
-@contextmanager
-def acting_as(user: CurrentUser | None) -> Iterator[None]:
-    """Within the block, services called without ``user=`` act for ``user`` (the window's logged-in user), so a
-    role is enforced even where a call site does not pass it."""
-    token = _acting.set(user)
-    try:
-        yield
-    finally:
-        _acting.reset(token)
-
-
-def acting_user(user: CurrentUser | None) -> CurrentUser | None:
-    """``user`` if given, else whoever the current ``acting_as`` block acts for (None: single-user mode)."""
-    return user if user is not None else _acting.get()
-
-
-def authorize(user: CurrentUser | None, action: str, *, institution_id: uuid.UUID | None = None) -> None:
-    """PermissionDenied unless ``user`` may do ``action`` (on ``institution_id``, for a hospital officer).
-
-    ``None`` (and no ``acting_as`` block) is the local single-user mode: everything is allowed.
-    """
-    user = acting_user(user)
-    if user is None:
-        return
-    if action not in ACTION_LABELS:
-        raise ValueError(f"unknown action {action!r}")
-    if not user.can(action):
-        raise PermissionDenied(f"“{user.role_label}”角色无权{ACTION_LABELS[action]}（用户 {user.username}）")
-    if user.role == HOSPITAL:
-        if user.institution_id is None:
-            raise PermissionDenied(f"用户 {user.username} 未绑定医疗机构，不能{ACTION_LABELS[action]}")
-        if institution_id is not None and institution_id != user.institution_id:
-            raise PermissionDenied(f"医院感控人员只能{ACTION_LABELS[action]}本机构的记录")
-
-
-def authorize_inspection(session: Session, user: CurrentUser | None, action: str, inspection_id: uuid.UUID) -> None:
-    """authorize() for the institution an inspection belongs to."""
-    user = acting_user(user)
-    if user is None:
-        return
-    institution_id = session.scalar(select(Inspection.institution_id).where(Inspection.id == inspection_id))
-    if institution_id is None:
-        raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
-    authorize(user, action, institution_id=institution_id)
-
-
-def authorize_finding(session: Session, user: CurrentUser | None, action: str, finding_id: uuid.UUID) -> None:
-    """authorize() for the institution a finding belongs to."""
-    user = acting_user(user)
-    if user is None:
-        return
-    institution_id = session.scalar(select(Finding.institution_id).where(Finding.id == finding_id))
-    if institution_id is None:
-        raise NotFoundError(f"找不到整改项（编号 {finding_id}）")
-    authorize(user, action, institution_id=institution_id)
-
-
-def scope_institution(
-    user: CurrentUser | None, institution_id: uuid.UUID | None, action: str = "finding.view"
-) -> uuid.UUID | None:
-    """The institution a list must be restricted to: a hospital officer's own, whatever they asked for.
-
-    Asking for another institution is PermissionDenied; others get what they asked for (None = all).
-    """
-    user = acting_user(user)
-    if user is None or user.role != HOSPITAL:
-        return institution_id
-    authorize(user, action, institution_id=institution_id)
-    return user.institution_id
-
-
-def scoped_findings(
-    session: Session,
-    user: CurrentUser | None,
-    *,
-    today: date,
-    institution_id: uuid.UUID | None = None,
-    statuses: Sequence[str] | None = None,
-    limit: int | None = None,
-) -> list[FindingRow]:
-    """list_findings restricted to what ``user`` may see (a hospital officer: their institution only)."""
-    from inspections.findings import list_findings
-
-    authorize(user, "finding.view")
-    scoped = scope_institution(user, institution_id)
-    return list_findings(session, today=today, institution_id=scoped, statuses=statuses, limit=limit, user=user)
-
-
-def scoped_inspections(
-    session: Session, user: CurrentUser | None, *, institution_id: uuid.UUID | None = None, limit: int | None = None
-) -> list[InspectionRow]:
-    """list_inspections restricted to what ``user`` may see (a hospital officer: their institution only)."""
-    from inspections.workflow import list_inspections
-
-    authorize(user, "inspection.view")
-    scoped = scope_institution(user, institution_id, "inspection.view")
-    return list_inspections(session, institution_id=scoped, limit=limit, user=user)
 
 
 # --- managing users --------------------------------------------------------------------------------------------------

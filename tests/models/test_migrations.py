@@ -84,7 +84,7 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(
     finalized before document numbers were registered gets its 文号 when first printed, and keeps it."""
     from datetime import date
 
-    import inspections.workflow
+    import inspections.workflow.finalize
     from inspections.integrity import check_database
     from inspections.reports import documents
     from inspections.templates import sync_builtin_checklists
@@ -96,7 +96,7 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(
     upgrade_to_head(engine, "0003")
     old = Database(engine, tmp_path)
     # The version this database comes from issued no numbers (it derived them on every print).
-    monkeypatch.setattr(inspections.workflow, "issue_feedback_number", lambda *args: SimpleNamespace(text=""))
+    monkeypatch.setattr(inspections.workflow.finalize, "issue_feedback_number", lambda *args: SimpleNamespace(text=""))
     with old.begin() as s:
         sync_builtin_checklists(s)
     inst = make_institution(old, "上街区人民医院", level=2, fever=True)

@@ -1,0 +1,62 @@
+"""Planning an import: check the whole package, then what would happen to each record, kind by kind."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from inspections.errors import InvalidInputError
+from inspections.packages.format import Package
+from inspections.packages.importing.authority import check_importer, check_package_kind
+from inspections.packages.importing.checklist import plan_checklists
+from inspections.packages.importing.document_number import plan_document_numbers
+from inspections.packages.importing.finding import plan_findings
+from inspections.packages.importing.inspection import plan_inspections
+from inspections.packages.importing.institution import plan_institutions
+from inspections.packages.importing.plan import Plan, problem
+from inspections.packages.importing.preview import Preview
+from inspections.packages.records import check_data
+from inspections.permissions import CurrentUser, acting_user
+
+
+def plan_package(session: Session, package: Package, user: CurrentUser | None) -> Plan:
+    """Check everything in ``package`` (InvalidInputError listing every problem) and plan each record."""
+    check_importer(user)
+    plan = Plan(package)
+    problems = check_data(package.data, package.name)
+    if problems:
+        raise InvalidInputError(problems)
+    data = package.data
+    plan.institutions = {r["id"]: r for r in data.get("institutions", [])}
+    plan.inspections = {r["id"]: r for r in data.get("inspections", [])}
+    plan.findings = {r["id"]: r for r in data.get("findings", [])}
+    plan.photos = {r["sha256"]: r for r in data.get("photos", [])}
+    for sha, record in plan.photos.items():
+        if package.photo_sizes.get(sha) != record["size"]:
+            problems.append(problem(plan, f"photos/{sha}.jpg", "照片不在数据包中，或大小与记录不符"))
+    check_package_kind(package, user)
+    user = acting_user(user)
+    plan_checklists(session, plan, problems)
+    if problems:
+        raise InvalidInputError(problems)
+    plan_institutions(session, plan, user)
+    plan_inspections(session, plan, problems)
+    plan_findings(session, plan, problems)
+    plan_document_numbers(session, plan)
+    if problems:
+        raise InvalidInputError(problems)
+    return plan
+
+
+def make_preview(plan: Plan) -> Preview:
+    m = plan.package.manifest
+    order = {"checklist": 0, "institution": 1, "inspection": 2, "finding": 3, "document": 4}
+    entries = sorted(plan.entries, key=lambda e: (order[e.entity], e.label, e.id))
+    return Preview(
+        plan.package.name, m.kind, m.exporter, m.created_at, m.app_version, tuple(entries), tuple(plan.warnings)
+    )
+
+
+def preview_package(session: Session, package: Package, *, user: CurrentUser | None = None) -> Preview:
+    """What importing ``package`` would do, record by record; changes nothing. InvalidInputError when the package
+    is not acceptable (every problem listed)."""
+    return make_preview(plan_package(session, package, user))

@@ -1,0 +1,69 @@
+"""Inspections from start to signature: answers saved one by one, finalize with findings, audited amendments.
+
+The package, by job:
+- ``loading``: shared lookups (an inspection by id, its checklists, answers, last time's results, live score);
+- ``views``: the plain views the editor, reports and command line read (``load_inspection``);
+- ``answering``: starting an inspection, recording answers and the header;
+- ``photos``: photos on items;
+- ``finalize``: what blocks signing, scores and grade, findings, the 文号;
+- ``hashing``: the content hash a signature vouches for;
+- ``amendments``: changing a signed inspection (rescore, findings, re-hash);
+- ``lists``: lists of inspections, scoped to what a user may see.
+Everything public is re-exported here: callers import from ``inspections.workflow``.
+"""
+
+from inspections.scoring import overall_grade
+from inspections.workflow.answering import SavedAnswer, record_answer, set_header, start_inspection
+from inspections.workflow.finalize import (
+    Blocker,
+    FinalizeResult,
+    deadline_days,
+    finalize_blockers,
+    finalize_inspection,
+)
+from inspections.workflow.hashing import content_digest, content_hash, content_hashes, digest_header
+from inspections.workflow.lists import InspectionRow, list_inspections, parse_inspection_id, scoped_inspections
+from inspections.workflow.loading import FAILING, inspection_score, previous_inspection_id
+from inspections.workflow.photos import add_item_photo, remove_item_photo
+from inspections.workflow.views import (
+    ChecklistView,
+    InspectionView,
+    ItemView,
+    PhotoRef,
+    PreviousResult,
+    SectionView,
+    load_inspection,
+)
+
+__all__ = [
+    "FAILING",
+    "Blocker",
+    "ChecklistView",
+    "FinalizeResult",
+    "InspectionRow",
+    "InspectionView",
+    "ItemView",
+    "PhotoRef",
+    "PreviousResult",
+    "SavedAnswer",
+    "SectionView",
+    "add_item_photo",
+    "content_digest",
+    "content_hash",
+    "content_hashes",
+    "deadline_days",
+    "digest_header",
+    "finalize_blockers",
+    "finalize_inspection",
+    "inspection_score",
+    "list_inspections",
+    "load_inspection",
+    "overall_grade",
+    "parse_inspection_id",
+    "previous_inspection_id",
+    "record_answer",
+    "remove_item_photo",
+    "scoped_inspections",
+    "set_header",
+    "start_inspection",
+]

@@ -1,0 +1,215 @@
+"""Starting an inspection and recording its answers and header, one by one (amendments once signed)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inspections.errors import NotFoundError, ReadOnlyError, UserError
+from inspections.labels import INSPECTION_KINDS
+from inspections.permissions import CurrentUser
+from inspections.scoring import Answer, validate_answer
+from inspections.templates import applicable_templates
+from inspections.workflow.amendments import after_amendment
+from inspections.workflow.loading import authorize_on, get_inspection, item_in
+from models.audit import append_audit
+from models.base import utcnow
+from models.checklist import ChecklistTemplate
+from models.inspection import Attachment, Inspection, InspectionChecklist, ItemResult
+from models.reference import Institution
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """What recording an answer did: when it became durable (once the unit of work commits)."""
+
+    item_id: uuid.UUID
+    saved_at: datetime
+    response: str | None
+    points: float | None
+    note: str
+
+
+def start_inspection(
+    session: Session,
+    actor: str,
+    *,
+    institution_id: uuid.UUID,
+    kind: str = "supervision",
+    on: date,
+    inspectors: Sequence[str],
+    template_ids: Sequence[uuid.UUID] | None = None,
+    round_id: uuid.UUID | None = None,
+    hospital_rep: str = "",
+    user: CurrentUser | None = None,
+) -> uuid.UUID:
+    """Start a draft inspection; checklists default to those in force that apply to the institution."""
+    authorize_on(user, "inspection.record", institution_id)
+    institution = session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFoundError(f"找不到医疗机构（编号 {institution_id}）")
+    if not institution.active:
+        raise UserError(f"医疗机构“{institution.name}”已停用，不能开始检查")
+    if kind not in INSPECTION_KINDS:
+        raise UserError(f"检查类型“{kind}”无效，可选：{'、'.join(INSPECTION_KINDS.values())}")
+    inspectors = [name.strip() for name in inspectors if name.strip()]
+    if not inspectors:
+        raise UserError("请至少填写一名检查人员")
+    if template_ids is None:
+        templates = applicable_templates(session, institution, on)
+        if not templates:
+            raise UserError(f"没有适用于“{institution.name}”且在 {on.isoformat()} 有效的检查表")
+        template_ids = [t.id for t in templates]
+    elif not template_ids:
+        raise UserError("请至少选择一张检查表")
+    for template_id in template_ids:
+        template = session.get(ChecklistTemplate, template_id)
+        if template is None:
+            raise NotFoundError(f"找不到检查表（编号 {template_id}）")
+    inspection = Inspection(
+        id=uuid.uuid4(),
+        institution_id=institution.id,
+        round_id=round_id,
+        kind=kind,
+        date=on,
+        inspectors=inspectors,
+        hospital_rep=hospital_rep,
+        status="draft",
+        created_by=actor,
+    )
+    inspection.checklists = [
+        InspectionChecklist(template_id=tid, position=n) for n, tid in enumerate(dict.fromkeys(template_ids))
+    ]
+    session.add(inspection)
+    session.flush()
+    append_audit(
+        session,
+        actor=actor,
+        action="inspection.start",
+        entity="inspection",
+        entity_id=inspection.id,
+        after={
+            "institution": institution.id,
+            "kind": kind,
+            "date": on,
+            "inspectors": inspectors,
+            "templates": list(template_ids),
+            "round": round_id,
+        },
+    )
+    return inspection.id
+
+
+def _result_state(result: ItemResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {"response": result.response, "points": result.points, "note": result.note}
+
+
+def record_answer(
+    session: Session,
+    actor: str,
+    inspection_id: uuid.UUID,
+    item_id: uuid.UUID,
+    *,
+    response: str | None = _UNSET,
+    points: float | None = _UNSET,
+    note: str = _UNSET,
+    reason: str = "",
+    user: CurrentUser | None = None,
+) -> SavedAnswer:
+    """Record (part of) an item's answer: response, points (部分符合 only), note. Arguments left out keep their
+    value; ``response=None`` clears the answer. Durable when the caller's unit of work commits.
+    A finalized inspection takes changes only with a reason (an amendment: audited, re-hashed)."""
+    inspection = get_inspection(session, inspection_id)
+    authorize_on(user, "inspection.record", inspection.institution_id)
+    amending = inspection.status == "finalized"
+    if amending and not reason.strip():
+        raise ReadOnlyError("该检查已完成签字，只读；如需修改请填写修改原因")
+    item, spec = item_in(session, inspection, item_id)
+    item_spec = next(i for i in spec.items() if i.code == item.code)
+    result = session.scalar(
+        select(ItemResult).where(ItemResult.inspection_id == inspection.id, ItemResult.item_id == item_id)
+    )
+    before = _result_state(result)
+    new_response = (result.response if result else None) if response is _UNSET else response
+    new_points = (result.points if result else None) if points is _UNSET else points
+    new_note = (result.note if result else "") if note is _UNSET else (note or "")
+    if response is not _UNSET and points is _UNSET:
+        new_points = None  # a new response resets adjusted points
+    now = utcnow()
+    if new_response is None and amending:
+        raise ReadOnlyError("已完成的检查不能清除答案，请改为其他答案")
+    if new_response is not None:
+        validate_answer(spec, item_spec, Answer(new_response, new_points))
+    has_photos = result is not None and session.scalar(
+        select(Attachment.id).where(Attachment.item_result_id == result.id).limit(1)
+    )
+    if new_response is None and not new_note.strip() and not has_photos:
+        if result is not None:  # nothing left to keep: the item is unanswered again
+            session.delete(result)
+    else:
+        # A note or photos may come before the answer: the row then holds no response and the item stays unanswered.
+        if result is None:
+            result = ItemResult(id=uuid.uuid4(), inspection_id=inspection.id, item_id=item_id)
+            session.add(result)
+        result.response, result.points, result.note = new_response, new_points, new_note
+        result.updated_at, result.updated_by = now, actor
+    session.flush()
+    after = _result_state(result) if result is not None and result in session else None
+    append_audit(
+        session,
+        actor=actor,
+        action="inspection.amend" if amending else "inspection.answer",
+        entity="item_result",
+        entity_id=f"{inspection.id}/{item.code}",
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    # The inspection row itself is not touched: inspectors answering different items of one inspection on a
+    # shared server must not conflict on its version counter.
+    if amending:
+        after_amendment(session, actor, inspection, reason)
+    return SavedAnswer(item_id, now, new_response, new_points, new_note)
+
+
+def set_header(
+    session: Session,
+    actor: str,
+    inspection_id: uuid.UUID,
+    *,
+    inspectors: Sequence[str] | None = None,
+    hospital_rep: str | None = None,
+    on: date | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Change a draft's team, hospital representative or date."""
+    inspection = get_inspection(session, inspection_id)
+    if inspection.status == "finalized":
+        raise ReadOnlyError("该检查已完成签字，不能修改基本信息")
+    before = {"inspectors": inspection.inspectors, "hospital_rep": inspection.hospital_rep, "date": inspection.date}
+    if inspectors is not None:
+        inspection.inspectors = [n.strip() for n in inspectors if n.strip()]
+    if hospital_rep is not None:
+        inspection.hospital_rep = hospital_rep.strip()
+    if on is not None:
+        inspection.date = on
+    after = {"inspectors": inspection.inspectors, "hospital_rep": inspection.hospital_rep, "date": inspection.date}
+    append_audit(
+        session,
+        actor=actor,
+        action="inspection.header",
+        entity="inspection",
+        entity_id=inspection.id,
+        before=before,
+        after=after,
+    )
