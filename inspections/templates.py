@@ -258,6 +258,8 @@ def _with_successor(row: TemplateRow, rows: list[TemplateRow]) -> TemplateRow:
     if not later:
         return row
     first = min(later, key=lambda r: (r.effective_from or date.min, r.version))
+    if row.effective_to is not None and first.effective_from is not None and row.effective_to < first.effective_from:
+        return row  # it ends by its own date before the later version starts
     return replace(row, superseded_by=first.version, superseded_on=first.effective_from)
 
 
