@@ -51,7 +51,7 @@ def test_feedback_then_failed_reinspection_sets_a_new_deadline_then_passes(ws: D
         record_feedback(s, "院感科", finding, measure="已加强区域门禁管理", department="后勤保障科",
                         photos=[(jpeg_bytes(), "整改后.jpg")])
     with ws.begin() as s:
-        record_reinspection(s, "张三", finding, passed=False, note="仍有患者进入潜在污染区", today=DAY + timedelta(days=5))
+        record_reinspection(s, "张三", finding, passed=False, note="仍有患者越区", today=DAY + timedelta(days=5))
     with ws.session() as s:
         detail = finding_detail(s, finding, today=DAY + timedelta(days=5))
     assert detail.row.status_label == "复查未通过"
