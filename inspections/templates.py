@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import date
+from dataclasses import asdict, dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +46,19 @@ class TemplateRow:
     builtin: bool
     in_use: bool
     source: str
+    # A later version of the same code that takes over (a higher version starting later, or on the same day);
+    # ``superseded_on`` is the first day it is in force. None: no later version takes over.
+    superseded_by: int | None = None
+    superseded_on: date | None = None
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day this version is chosen for new inspections: its own end date, or the day before the version
+        that takes over starts (a built-in that was used cannot be edited to add an end date)."""
+        if self.superseded_on is None:
+            return self.effective_to
+        implied = self.superseded_on - timedelta(days=1)
+        return implied if self.effective_to is None else min(self.effective_to, implied)
 
 
 @dataclass(frozen=True)
@@ -228,7 +241,24 @@ def list_templates(session: Session, *, code: str | None = None) -> list[Templat
                 t.source,
             )
         )
-    return rows
+    return [_with_successor(row, rows) for row in rows]
+
+
+def _with_successor(row: TemplateRow, rows: list[TemplateRow]) -> TemplateRow:
+    """The row with the version that takes over from it: the next higher version of the code that starts on or after
+    this one's start (the newest version in force on a day is the one chosen)."""
+    start = row.effective_from or date.min
+    later = [
+        r
+        for r in rows
+        if r.code == row.code and r.version > row.version and r.effective_from is not None and r.effective_from >= start
+    ]
+    if not later:
+        return row
+    first = min(later, key=lambda r: (r.effective_from or date.min, r.version))
+    if row.effective_to is not None and first.effective_from is not None and row.effective_to < first.effective_from:
+        return row  # it ends by its own date before the later version starts
+    return replace(row, superseded_by=first.version, superseded_on=first.effective_from)
 
 
 def find_template(
@@ -264,7 +294,9 @@ def effective_on(template: ChecklistTemplate, on: date) -> bool:
 
 
 def applicable_templates(session: Session, institution: Institution, on: date) -> list[ChecklistTemplate]:
-    """For each checklist code, the newest active version in force on ``on`` that applies to the institution."""
+    """For each checklist code, the newest active version in force on ``on``, if it applies to the institution.
+    The version in force decides who the checklist applies to: when a newer version narrows ``applies_to`` (e.g.
+    not for unrated clinics), an older version still open-ended does not come back for those left out."""
     chosen: dict[str, ChecklistTemplate] = {}
     templates = session.scalars(
         select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True)).order_by(ChecklistTemplate.code)
@@ -272,12 +304,11 @@ def applicable_templates(session: Session, institution: Institution, on: date) -
     for template in templates:
         if not effective_on(template, on):
             continue
-        if not applies_to_institution(_applies_from_json(template.applies_to), institution):
-            continue
         current = chosen.get(template.code)
         if current is None or template.version > current.version:
             chosen[template.code] = template
-    return sorted(chosen.values(), key=lambda t: (_BUILTIN_ORDER.get(t.code, 99), t.code))
+    applying = [t for t in chosen.values() if applies_to_institution(_applies_from_json(t.applies_to), institution)]
+    return sorted(applying, key=lambda t: (_BUILTIN_ORDER.get(t.code, 99), t.code))
 
 
 _BUILTIN_ORDER = {
@@ -292,9 +323,15 @@ _BUILTIN_ORDER = {
             "ipc-system",
             "environment-disinfection",
             "hand-hygiene",
+            "safe-injection",
+            "occupational-exposure",
             "medical-waste",
+            "medical-textiles",
+            "sterilization-basic",
+            "dental-instruments",
             "outbreak-surveillance",
             "key-departments",
+            "dialysis-endoscopy",
         ]
     )
 }

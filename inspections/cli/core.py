@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,9 @@ from inspections.labels import INSPECTION_KINDS, INSPECTION_STATUS, LEVELS
 from inspections.users import CurrentUser, authenticate, authorize_inspection, user_count
 from inspections.workspace import current_actor, open_workspace
 from models.database import Database
+
+if TYPE_CHECKING:
+    from inspections.templates import TemplateRow
 
 
 def login(session: Session) -> CurrentUser | None:
@@ -92,6 +95,15 @@ def write_output(path: Path, text: str) -> None:
 # --- checklists -------------------------------------------------------------------------------------------------------
 
 
+def _last_day(row: TemplateRow) -> str:
+    """The 失效 column: the stored end date, or the day before the later version that takes over."""
+    if row.superseded_by is None:
+        return str(row.effective_to or "")
+    if row.superseded_on == row.effective_from:
+        return f"（已由第{row.superseded_by}版取代）"
+    return f"{row.last_day}（第{row.superseded_by}版接替）"
+
+
 def _checklists_list(args: argparse.Namespace) -> int:
     from inspections.templates import list_templates
 
@@ -108,7 +120,7 @@ def _checklists_list(args: argparse.Namespace) -> int:
                 r.version,
                 r.title,
                 r.effective_from,
-                r.effective_to or "",
+                _last_day(r),
                 r.item_count,
                 "是" if r.builtin else "",
                 "是" if r.in_use else "",

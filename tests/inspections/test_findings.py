@@ -22,7 +22,7 @@ def _findings(ws: Database) -> tuple[uuid.UUID, dict[str, uuid.UUID]]:
     inst = make_institution(ws, "中原区人民医院", level=2, fever=True)
     with ws.begin() as s:
         inspection_id = start_inspection(s, "张三", institution_id=inst, on=DAY, inspectors=["张三"])
-    answer_all(ws, inspection_id, fail_codes={"FZ2.3", "TR1.1"})
+    answer_all(ws, inspection_id, fail_codes={"FZ2.5", "TR1.1"})
     with ws.begin() as s:
         finalize_inspection(s, "张三", inspection_id)
     with ws.session() as s:
@@ -36,22 +36,22 @@ def test_overdue_is_derived_from_the_date_and_open_findings_only(ws: Database) -
         assert list_findings(s, today=DAY, overdue_only=True) == []
         late = {r.item_code: r.overdue_days for r in list_findings(s, today=DAY + timedelta(days=10))}
         only_late = [r.item_code for r in list_findings(s, today=DAY + timedelta(days=10), overdue_only=True)]
-    assert late == {"FZ2.3": 7, "TR1.1": 0}  # 3 days for a critical item, 15 otherwise
-    assert only_late == ["FZ2.3"]
+    assert late == {"FZ2.5": 7, "TR1.1": 0}  # 3 days for a critical item, 15 otherwise
+    assert only_late == ["FZ2.5"]
     with ws.begin() as s:
-        record_feedback(s, "院感科", ids["FZ2.3"], measure="已加装互锁装置", department="后勤保障科")
+        record_feedback(s, "院感科", ids["FZ2.5"], measure="已加强区域门禁管理", department="后勤保障科")
     with ws.session() as s:
         assert list_findings(s, today=DAY + timedelta(days=10), overdue_only=True) == []
 
 
 def test_feedback_then_failed_reinspection_sets_a_new_deadline_then_passes(ws: Database) -> None:
     _inst, ids = _findings(ws)
-    finding = ids["FZ2.3"]
+    finding = ids["FZ2.5"]
     with ws.begin() as s:
-        record_feedback(s, "院感科", finding, measure="已加装互锁装置", department="后勤保障科",
+        record_feedback(s, "院感科", finding, measure="已加强区域门禁管理", department="后勤保障科",
                         photos=[(jpeg_bytes(), "整改后.jpg")])
     with ws.begin() as s:
-        record_reinspection(s, "张三", finding, passed=False, note="互锁仍可同时开启", today=DAY + timedelta(days=5))
+        record_reinspection(s, "张三", finding, passed=False, note="仍有患者越区", today=DAY + timedelta(days=5))
     with ws.session() as s:
         detail = finding_detail(s, finding, today=DAY + timedelta(days=5))
     assert detail.row.status_label == "复查未通过"

@@ -35,7 +35,8 @@ def test_every_builtin_is_loaded_into_a_new_database(ws: Database) -> None:
 def test_a_changed_file_becomes_the_next_version_and_inspections_keep_theirs(ws: Database, tmp_path: Path) -> None:
     inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
     with ws.begin() as s:
-        old_id = find_template(s, "triage").id
+        old = find_template(s, "triage")
+        old_id, old_version = old.id, old.version
         inspection_id = start_inspection(s, "张三", institution_id=inst, on=date(2026, 11, 1), inspectors=["张三"],
                                          template_ids=[old_id])
         text = export_checklist(s, "triage")
@@ -51,9 +52,9 @@ def test_a_changed_file_becomes_the_next_version_and_inspections_keep_theirs(ws:
         assert find_template(s, "triage").title == "预检分诊（修订）"
         assert template_spec(s, old_id).title == "预检分诊"  # the old version is untouched
         view = load_inspection(s, inspection_id)
-        assert [c.spec.version for c in view.checklists] == [1]
+        assert [c.spec.version for c in view.checklists] == [old_version]
         rows = {(r.code, r.version): r for r in list_templates(s, code="triage")}
-    assert rows[("triage", 1)].in_use and not rows[("triage", outcome.version)].in_use
+    assert rows[("triage", old_version)].in_use and not rows[("triage", outcome.version)].in_use
 
 
 def test_export_round_trips_exactly(ws: Database) -> None:
@@ -78,7 +79,8 @@ def test_a_changed_builtin_is_added_as_a_new_version_on_upgrade(ws: Database, tm
         outcomes = sync_builtin_checklists(s)
     with ws.session() as s:
         after = [r.version for r in list_templates(s, code="ipc-system")]
-    assert [o.status for o in outcomes if o.code == "ipc-system"] == ["new_version"]
+    # ipc-system-v1.yaml changed, ipc-system-v2.yaml (read after it) did not.
+    assert [o.status for o in outcomes if o.code == "ipc-system"] == ["new_version", "unchanged"]
     assert after == [max(before) + 1, *before]
     assert not [o for o in outcomes if o.code != "ipc-system" and o.status == "new_version"]
 

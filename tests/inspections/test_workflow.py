@@ -104,7 +104,7 @@ def test_finalize_lists_what_is_missing(ws: Database) -> None:
 def test_finalize_signs_creates_findings_and_makes_the_inspection_read_only(ws: Database) -> None:
     inst = make_institution(ws, "中原区人民医院", level=2, fever=True)
     inspection_id = _start(ws, inst)
-    failed = answer_all(ws, inspection_id, fail_codes={"FZ2.3", "TR1.1"}, partial_codes={"IC1.1"})
+    failed = answer_all(ws, inspection_id, fail_codes={"FZ2.5", "TR1.1"}, partial_codes={"IC1.1"})
     with ws.begin() as s:
         result = finalize_inspection(s, "张三", inspection_id, signatures={"inspectors": "张三、李四"},
                                      hospital_rep="院感科 王主任")
@@ -113,13 +113,13 @@ def test_finalize_signs_creates_findings_and_makes_the_inspection_read_only(ws: 
         inspection = s.get(Inspection, inspection_id)
         assert inspection is not None and inspection.status == "finalized"
         assert inspection.content_hash == result.content_hash and len(result.content_hash) == 64
-        assert inspection.vetoed  # FZ2.3 (buffer room) is a critical item
+        assert inspection.vetoed  # FZ2.5 (patients or contaminated gowns in the clean zone) is a critical item
         assert inspection.grade == "不合格（否决）"
         findings = {f.item_code: f for f in s.scalars(select(Finding))}
-    assert set(findings) == {"FZ2.3", "TR1.1", "IC1.1"}
-    assert findings["FZ2.3"].severity == "critical" and findings["FZ2.3"].deadline == DAY + timedelta(days=3)
+    assert set(findings) == {"FZ2.5", "TR1.1", "IC1.1"}
+    assert findings["FZ2.5"].severity == "critical" and findings["FZ2.5"].deadline == DAY + timedelta(days=3)
     assert findings["IC1.1"].severity == "general" and findings["IC1.1"].deadline == DAY + timedelta(days=15)
-    assert findings["FZ2.3"].problem == failed["FZ2.3"]
+    assert findings["FZ2.5"].problem == failed["FZ2.5"]
     assert findings["TR1.1"].requirement  # the item's remedy
     with ws.session() as s:
         item = next(i for i in load_inspection(s, inspection_id).items() if i.code == "TR1.2")

@@ -234,3 +234,19 @@ def test_first_start_import_shows_errors_by_row_then_the_institutions(
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
     assert "新增 2 家" in window.statusBar().currentMessage()
     assert not window.needs_welcome()
+
+
+def test_checklists_page_shows_when_a_later_version_takes_over(
+    qtbot: QtBot, demo_context: AppContext, tmp_path: Path
+) -> None:
+    page = _show(qtbot, ChecklistsPage(demo_context))
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    model = page.model
+    column = next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == "失效")
+    shown = {(row.code, row.version): model.data(model.index(n, column)) for n, row in enumerate(model.rows)}
+    # triage v1 (from 2023) has no end date of its own: the 2026 version takes over from 2026-02-01.
+    assert shown[("triage", 1)] == "2026-01-31（第3版接替）"
+    assert shown[("triage", 2)] == "2023-01-07"  # the dated 2020–22 version ends by its own date
+    assert shown[("key-departments", 1)] == "已由第2版取代"  # v2 starts the same day
+    assert shown[("triage", 3)] == ""
+    assert page.grab().save(str(tmp_path / "checklists.png"))

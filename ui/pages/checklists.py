@@ -57,7 +57,7 @@ class ChecklistsPage(Page):
             Column(self.tr("版本"), lambda r: str(r.version), sort=lambda r: r.version, width=50),
             Column(self.tr("名称"), lambda r: r.title, width=300),
             Column(self.tr("生效"), lambda r: _date(r.effective_from), width=90),
-            Column(self.tr("失效"), lambda r: _date(r.effective_to), width=90),
+            Column(self.tr("失效"), self._last_day, width=170),
             Column(self.tr("条目"), lambda r: str(r.item_count), sort=lambda r: r.item_count, width=50),
             Column(self.tr("来源"), lambda r: self.tr("内置") if r.builtin else r.source, width=120),
             Column(self.tr("已使用"), lambda r: self.tr("是") if r.in_use else ""),
@@ -81,6 +81,14 @@ class ChecklistsPage(Page):
 
     def reload(self) -> None:
         self.context.read(templates.list_templates, self._show_rows, parent=self)
+
+    def _last_day(self, row: templates.TemplateRow) -> str:
+        """The stored end date, or the last day before a later version takes over (a used version cannot change)."""
+        if row.superseded_by is None:
+            return _date(row.effective_to)
+        if row.superseded_on == row.effective_from:
+            return self.tr("已由第{0}版取代").format(row.superseded_by)
+        return self.tr("{0}（第{1}版接替）").format(_date(row.last_day), row.superseded_by)
 
     def _show_rows(self, rows: list[templates.TemplateRow]) -> None:
         self.model.set_rows(rows)

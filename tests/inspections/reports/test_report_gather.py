@@ -33,7 +33,7 @@ def signed_inspection(ws: Database) -> uuid.UUID:
         inspection_id = start_inspection(
             s, "张三", institution_id=institution, on=DAY, inspectors=["张三", "李四"], hospital_rep="王主任"
         )
-    answer_all(ws, inspection_id, fail_codes={"FZ2.3", "TR1.1"}, partial_codes={"IC1.1"})
+    answer_all(ws, inspection_id, fail_codes={"FZ2.5", "TR1.1"}, partial_codes={"IC1.1"})
     with ws.begin() as s:
         finalize_inspection(s, "张三", inspection_id, signatures={"inspectors": "张三、李四", "hospital_rep": "王主任"})
     return inspection_id
@@ -48,20 +48,20 @@ def test_feedback_data_of_a_signed_inspection(ws: Database) -> None:
     assert data.content_hash_short == stored_hash[:8]  # type: ignore[index]
     assert data.doc_number == "院感督〔2026〕11-01号"
     assert data.team == ("张三", "李四") and data.kind_label == "督导"
-    assert [f.item_code for f in data.critical_failures] == ["FZ2.3"]
-    assert {f.item_code for f in data.findings} == {"FZ2.3", "TR1.1", "IC1.1"}
-    severe = next(f for f in data.findings if f.item_code == "FZ2.3")
+    assert [f.item_code for f in data.critical_failures] == ["FZ2.5"]
+    assert {f.item_code for f in data.findings} == {"FZ2.5", "TR1.1", "IC1.1"}
+    severe = next(f for f in data.findings if f.item_code == "FZ2.5")
     assert severe.severity == "严重" and severe.deadline == DAY + timedelta(days=3)
-    assert any(row.vetoed and "FZ2.3" in row.veto_items[0] for row in data.checklists)
+    assert any(row.vetoed and "FZ2.5" in row.veto_items[0] for row in data.checklists)
     assert all(row.formula for row in data.checklists)
-    assert {p.item_code for p in data.photos} >= {"FZ2.3"}  # photo-on-fail evidence
+    assert {p.item_code for p in data.photos} >= {"FZ2.5"}  # photo-on-fail evidence
     assert data.photos[0].jpeg[:2] == b"\xff\xd8"
     assert len(data.item_details) > 50
 
     buffer = io.BytesIO()
     build_feedback_report(data, buffer, invariant=True)
     text = flat("".join(page_texts(buffer.getvalue())))
-    assert "中原区人民医院" in text and "FZ2.3" in text and f"校验码{stored_hash[:8]}" in text  # type: ignore[index]
+    assert "中原区人民医院" in text and "FZ2.5" in text and f"校验码{stored_hash[:8]}" in text  # type: ignore[index]
     assert unembedded_fonts(buffer.getvalue()) == []
 
 
@@ -94,25 +94,25 @@ def test_bulletin_notice_ledger_and_results_read_the_same_record(ws: Database) -
     assert bulletin.ranking[0].vetoed and bulletin.ranking[0].level == "二级"
     assert [p.month for p in bulletin.trend][-1] == "2026-11" and len(bulletin.trend) == 12
     assert sum(b.count for b in bulletin.distribution) == 1
-    assert {o.institution for o in bulletin.overdue} == {"中原区人民医院"}  # FZ2.3 was due 2026-11-13
+    assert {o.institution for o in bulletin.overdue} == {"中原区人民医院"}  # FZ2.5 was due 2026-11-13
     buffer = io.BytesIO()
     build_bulletin(bulletin, buffer, invariant=True)
     assert "中原区人民医院" in flat("".join(page_texts(buffer.getvalue())))
 
     # TR1.1 has had feedback: the notice lists only what is still owed.
-    assert {f.item_code for f in notice.findings} == {"FZ2.3", "IC1.1"}
-    assert next(f for f in notice.findings if f.item_code == "FZ2.3").overdue_days == 15
+    assert {f.item_code for f in notice.findings} == {"FZ2.5", "IC1.1"}
+    assert next(f for f in notice.findings if f.item_code == "FZ2.5").overdue_days == 15
     buffer = io.BytesIO()
     build_notice(notice, buffer, invariant=True)
     assert "逾期15天" in flat("".join(page_texts(buffer.getvalue())))
 
     by_code = {row.item_code: row for row in ledger}
-    assert set(by_code) == {"FZ2.3", "TR1.1", "IC1.1"}
+    assert set(by_code) == {"FZ2.5", "TR1.1", "IC1.1"}
     assert by_code["TR1.1"].status == "已反馈" and "已完善预检分诊制度" in by_code["TR1.1"].feedback
-    assert by_code["FZ2.3"].item_text  # the item's text from its checklist
+    assert by_code["FZ2.5"].item_text  # the item's text from its checklist
 
     assert len({r.checklist_title for r in results.rows}) == len(results.summary)
-    assert {r.item_code for r in results.rows if r.response == "不符合"} == {"FZ2.3", "TR1.1"}
+    assert {r.item_code for r in results.rows if r.response == "不符合"} == {"FZ2.5", "TR1.1"}
     assert all(r.inspection_date == DAY for r in results.rows)
     assert results.summary[0].institution == "中原区人民医院"
     assert inspection_id
