@@ -33,6 +33,11 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 UNANSWERED = (None, "not_checked")
 
 
+def children(node: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    """A tree node's children, in order (the invisible root's children are the top-level items)."""
+    return [child for index in range(node.childCount()) if (child := node.child(index)) is not None]
+
+
 class ItemTree(QWidget):
     """Search, filter and the tree; ``items`` maps each item id to the item as last loaded or saved."""
 
@@ -107,8 +112,7 @@ class ItemTree(QWidget):
 
     def paint_scores(self, score: InspectionScore) -> None:
         """Each checklist's score and grade (red when vetoed), each section's answered count and percent."""
-        for index in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(index)
+        for index, top in enumerate(children(self.tree.invisibleRootItem())):
             checklist_score = score.checklists[index]
             value = f"{checklist_score.score:.1f}" if checklist_score.score is not None else "—"
             top.setText(0, f"{checklist_score.title}　{value} {checklist_score.grade}")
@@ -117,8 +121,7 @@ class ItemTree(QWidget):
             top.setIcon(0, state_icon("fail") if checklist_score.vetoed else state_icon(None))
             if checklist_score.vetoed:
                 top.setToolTip(0, self.tr("否决项不符合：{0}").format("、".join(checklist_score.veto_items)))
-            for s_index in range(top.childCount()):
-                node = top.child(s_index)
+            for s_index, node in enumerate(children(top)):
                 section = checklist_score.sections[s_index]
                 pct = f" {section.percent:.1f}" if section.percent is not None else ""
                 node.setText(0, f"{section.title} ({section.answered}/{section.total}){pct}")
@@ -171,13 +174,10 @@ class ItemTree(QWidget):
     def apply_filter(self) -> None:
         text = self.search.text().strip().lower()
         mode = self.filter_combo.currentData()
-        for index in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(index)
-            for s_index in range(top.childCount()):
-                node = top.child(s_index)
+        for top in children(self.tree.invisibleRootItem()):
+            for node in children(top):
                 any_visible = False
-                for i_index in range(node.childCount()):
-                    leaf = node.child(i_index)
+                for leaf in children(node):
                     item = self.items[leaf.data(0, ID_ROLE)]
                     show = not text or text in item.code.lower() or text in item.spec.text.lower()
                     if mode == "unanswered":
