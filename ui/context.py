@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from inspections.users import CurrentUser
+    from models.database import Database
 
 T = TypeVar("T")
 
 
-class DatabaseLike(Protocol):
-    def session(self) -> AbstractContextManager[Session]: ...
-    def begin(self) -> AbstractContextManager[Session]: ...
+# The open database. Named by string so that the window's modules need not import SQLAlchemy at start-up.
+DatabaseLike: TypeAlias = "Database"
 
 
 def _acting_as(user: CurrentUser | None) -> AbstractContextManager[None]:

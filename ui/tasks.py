@@ -120,8 +120,12 @@ class TaskRunner(QObject):
         dialog: QProgressDialog | None = None
         call: Callable[[], T]
         if progress is not None:
-            dialog = self._make_dialog(parent, progress, cancellable)
-            reporter = Progress(lambda done, total, text, d=dialog: self._progress.emit(d, done, total, text))
+            dialog = shown = self._make_dialog(parent, progress, cancellable)
+
+            def report(done: int, total: int, text: str, d: QProgressDialog = shown) -> None:
+                self._progress.emit(d, done, total, text)
+
+            reporter = Progress(report)
             # WORKAROUND: a bound method as the slot makes PySide watch its object with a weakref, and that object
             # dies on the worker thread, whose weakref callback then disconnects while the GUI thread closes the
             # dialog: a deadlock (Qt's connection lock vs the GIL). A lambda is kept by the connection itself.

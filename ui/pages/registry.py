@@ -1,6 +1,7 @@
 """Which class serves each page, and the wiring between pages (welcome → import/demo, list → editor).
 
-A page's module is imported when the page is first shown: at start-up only the page used last is loaded."""
+A page's module is imported when the page is first shown: at start-up only the page used last is loaded. The main
+window imports this module, never the other way round: the wiring sees the window only as a ``PageHost``."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import importlib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ui.context import AppContext
 from ui.pages.base import Page
@@ -21,7 +22,7 @@ from ui.tasks import Progress
 if TYPE_CHECKING:
     from inspections import institutions
     from inspections.demo import DemoSummary
-    from ui.main_window import MainWindow
+    from ui.pages.welcome import WelcomePage
 
 # The page class for each key, as "module:class".
 PAGE_CLASSES = {
@@ -33,6 +34,23 @@ PAGE_CLASSES = {
     "checklists": "ui.pages.checklists:ChecklistsPage",
     "settings": "ui.pages.settings_page:SettingsPage",
 }
+
+
+class PageHost(Protocol):
+    """What the page wiring needs of the main window."""
+
+    context: AppContext
+    pages: dict[str, Page]
+    welcome: WelcomePage
+    last_dialog: QWidget | None
+
+    def window(self) -> QWidget:
+        """The window as a widget, to parent dialogs (``QWidget.window()``: the main window is its own window)."""
+        ...
+
+    def show_page(self, key: str) -> None: ...
+
+    def show_widget_page(self, key: str, page: Page, nav_key: str) -> None: ...
 
 
 def tr(text: str) -> str:
@@ -54,31 +72,43 @@ def _factory(key: str) -> Callable[[AppContext], Page]:
     return make
 
 
-def factories(window: MainWindow) -> dict[str, Callable[[AppContext], Page]]:
+def factories(window: PageHost) -> dict[str, Callable[[AppContext], Page]]:
     return {key: _factory(key) for key in PAGE_CLASSES}
 
 
-def connect(window: MainWindow, key: str, page: Page) -> None:
+def connect(window: PageHost, key: str, page: Page) -> None:
     """Connect a freshly created page's requests to the window."""
+    # Each import below names the class of the page just made (its module is loaded already); the other pages'
+    # modules stay unloaded until they are shown.
     if key == "dashboard":
-        page.show_overdue.connect(lambda: show_overdue_findings(window))  # type: ignore[attr-defined]
+        from ui.pages.dashboard import DashboardPage
+
+        if isinstance(page, DashboardPage):
+            page.show_overdue.connect(lambda: show_overdue_findings(window))
     elif key == "institutions":
-        page.import_requested.connect(lambda: import_institutions(window))  # type: ignore[attr-defined]
-        page.inspect_requested.connect(  # type: ignore[attr-defined]
-            lambda institution_id: new_inspection(window, institution_id)
-        )
-    elif key in ("inspections", "rounds"):
-        page.open_requested.connect(  # type: ignore[attr-defined]
-            lambda inspection_id: open_editor(window, inspection_id)
-        )
+        from ui.pages.institutions import InstitutionsPage
+
+        if isinstance(page, InstitutionsPage):
+            page.import_requested.connect(lambda: import_institutions(window))
+            page.inspect_requested.connect(lambda institution_id: new_inspection(window, institution_id))
+    elif key == "inspections":
+        from ui.pages.inspections_list import InspectionsPage
+
+        if isinstance(page, InspectionsPage):
+            page.open_requested.connect(lambda inspection_id: open_editor(window, inspection_id))
+    elif key == "rounds":
+        from ui.pages.rounds import RoundsPage
+
+        if isinstance(page, RoundsPage):
+            page.open_requested.connect(lambda inspection_id: open_editor(window, inspection_id))
 
 
-def connect_welcome(window: MainWindow) -> None:
+def connect_welcome(window: PageHost) -> None:
     window.welcome.demo_requested.connect(lambda: load_demo(window))
     window.welcome.import_requested.connect(lambda: import_institutions(window))
 
 
-def open_editor(window: MainWindow, inspection_id: uuid.UUID) -> None:
+def open_editor(window: PageHost, inspection_id: uuid.UUID) -> None:
     """Show an inspection in the editor (replacing any editor open before)."""
     from ui.pages.editor import InspectionEditor
 
@@ -91,7 +121,7 @@ def open_editor(window: MainWindow, inspection_id: uuid.UUID) -> None:
     editor.tree.setFocus()
 
 
-def new_inspection(window: MainWindow, institution_id: uuid.UUID | None = None) -> None:
+def new_inspection(window: PageHost, institution_id: uuid.UUID | None = None) -> None:
     from ui.pages.inspections_list import InspectionsPage
 
     window.show_page("inspections")
@@ -100,7 +130,7 @@ def new_inspection(window: MainWindow, institution_id: uuid.UUID | None = None) 
         page.request_new(institution_id)
 
 
-def show_overdue_findings(window: MainWindow) -> None:
+def show_overdue_findings(window: PageHost) -> None:
     from ui.pages.findings import FindingsPage
 
     window.show_page("findings")
@@ -120,7 +150,7 @@ def database_is_empty(context: AppContext) -> bool:
     return context.read_now(lambda s: s.scalar(select(Institution.id).limit(1)) is None)
 
 
-def load_demo(window: MainWindow, **options: int) -> None:
+def load_demo(window: PageHost, **options: int) -> None:
     """Generate the demo dataset in the background, with progress; then show the dashboard."""
     from inspections import demo
 
@@ -138,15 +168,17 @@ def load_demo(window: MainWindow, **options: int) -> None:
         )
         window.show_page("dashboard")
 
-    context.tasks.run_in_background(work, done, parent=window, progress=tr("正在生成演示数据…"))
+    context.tasks.run_in_background(work, done, parent=window.window(), progress=tr("正在生成演示数据…"))
 
 
-def import_institutions(window: MainWindow, path: Path | None = None, *, confirm: bool = True) -> None:
+def import_institutions(window: PageHost, path: Path | None = None, *, confirm: bool = True) -> None:
     """Pick an Excel file, show what importing it would do, then import; problems are listed by row."""
     from inspections import institutions
 
     if path is None:
-        chosen, _ = QFileDialog.getOpenFileName(window, tr("导入医疗机构"), "", tr("表格 (*.xlsx *.csv);;所有文件 (*)"))
+        chosen, _ = QFileDialog.getOpenFileName(
+            window.window(), tr("导入医疗机构"), "", tr("表格 (*.xlsx *.csv);;所有文件 (*)")
+        )
         if not chosen:
             return
         path = Path(chosen)
@@ -163,7 +195,7 @@ def import_institutions(window: MainWindow, path: Path | None = None, *, confirm
             lambda s: institutions.import_institutions(s, actor, source),
             done,
             changed=("institutions", "all"),
-            parent=window,
+            parent=window.window(),
         )
 
     if not confirm:
@@ -176,17 +208,17 @@ def import_institutions(window: MainWindow, path: Path | None = None, *, confirm
             tr("导入医疗机构"),
             tr("{0}：将{1}。确定导入吗？").format(source.name, preview.message),
             QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
-            window,
+            window.window(),
         )
         box.setObjectName("importPreview")
         box.accepted.connect(apply)
         window.last_dialog = box
         box.open()
 
-    context.read(lambda s: institutions.preview_import(s, source), ask, parent=window)
+    context.read(lambda s: institutions.preview_import(s, source), ask, parent=window.window())
 
 
-def global_search(window: MainWindow, text: str) -> None:
+def global_search(window: PageHost, text: str) -> None:
     """Ctrl+K: show the institutions matching the text (from there, start or open an inspection)."""
     if not text:
         return

@@ -137,7 +137,7 @@ class SettingsPage(Page):
         db = self.context.db
         if db is None:
             return
-        self.context.tasks.run_in_background(lambda: backup.backup_status(db), self._show_backups)  # type: ignore[arg-type]
+        self.context.tasks.run_in_background(lambda: backup.backup_status(db), self._show_backups)
 
     def _show_backups(self, status: backup.BackupStatus) -> None:
         if status.server:
@@ -169,7 +169,7 @@ class SettingsPage(Page):
             lambda _progress: backup.backup_database(db),
             done,
             parent=self,
-            progress=self.tr("正在备份…"),  # type: ignore[arg-type]
+            progress=self.tr("正在备份…"),
         )
 
     def restore_from(self, path: Path | None, *, ask: bool = True) -> None:
@@ -195,7 +195,7 @@ class SettingsPage(Page):
         target, actor = path, self.context.actor
 
         def restore(_progress: object) -> None:
-            backup.restore(db, target, actor=actor)  # type: ignore[arg-type]
+            backup.restore(db, target, actor=actor)
 
         def restored(_: None) -> None:
             self.context.message.emit(self.tr("已从备份恢复：{0}").format(target.name))

@@ -40,14 +40,14 @@ class TrendChart(QWidget):
         p.setPen(QPen(QColor("#e0e0e0"), 1))
         steps = 4
         for i in range(steps + 1):
-            value = low + (high - low) * i / steps
+            tick = low + (high - low) * i / steps
             y = plot.bottom() - plot.height() * i / steps
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(QColor("#777"))
             p.drawText(
                 QRectF(0, y - metrics.height() / 2, left - 6, metrics.height()),
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                f"{value:.0f}",
+                f"{tick:.0f}",
             )
             p.setPen(QPen(QColor("#e0e0e0"), 1))
         if not self.points:

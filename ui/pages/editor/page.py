@@ -1,0 +1,380 @@
+"""The inspection editor page: the header, the item tree beside the item pane, and the actions; saved as you go.
+
+Every answer, points change, note and photo is one call into ``inspections.workflow`` (one transaction each); the
+live score is recomputed with ``inspections.scoring`` from the items as saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from itertools import pairwise
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from inspections import photos, workflow
+from inspections.errors import UserError
+from inspections.scoring import Answer, InspectionScore, score_inspection
+from inspections.workflow import ChecklistView, InspectionView, ItemView
+from ui import settings as keys
+from ui.context import AppContext
+from ui.pages.base import Page
+from ui.pages.editor.finishing import FinishFlow
+from ui.pages.editor.header import EditorHeader
+from ui.pages.editor.keys import EditorKeys
+from ui.pages.editor.tree import UNANSWERED, ItemTree
+from ui.tasks import show_user_error
+from ui.widgets.item_pane import ItemPane
+
+T = TypeVar("T")
+
+
+class InspectionEditor(Page):
+    """Edits one inspection. Every change is written at once (one transaction each) and shown as saved.
+
+    Signals:
+        back_requested: the user wants the list of inspections again.
+        finalized(object): the inspection (uuid) was finalized.
+    """
+
+    back_requested = Signal()
+    finalized = Signal(object)
+
+    def __init__(self, context: AppContext, inspection_id: uuid.UUID, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.inspection_id = inspection_id
+        self.view: InspectionView | None = None
+        self._checklist_of: dict[uuid.UUID, ChecklistView] = {}
+        self.score: InspectionScore | None = None
+        self._thumbnails: dict[str, QPixmap] = {}
+        self.amend_reason = ""
+        self.last_saved: dt.datetime | None = None
+        self.last_dialog: QWidget | None = None
+        self.open_documents = True
+        self._build()
+        self.keys = EditorKeys(self)
+        self.finishing = FinishFlow(self)
+
+    @property
+    def items(self) -> dict[uuid.UUID, ItemView]:
+        """Every item of the inspection as last loaded or saved, by id."""
+        return self.item_tree.items
+
+    # -- building -------------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 4)
+        self.header = EditorHeader()
+        self.header.back_button.clicked.connect(self.leave)
+        self.score_label = self.header.score_label
+        self.banner = self.header.banner
+        layout.addWidget(self.header)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.item_tree = ItemTree()
+        self.tree = self.item_tree.tree
+        self.search = self.item_tree.search
+        self.filter_combo = self.item_tree.filter_combo
+        self.tree.currentItemChanged.connect(self._on_current_changed)
+        split.addWidget(self.item_tree)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        self.pane = ItemPane()
+        scroll = QScrollArea()
+        scroll.setWidget(self.pane)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        right_layout.addWidget(scroll, 1)
+        right_layout.addLayout(self._build_actions())
+        split.addWidget(right)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 6)
+        split.setSizes([520, 680])
+        layout.addWidget(split, 1)
+
+        self.pane.answer_chosen.connect(self.answer)
+        self.pane.points_changed.connect(self._on_points_changed)
+        self.pane.note_commit.connect(self._on_note_commit)
+        self.pane.photos_added.connect(self._on_photos_added)
+        self.pane.photo_remove.connect(self._on_photo_remove)
+        self.pane.back_to_tree.connect(lambda: self.tree.setFocus(Qt.FocusReason.OtherFocusReason))
+
+    def _build_actions(self) -> QHBoxLayout:
+        actions = QHBoxLayout()
+        self.hint = QLabel(
+            self.tr("1–4 作答并进入下一项 · N 下一未答 · 直接输入即写问题描述 · Ctrl+F 查找 · Ctrl+Enter 完成检查")
+        )
+        self.hint.setStyleSheet("color: #666;")
+        self.hint.setWordWrap(True)
+        actions.addWidget(self.hint, 1)
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("editorSaved")
+        self.saved_label.setStyleSheet("color: #2e7d32;")
+        self.saved_label.setMinimumWidth(self.saved_label.fontMetrics().horizontalAdvance("已保存 00:00:00") + 8)
+        actions.addWidget(self.saved_label)
+        self.amend_button = QPushButton(self.tr("修订…"))
+        self.amend_button.setToolTip(self.tr("修改已签字的检查，须填写原因，修改记入审计日志"))
+        self.amend_button.clicked.connect(self.request_amend)
+        self.finalize_button = QPushButton(self.tr("完成检查…"))
+        self.finalize_button.setObjectName("finalizeButton")
+        self.finalize_button.clicked.connect(self.request_finalize)
+        self.finalize_button.setToolTip(self.tr("Ctrl+Enter"))
+        self.report_button = QPushButton(self.tr("反馈单 PDF…"))
+        self.report_button.setToolTip(self.tr("生成督导检查反馈单（PDF）"))
+        self.report_button.clicked.connect(lambda: self.request_report())
+        actions.addWidget(self.report_button)
+        actions.addWidget(self.amend_button)
+        actions.addWidget(self.finalize_button)
+        return actions
+
+    # -- loading --------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        inspection_id = self.inspection_id
+        self.context.read(lambda s: workflow.load_inspection(s, inspection_id), self.show_view, parent=self)
+
+    def show_view(self, view: InspectionView) -> None:
+        current = self.current_item()
+        self.view = view
+        self._checklist_of = {
+            item.item_id: checklist
+            for checklist in view.checklists
+            for section in checklist.sections
+            for item in section.items
+        }
+        self.header.show_title(view)
+        self.item_tree.fill(view)
+        self._update_scores()
+        self.update_mode()
+        self.item_tree.apply_filter()
+        target = current.item_id if current is not None and current.item_id in self.item_tree.leaves else None
+        if target is None:
+            target = next((i.item_id for i in view.items() if i.response in UNANSWERED), None)
+        if target is None and view.items():
+            target = view.items()[0].item_id
+        if target is not None:
+            self.select_item(target)
+
+    # -- state ----------------------------------------------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        return self.view is None or (self.view.finalized and not self.amend_reason)
+
+    def current_item(self) -> ItemView | None:
+        return self.item_tree.current_item()
+
+    def select_item(self, item_id: uuid.UUID) -> None:
+        self.item_tree.select(item_id)
+
+    def _visible_items(self) -> list[QTreeWidgetItem]:
+        return self.item_tree.visible_leaves()
+
+    def next_unanswered(self) -> bool:
+        return self.item_tree.move_to_next(lambda i: i.response in UNANSWERED, wrap=True)
+
+    def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        self.pane.flush_note()
+        item = self.current_item()
+        if item is not None:
+            self.show_in_pane(item)
+
+    def _tab_into_pane(self) -> None:
+        """Tab order: search, filter, tree, the answers, points, note, photos, then the actions."""
+        pane = self.pane
+        chain: list[QWidget] = [self.search, self.filter_combo, self.tree, *pane.answer_buttons, pane.points_spin]
+        chain += [pane.note, pane.add_photo_button, pane.photos, self.report_button, self.amend_button]
+        chain += [self.finalize_button]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def show_in_pane(self, item: ItemView) -> None:
+        assert self.view is not None
+        checklist = self._checklist_of[item.item_id]
+        earned = self._earned(item)
+        self.pane.show_item(
+            item, earned=earned, read_only=self.read_only, partial_ratio=checklist.spec.scoring.partial_ratio
+        )
+        self._show_thumbnails(item)
+        self._tab_into_pane()
+
+    def _show_thumbnails(self, item: ItemView) -> None:
+        """Thumbnails come from the database in the background; each is fetched once."""
+        for photo in item.photos:
+            if photo.sha256 in self._thumbnails:
+                self.pane.set_thumbnail(photo.sha256, self._thumbnails[photo.sha256])
+        missing = [p.sha256 for p in item.photos if p.sha256 not in self._thumbnails]
+        if missing:
+            self.context.read(
+                lambda s: {sha: photos.thumbnail(s, sha) for sha in missing}, self._on_thumbnails, parent=self
+            )
+
+    def _on_thumbnails(self, data: dict[str, bytes]) -> None:
+        for sha, jpeg in data.items():
+            pixmap = QPixmap()
+            if pixmap.loadFromData(jpeg):
+                self._thumbnails[sha] = pixmap
+                self.pane.set_thumbnail(sha, pixmap)
+
+    def _earned(self, item: ItemView) -> float | None:
+        if self.score is None:
+            return None
+        for checklist in self.score.checklists:
+            for scored in checklist.items:
+                if scored.code == item.code:
+                    return scored.earned
+        return None
+
+    def update_mode(self) -> None:
+        assert self.view is not None
+        finalized = self.view.finalized
+        self.finalize_button.setVisible(not finalized)
+        self.amend_button.setVisible(finalized and not self.amend_reason)
+        self.header.show_mode(finalized, self.view.finalized_at, self.amend_reason)
+
+    def _update_scores(self) -> None:
+        assert self.view is not None
+        pairs = []
+        for checklist in self.view.checklists:
+            answers = {
+                item.code: Answer(item.response, item.points)
+                for section in checklist.sections
+                for item in (self.items[i.item_id] for i in section.items)
+                if item.response is not None
+            }
+            pairs.append((checklist.spec, answers))
+        self.score = score_inspection(pairs)
+        self.header.show_score(self.score)
+        self.item_tree.paint_scores(self.score)
+
+    # -- saving ---------------------------------------------------------------------------------------------
+
+    def show_saved(self) -> None:
+        self.last_saved = dt.datetime.now()
+        self.saved_label.setText(self.tr("已保存 {0}").format(self.last_saved.strftime("%H:%M:%S")))
+
+    def _save(self, fn: Callable[[Session], T], changed: tuple[str, ...] = ("inspections",)) -> T | None:
+        try:
+            result = self.context.write_now(fn, changed=changed)
+        except UserError as exc:
+            self.last_dialog = show_user_error(self, exc)
+            return None
+        self.show_saved()
+        return result
+
+    def _record(self, item_id: uuid.UUID, **changes: object) -> ItemView | None:
+        actor, inspection_id, reason = self.context.actor, self.inspection_id, self.amend_reason
+        saved = self._save(
+            lambda s: workflow.record_answer(s, actor, inspection_id, item_id, reason=reason, **changes)  # type: ignore[arg-type]
+        )
+        if saved is None:
+            return None
+        item = replace(
+            self.items[item_id],
+            response=saved.response,
+            points=saved.points,
+            note=saved.note,
+            updated_at=saved.saved_at,
+        )
+        self.items[item_id] = item
+        self.item_tree.paint_item(item)
+        self._update_scores()
+        return item
+
+    def answer(self, code: str) -> None:
+        """Answer the current item with ``code`` and move on (unless the setting keeps the cursor)."""
+        item = self.current_item()
+        if item is None or self.read_only:
+            return
+        self.pane.flush_note()
+        item = self.items[item.item_id]
+        updated = self._record(item.item_id, response=code)
+        if updated is None:
+            return
+        stay = self.context.settings.value(keys.STAY_ON_ITEM, False, type=bool)
+        if stay or not self.item_tree.move_to_next(lambda _i: True):
+            self.show_in_pane(updated)
+
+    def _on_points_changed(self, value: float) -> None:
+        item = self.current_item()
+        if item is not None:
+            updated = self._record(item.item_id, points=value)
+            if updated is not None:
+                self.show_in_pane(updated)
+
+    def _on_note_commit(self, item_id: uuid.UUID, text: str) -> None:
+        item = self.items.get(item_id)
+        if item is None:
+            return
+        self._record(item_id, note=text)  # a note may come before the answer; the item stays unanswered
+
+    def _on_photos_added(self, photos: list[tuple[str, bytes]]) -> None:
+        item = self.current_item()
+        if item is None:
+            return
+        actor, inspection_id, item_id, reason = self.context.actor, self.inspection_id, item.item_id, self.amend_reason
+
+        def add(s: Session) -> int:
+            for filename, data in photos:
+                workflow.add_item_photo(s, actor, inspection_id, item_id, data, filename=filename, reason=reason)
+            return len(photos)
+
+        self.context.write(add, lambda _n: self._after_photo_change(), changed=("inspections",), parent=self)
+
+    def _on_photo_remove(self, attachment_id: uuid.UUID) -> None:
+        answer = QMessageBox.question(self, self.tr("删除照片"), self.tr("确定删除这张照片吗？"))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        actor, reason = self.context.actor, self.amend_reason
+        self.context.write(
+            lambda s: workflow.remove_item_photo(s, actor, attachment_id, reason=reason),
+            lambda _r: self._after_photo_change(),
+            changed=("inspections",),
+            parent=self,
+        )
+
+    def _after_photo_change(self) -> None:
+        self.show_saved()
+        self.reload()
+
+    def close_page(self) -> None:
+        self.pane.flush_note()
+
+    def leave(self) -> None:
+        """Back to the list of inspections, after writing the note being typed."""
+        self.pane.flush_note()
+        self.back_requested.emit()
+
+    # -- finishing: delegated to FinishFlow ------------------------------------------------------------------
+
+    def request_finalize(self) -> None:
+        self.finishing.request_finalize()
+
+    def request_report(self, path: Path | None = None) -> None:
+        """Write the 督导检查反馈单 as a PDF (in the background) and open it; ask where when ``path`` is None."""
+        self.finishing.request_report(path)
+
+    def request_amend(self, reason: str | None = None) -> None:
+        """Start amending the signed inspection; ask for the reason when ``reason`` is None."""
+        self.finishing.request_amend(reason)
