@@ -34,6 +34,7 @@ def test_the_project_version_is_read_from_the_constant() -> None:
     [
         (["收到的检查数据.ygpkg"], "收到的检查数据.ygpkg"),
         (["--data-dir", "D", "old.ZIP"], "old.ZIP"),
+        (["--data-dir=D", "--database", "sqlite:///x.db", "a.ygpkg"], "a.ygpkg"),
         ([], None),
         (["--data-dir", "D"], None),
     ],

@@ -56,12 +56,17 @@ def _program_name() -> str:
 
 def _package_argument(argv: list[str]) -> tuple[list[str], Path | None]:
     """Split off a lone package file given instead of a sub-command (how Explorer opens a double-clicked .ygpkg)."""
-    if argv and not argv[-1].startswith("-") and Path(argv[-1]).suffix.lower() in PACKAGE_SUFFIXES:
-        rest = argv[:-1]
-        # Only where everything before it is --data-dir/--database with their values (no sub-command).
-        if all(rest[i] in ("--data-dir", "--database") for i in range(0, len(rest), 2)) and len(rest) % 2 == 0:
-            return rest, Path(argv[-1])
-    return argv, None
+    if not argv or argv[-1].startswith("-") or Path(argv[-1]).suffix.lower() not in PACKAGE_SUFFIXES:
+        return argv, None
+    rest, i = argv[:-1], 0
+    while i < len(rest):  # only --data-dir / --database may come before it (no sub-command)
+        if rest[i] in ("--data-dir", "--database") and i + 1 < len(rest):
+            i += 2
+        elif rest[i].startswith(("--data-dir=", "--database=")):
+            i += 1
+        else:
+            return argv, None
+    return rest, Path(argv[-1])
 
 
 def main(argv: Sequence[str] | None = None, *, gui: GuiStarter | None = None) -> int:
