@@ -37,7 +37,7 @@ class NewerDatabaseError(Exception):
         by = f"（{upgraded_by}）" if upgraded_by else ""
         super().__init__(
             f"数据库已由更新版本的院感督导{by}升级（数据库结构版本 {revision}），本程序（{__version__}）无法使用；"
-            f"请安装{needed}。数据库未作任何改动"
+            f"请安装{needed}。数据库未作任何改动。"
         )
 
 
