@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 
-def _run_gui(database: str | None, data_dir: Path) -> int:
+def _run_gui(database: str | None, data_dir: Path, package: Path | None) -> int:
     from ui.app import run_gui
 
-    return run_gui(database, data_dir)
+    return run_gui(database, data_dir, package=package)
 
 
 def main() -> int:

@@ -23,6 +23,7 @@ from inspections.errors import UserError
 from inspections.storage import StorageError
 from models.audit import append_audit
 from models.database import DB_FILENAME, Database, make_engine, sqlite_url, storage_errors, storage_problem
+from models.migrations import UPGRADED_BY_KEY, known_revisions
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ MAX_KEEP = 365
 AUTO_INTERVAL = timedelta(days=1)
 """An automatic backup is made when the newest regular backup is older than this (or missing)."""
 
-KIND_LABELS = {"auto": "自动", "manual": "手动", "before-restore": "恢复前保留"}
+KIND_LABELS = {"auto": "自动", "manual": "手动", "before-restore": "恢复前保留", "before-upgrade": "升级前"}
 REGULAR_KINDS = frozenset({"auto", "manual"})
 REQUIRED_TABLES = (
     "alembic_version",
@@ -49,7 +50,7 @@ REQUIRED_TABLES = (
 """Tables every database of this application has had since its first schema version."""
 
 _PREFIX = "yuangan"
-_NAME = re.compile(rf"^{_PREFIX}-(\d{{8}}-\d{{6}})(?:-(\d+))?-(auto|manual|before-restore)\.db$")
+_NAME = re.compile(rf"^{_PREFIX}-(\d{{8}}-\d{{6}})(?:-(\d+))?-(auto|manual|before-restore|before-upgrade)\.db$")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _STALE_PART = timedelta(hours=1)
 
@@ -324,6 +325,15 @@ def backup_database(
     return _backup_file(source, data_dir, kind, now or datetime.now())
 
 
+def backup_before_upgrade(source: Path, data_dir: Path, *, now: datetime | None = None) -> BackupInfo:
+    """Copy the SQLite file ``source`` into the backups (kind before-upgrade, its own pool of the configured size)
+    before a newer program upgrades its schema; a failure raises StorageError and the upgrade does not start."""
+    try:
+        return _backup_file(source, data_dir, "before-upgrade", now or datetime.now())
+    except StorageError as err:
+        raise StorageError(f"数据库需要升级，但升级前的备份未能完成，数据库未作改动：{err}") from err
+
+
 def backup_due(db: Database, *, now: datetime | None = None) -> bool:
     """Whether an automatic backup is due: a SQLite file whose newest regular backup is missing, older than a day,
     or dated in the future (the clock was wrong)."""
@@ -376,12 +386,11 @@ def _readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
 
 
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    from models.migrations import alembic_config
-
-    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+def _json_or_none(value: object) -> object:
+    try:
+        return json.loads(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def inspect_backup(path: Path) -> BackupCheck:
@@ -414,9 +423,12 @@ def inspect_backup(path: Path) -> BackupCheck:
             versions = [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")]
             if len(versions) != 1:
                 raise UserError(f"「{name}」的数据库版本信息不完整{refuse}")
-            if versions[0] not in _known_revisions():
+            if versions[0] not in known_revisions():
+                rows = conn.execute("SELECT value FROM settings WHERE key = ?", (UPGRADED_BY_KEY,)).fetchall()
+                by = _json_or_none(rows[0][0]) if rows else None
+                needed = f"院感督导 {by} 或更新的版本" if by else "更新版本的院感督导"
                 raise UserError(
-                    f"「{name}」由更新版本的院感督导创建（数据库版本 {versions[0]}），当前程序无法使用；请先升级程序"
+                    f"「{name}」由更新版本的院感督导创建（数据库版本 {versions[0]}），当前程序无法使用；请安装{needed}"
                 )
             counts = [
                 int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

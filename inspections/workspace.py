@@ -6,10 +6,12 @@ import getpass
 import os
 from pathlib import Path
 
-from inspections.backup import auto_backup
+from inspections.backup import auto_backup, backup_before_upgrade
+from inspections.errors import UserError
 from inspections.storage import StorageError
 from inspections.templates import sync_builtin_checklists
 from models.database import Database, default_data_dir, open_database
+from models.migrations import NewerDatabaseError
 
 
 def current_actor() -> str:
@@ -23,11 +25,30 @@ def current_actor() -> str:
         return "local"
 
 
+class DatabaseTooNewError(UserError):
+    """The database was upgraded by a newer version of the program; the message names the version to install."""
+
+
 def open_workspace(url: str | None = None, data_dir: Path | None = None, *, backup: bool = True) -> Database:
     """Open (creating and migrating as needed) the database, make sure the built-in checklists are in it, and make
     the day's automatic backup when due (``backup=False``: the caller does it later, e.g. the window, off its GUI
-    thread). A read-only location or a full disk raises StorageError (a UserError)."""
-    db = open_database(url, data_dir or default_data_dir(), storage_error=StorageError)
+    thread). An existing SQLite database is backed up (kind before-upgrade) before its schema is upgraded.
+    A read-only location or a full disk raises StorageError, a database a newer program has upgraded
+    DatabaseTooNewError (both UserErrors; nothing is changed)."""
+    data_dir = data_dir or default_data_dir()
+
+    def back_up(path: Path) -> None:
+        backup_before_upgrade(path, data_dir)
+
+    try:
+        db = open_database(
+            url,
+            data_dir,
+            storage_error=StorageError,
+            before_upgrade=back_up,
+        )
+    except NewerDatabaseError as err:
+        raise DatabaseTooNewError(str(err)) from None
     with db.begin() as session:
         sync_builtin_checklists(session)
     if backup:

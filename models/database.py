@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -173,9 +173,12 @@ def open_database(
     *,
     migrate: bool = True,
     storage_error: type[Exception] = StorageError,
+    before_upgrade: Callable[[Path], None] | None = None,
 ) -> Database:
     """Open (and create) the database at ``url``, default the SQLite file in ``data_dir``, and migrate it.
-    A location that cannot be written, a full disk or a damaged file raises ``storage_error``."""
+    A location that cannot be written, a full disk or a damaged file raises ``storage_error``; a database a newer
+    program has upgraded raises ``models.migrations.NewerDatabaseError`` and is left as it is. ``before_upgrade``
+    is called with the SQLite file before an existing one is upgraded (the application backs it up there)."""
     data_dir = data_dir or default_data_dir()
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -188,6 +191,17 @@ def open_database(
     if migrate:
         from models.migrations import upgrade_to_head
 
-        with storage_errors(storage_error):
-            upgrade_to_head(engine)
+        database = engine.url.database
+        path = Path(database) if engine.dialect.name == "sqlite" and database and database != ":memory:" else None
+
+        def backup(_revision: str) -> None:
+            if before_upgrade is not None and path is not None:
+                before_upgrade(path)
+
+        try:
+            with storage_errors(storage_error):
+                upgrade_to_head(engine, before_upgrade=backup)
+        except BaseException:
+            engine.dispose()
+            raise
     return Database(engine, data_dir, storage_error=storage_error)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from inspections.errors import UserError
+from models.version import __version__
 from ui import settings as keys
 from ui.context import AppContext, DatabaseLike
 from ui.crash import ExceptionHook, format_exception, setup_logging
@@ -143,7 +144,10 @@ def ask_what_to_do_when_unopenable(
 ) -> Path | None:
     """The database cannot be opened: say why and, where there are backups of it, offer to restore the newest (or
     a chosen) one; returns the backup to restore, or None to quit."""
-    backups, latest = _local_backups(url, data_dir)
+    from inspections.workspace import DatabaseTooNewError
+
+    # A database a newer program has upgraded is fine: the answer is that program, not an older backup.
+    backups, latest = ([], None) if isinstance(exc, DatabaseTooNewError) else _local_backups(url, data_dir)
     box = QMessageBox(window)
     box.setObjectName("openFailedDialog")
     box.setIcon(QMessageBox.Icon.Critical)
@@ -178,11 +182,14 @@ def ask_what_to_do_when_unopenable(
 Probe = Callable[[str, "MainWindow"], None]
 
 
-def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -> int:
+def run_gui(
+    db_url: str | None, data_dir: Path, *, probe: Probe | None = None, package: Path | None = None
+) -> int:
     """Run the desktop application until its window closes; returns the exit code.
 
     The window is shown first, with the "opening" page; SQLAlchemy is imported and the database opened (and upgraded,
     if it is older) on the worker thread, then the user logs in where the database has users, and the pages load.
+    ``package`` (a double-clicked .ygpkg) is then checked and its import preview shown.
     ``probe`` (the benchmark's) is called with "shown" once the window has processed its first events and with
     "ready" once the database is open and the last page activated.
     """
@@ -219,7 +226,10 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
             window.close()
             return
         window.database_ready()
+        log.info("院感督导 %s ready: %s, data directory %s", __version__, context.db_label, data_dir)
         _schedule_backups(window, context)
+        if package is not None and window.packages is not None:
+            window.packages.import_from(package)
         if probe is not None:
             probe("ready", window)
 

@@ -55,4 +55,6 @@ def install_translators(app: QApplication, locale: QLocale | None = None) -> lis
     if qtbase.load(qt_locale, "qtbase", "_", qt_dir):
         app.installTranslator(qtbase)
         installed.append(qtbase)
+    else:
+        log.warning("Qt's translations for %s not found in %s", qt_locale.name(), qt_dir)
     return installed

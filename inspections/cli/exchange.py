@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inspections.cli import PACKAGE_SUFFIXES
 from inspections.cli.core import login, print_json, print_table
 from inspections.errors import UserError
 from inspections.labels import ROLES
@@ -54,8 +55,11 @@ def _uuid(text: str, what: str) -> uuid.UUID:
 
 def _package_export(args: argparse.Namespace) -> int:
     from inspections.packages import export_feedback, export_inspections, export_rectification
+    from inspections.packages.format import SUFFIX as PACKAGE_SUFFIX
 
     path = Path(args.output)
+    if path.suffix.lower() not in PACKAGE_SUFFIXES:
+        path = path.with_name(path.name + PACKAGE_SUFFIX)
     with _db(args) as db, db.session() as s:
         user = login(s)
         actor = _actor(user)
@@ -285,10 +289,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     what.add_argument("--round", metavar="批次编号", help="导出一个督导批次的全部检查")
     what.add_argument("--rectification", metavar="机构编号", help="导出一家机构待整改问题的整改通知包")
     what.add_argument("--feedback", metavar="机构编号", help="（医院）导出已填报的整改反馈包")
-    p.add_argument("-o", "--output", required=True, help="数据包文件（.zip）")
+    p.add_argument("-o", "--output", required=True, help="数据包文件（.ygpkg；其他扩展名会补上 .ygpkg，.zip 保留）")
     p.set_defaults(handler=_package_export)
     p = package.add_parser("import", help="检查并导入数据包")
-    p.add_argument("file")
+    p.add_argument("file", help="数据包文件（.ygpkg 或 .zip）")
     p.add_argument("--dry-run", action="store_true", help="只预览：新增、更新、无变化、冲突，不改动数据库")
     p.add_argument("--keep-mine", action="append", default=[], metavar="KEY", help="冲突项保留本机（可重复）")
     p.add_argument("--take-theirs", action="append", default=[], metavar="KEY", help="冲突项采用导入（可重复）")

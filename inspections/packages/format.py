@@ -26,7 +26,8 @@ FORMAT_VERSION = 2
 """1: the first format. 2: an inspection record may carry its 反馈单's document number (doc_number); a reader of
 version 2 reads version 1 packages (no numbers), a version 1 reader asks to upgrade rather than refuse the field."""
 KINDS: dict[str, str] = {"inspections": "检查数据包", "rectification": "整改通知包", "feedback": "整改反馈包"}
-SUFFIX = ".ygpkg.zip"
+SUFFIX = ".ygpkg"
+"""The extension of package files (a zip inside; the installer opens them in the application). ``.zip`` reads too."""
 
 MANIFEST = "manifest.json"
 DATA = "data.json"
@@ -51,13 +52,10 @@ _CHECKLIST_NAME = re.compile(r"^checklists/[A-Za-z0-9_.\-]{1,120}\.yaml$")
 
 
 def app_version() -> str:
-    """The installed application's version (written into every package)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """The application's version (written into every package)."""
+    from models.version import __version__
 
-    try:
-        return version("yuangan-duzao")
-    except PackageNotFoundError:
-        return "0.0.0"
+    return __version__
 
 
 @dataclass(frozen=True)

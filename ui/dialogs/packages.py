@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.packages.format import SUFFIX as PACKAGE_SUFFIX
 from models.inspection import Inspection
 from ui.context import AppContext
 from ui.tasks import Progress
@@ -368,15 +369,16 @@ class PackageActions:
         if target is None:
             return
         prefix = {"inspections": "检查数据包", "rectification": "整改通知包", "feedback": "整改反馈包"}[kind]
-        name = f"{prefix}_{dialog.target_label().replace(' ', '_').replace('/', '_')}_{dt.date.today():%Y%m%d}.zip"
+        label = dialog.target_label().replace(" ", "_").replace("/", "_")
+        name = f"{prefix}_{label}_{dt.date.today():%Y%m%d}{PACKAGE_SUFFIX}"
         start = str(Path(str(self.context.settings.value("packages/last_dir", "") or Path.home())) / name)
-        chosen, _ = QFileDialog.getSaveFileName(self.parent, _titles()[kind], start, _tr("数据包 (*.zip)"))
+        chosen, _ = QFileDialog.getSaveFileName(self.parent, _titles()[kind], start, _tr("数据包 (*.ygpkg)"))
         if chosen:
             self.export_to(kind, target, Path(chosen))
 
     def export_to(self, kind: str, target: Target, path: Path) -> None:
-        if path.suffix.lower() != ".zip":
-            path = path.with_name(path.name + ".zip")
+        if path.suffix.lower() not in (PACKAGE_SUFFIX, ".zip"):
+            path = path.with_name(path.name + PACKAGE_SUFFIX)
         self.context.settings.setValue("packages/last_dir", str(path.parent))
         run_export(self.context, kind, target, path, self._exported, self.parent)
 
@@ -388,7 +390,9 @@ class PackageActions:
 
     def import_package(self) -> None:
         start = str(self.context.settings.value("packages/last_dir", "") or Path.home())
-        chosen, _ = QFileDialog.getOpenFileName(self.parent, _tr("导入数据包"), start, _tr("数据包 (*.zip)"))
+        chosen, _ = QFileDialog.getOpenFileName(
+            self.parent, _tr("导入数据包"), start, _tr("数据包 (*.ygpkg *.zip);;所有文件 (*)")
+        )
         if chosen:
             self.context.settings.setValue("packages/last_dir", str(Path(chosen).parent))
             self.import_from(Path(chosen))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,6 +27,7 @@ from inspections import backup
 from inspections import settings as db_settings
 from inspections.errors import UserError
 from inspections.users import authorize
+from models.version import __version__
 from ui import settings as keys
 from ui.context import AppContext
 from ui.crash import LOG_NAME
@@ -107,7 +108,23 @@ class SettingsPage(Page):
         self.save_button.clicked.connect(self.save_shared)
         self.shared_form.addRow("", self.save_button)
         layout.addWidget(shared)
+        layout.addWidget(self._build_about())
         layout.addStretch(1)
+
+    def _build_about(self) -> QGroupBox:
+        box = QGroupBox(self.tr("关于"))
+        box.setObjectName("aboutBox")
+        form = QFormLayout(box)
+        self.version_label = QLabel(self.tr("院感督导 {0}").format(__version__))
+        self.version_label.setObjectName("versionLabel")
+        self.about_data_dir = QLabel(str(self.context.data_dir))
+        self.about_data_dir.setObjectName("aboutDataDir")
+        for label in (self.version_label, self.about_data_dir):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.tr("版本"), self.version_label)
+        form.addRow(self.tr("数据目录"), self.about_data_dir)
+        form.addRow("", QLabel(self.tr("卸载或升级程序不会删除数据目录。")))
+        return box
 
     def _build_backups(self) -> QGroupBox:
         box = QGroupBox(self.tr("备份与恢复"))
