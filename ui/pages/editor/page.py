@@ -333,6 +333,8 @@ class InspectionEditor(Page):
         item = self.current_item()
         if item is None:
             return
+        # The reload after the photo is written must not read the item before the note being typed is saved.
+        self.pane.flush_note()
         actor, inspection_id, item_id, reason = self.context.actor, self.inspection_id, item.item_id, self.amend_reason
 
         def add(s: Session) -> int:
@@ -346,6 +348,7 @@ class InspectionEditor(Page):
         answer = QMessageBox.question(self, self.tr("删除照片"), self.tr("确定删除这张照片吗？"))
         if answer != QMessageBox.StandardButton.Yes:
             return
+        self.pane.flush_note()
         actor, reason = self.context.actor, self.amend_reason
         self.context.write(
             lambda s: workflow.remove_item_photo(s, actor, attachment_id, reason=reason),
