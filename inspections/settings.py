@@ -28,14 +28,20 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("deadline_days_critical", "严重问题整改期限（天）", 3, int),
         SettingSpec("deadline_days_general", "一般问题整改期限（天）", 15, int),
         SettingSpec("reinspection_days", "复查未通过后的新整改期限（天）", 7, int),
-        SettingSpec("doc_prefix", "文书编号前缀", "院感督", str),
+        SettingSpec(
+            "doc_prefix",
+            "发文机关代字",
+            "院感督",
+            str,
+            "文号中年份前的部分，如“上卫院感”；整改通知书和通报在其后加“整改”“通报”",
+        ),
         SettingSpec(
             "doc_series",
             "文号分组代码",
             "",
             str,
-            "留空则文号为“前缀〔2026〕11-03号”；多台电脑各自离线出具文书时，给每台设不同的字母（如 A、B），"
-            "文号成为“前缀〔2026〕11-A03号”，互不重复",
+            "留空则文号为“代字〔2026〕3号”；多台电脑各自离线出具文书时，给每台设不同的字母（如 A、B），"
+            "文号成为“代字A〔2026〕3号”“代字B〔2026〕3号”，各自编号，互不重复",
         ),
         SettingSpec("issuer", "发文单位", "区卫生健康委员会", str),
     )
@@ -43,8 +49,8 @@ SETTINGS: dict[str, SettingSpec] = {
 
 SERIES_MAX = 3
 SERIES_PATTERN = re.compile(rf"[A-Z]{{0,{SERIES_MAX}}}")
-"""The series code (文号分组代码): empty or up to three capital letters (``A``, ``BC``); no digits, which would run
-into the sequence number that follows."""
+"""The series code (文号分组代码): empty or up to three capital letters (``A``, ``BC``), the end of the 代字 in
+``代字A〔2026〕3号``; no digits, which would read as part of a year or a sequence."""
 
 
 def get_setting(session: Session, key: str) -> Any:

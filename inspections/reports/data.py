@@ -17,16 +17,6 @@ STATUS_LABELS: dict[str, str] = {"draft": "草稿", "finalized": "已定稿"}
 # Formatting shared by every document (UI.md: 2026年11月28日 in documents, months as 2026年11月).
 
 
-def format_doc_number(prefix: str, year: int, month: int, seq: int, series: str = "") -> str:
-    """The document number: ``format_doc_number("上卫院感", 2026, 11, 3)`` → ``上卫院感〔2026〕11-03号``; with the
-    series code (文号分组代码) ``"A"`` → ``上卫院感〔2026〕11-A03号``."""
-    if not 1 <= month <= 12:
-        raise ValueError(f"month out of range: {month}")
-    if seq < 1:
-        raise ValueError(f"sequence must be positive: {seq}")
-    return f"{prefix}〔{year}〕{month:02d}-{series}{seq:02d}号"
-
-
 def cn_date(d: date) -> str:
     """``2026年11月28日`` (no zero padding, as official documents write dates)."""
     return f"{d.year}年{d.month}月{d.day}日"

@@ -237,7 +237,7 @@ class SettingsPage(Page):
         """What a 反馈单's number will look like with the prefix and series code as typed (unsaved)."""
         prefix = self.fields["doc_prefix"].text().strip()
         series = self.fields["doc_series"].text().strip().upper()
-        self.number_example.setText(self.tr("{0}〔2026〕11-{1}03号").format(prefix, series))
+        self.number_example.setText(self.tr("{0}{1}〔2026〕3号").format(prefix, series))
 
     def save_shared(self) -> None:
         values: dict[str, Any] = {

@@ -10,6 +10,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from inspections.checklists.spec import ScoringRule
+from inspections.docnumbers import format_doc_number
 from inspections.reports.data import (
     BulletinData,
     ChecklistScoreRow,
@@ -29,7 +30,6 @@ from inspections.reports.data import (
     ScoreBin,
     SignatureRow,
     TrendPoint,
-    format_doc_number,
     scoring_formula_text,
 )
 
@@ -67,7 +67,7 @@ def make_feedback(
     formula = scoring_formula_text(ScoringRule())
     problem_tail = "，且" + "现场发现多处同类问题未按要求整改" * 30 if long_text else ""
     return FeedbackReportData(
-        doc_number=format_doc_number("上卫院感", 2026, 11, 3),
+        doc_number=format_doc_number("上卫院感", 2026, 3),
         institution="上街区人民医院",
         inspection_date=DAY,
         kind_label="督导",
@@ -143,7 +143,7 @@ def make_bulletin(institutions: int = 30, *, status: str = "finalized") -> Bulle
         month="2026-11",
         title="关于2026年11月医院感染防控督导检查情况的通报",
         issuer="上街区卫生健康委员会",
-        doc_number=format_doc_number("上卫通", 2026, 11, 1),
+        doc_number=format_doc_number("上卫通", 2026, 1),
         issue_date=date(2026, 12, 3),
         data_as_of=AS_OF,
         status=status,  # type: ignore[arg-type]
@@ -196,7 +196,7 @@ def make_bulletin(institutions: int = 30, *, status: str = "finalized") -> Bulle
 def make_notice(findings: int = 4, *, status: str = "finalized") -> NoticeData:
     return NoticeData(
         institution="上街区人民医院",
-        doc_number=format_doc_number("上卫整改", 2026, 11, 7),
+        doc_number=format_doc_number("上卫整改", 2026, 7),
         issuer="上街区卫生健康委员会",
         issue_date=DAY,
         data_as_of=AS_OF,

@@ -23,7 +23,7 @@ def test_the_bulletin_has_every_section() -> None:
     text = flat("".join(page_texts(render(data))))
     for expected in (
         "上街区卫生健康委员会",
-        "上卫通〔2026〕11-01号",
+        "上卫通〔2026〕1号",
         "关于2026年11月医院感染防控督导检查情况的通报",
         "各医疗机构：",
         "本月计划督导医疗机构32家，实际完成30家，覆盖率93.8%",

@@ -27,7 +27,7 @@ def test_the_report_prints_what_the_inspection_found() -> None:
     everything = flat("".join(texts))
     for expected in (
         "医院感染防控督导检查反馈单",
-        "上卫院感〔2026〕11-03号",
+        "上卫院感〔2026〕3号",
         "上街区人民医院",
         "2026年11月28日",
         "督导组成员",
@@ -142,4 +142,4 @@ def test_a_very_long_institution_name_is_shortened_in_the_running_header_only() 
     texts = page_texts(render(replace(make_feedback(findings=30, photos=0), institution=name)))
     assert flat(name) in flat(texts[0])  # the information table prints it whole
     header = texts[1].splitlines()[0]
-    assert "…" in header and "上卫院感〔2026〕11-03号" in texts[1]
+    assert "…" in header and "上卫院感〔2026〕3号" in texts[1]

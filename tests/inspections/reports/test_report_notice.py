@@ -29,7 +29,7 @@ def test_the_notice_lists_the_open_findings_with_deadlines() -> None:
     text = flat("".join(page_texts(pdf)))
     for expected in (
         "医院感染防控督导整改通知书",
-        "上卫整改〔2026〕11-07号",
+        "上卫整改〔2026〕7号",
         "上街区人民医院：",
         "2026年11月12日，我委组织督导专家对你单位开展了医院感染防控督导检查",
         "尚有以下4项问题未完成整改（其中2项已逾期）",
