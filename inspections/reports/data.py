@@ -359,7 +359,7 @@ class LedgerRow:
         return " ".join(part for part in (self.item_code, short_title(self.item_text)) if part) or "—"
 
 
-def short_title(text: str, limit: int = 14) -> str:
+def short_title(text: str, limit: int = 10) -> str:
     """The first phrase of an item's text, cut at punctuation (never mid-word) to about ``limit`` characters."""
     text = " ".join(text.split())
     if len(text) <= limit:

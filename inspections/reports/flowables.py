@@ -22,6 +22,7 @@ from inspections.reports.styles import (
     INK,
     RED,
     RULE,
+    SMALL_SIZE,
     VETO_FILL,
     Para,
     esc,
@@ -67,26 +68,30 @@ def data_table(
     *,
     highlight_rows: Sequence[int] = (),
     zebra: bool = True,
+    compact: bool = False,
 ) -> Table:
     """A ruled table whose header row repeats on every page; a row taller than a page is split inside it.
 
     Plain strings become wrapping paragraphs (escaped), ``Short`` values are drawn as they are, flowables are
-    used as they are. ``highlight_rows`` (0-based, data rows) get the veto shading.
+    used as they are. ``highlight_rows`` (0-based, data rows) get the veto shading. ``compact``: 9 pt cells.
     """
     st = styles()
     font = st.faces.fangsong
-    head = [Para(esc(text), st.cell_head) for text in header]
-    style = grid_table_style(rows=len(rows) + 1, zebra=zebra)
+    size = SMALL_SIZE if compact else CELL_FONT_SIZE
+    cell, center, red = (st.small, st.small_center, st.small_red) if compact else (st.cell, st.cell_center, st.cell_red)
+    head = [Para(esc(text), st.small_head if compact else st.cell_head) for text in header]
+    style = grid_table_style(rows=len(rows) + 1, zebra=zebra, compact=compact)
     room = [width - 2 * CELL_PADDING for width in col_widths]
     body: list[list[object]] = []
+    cell_style = cell
     for row_index, row in enumerate(rows, start=1):
         cells: list[object] = []
         for col_index, cell in enumerate(row):
             if isinstance(cell, str):
-                cells.append(Para(esc(cell), st.cell))
+                cells.append(Para(esc(cell), cell_style))
             elif isinstance(cell, Short):
-                if stringWidth(cell.text, font, CELL_FONT_SIZE) > room[col_index] or missing(font, cell.text):
-                    cells.append(Para(esc(cell.text), st.cell_red if cell.red else st.cell_center))
+                if stringWidth(cell.text, font, size) > room[col_index] or missing(font, cell.text):
+                    cells.append(Para(esc(cell.text), red if cell.red else center))
                 else:
                     cells.append(cell.text)
                     if cell.red:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import groupby
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from inspections.reports.data import (
     LedgerData,
@@ -29,7 +30,14 @@ from inspections.reports.flowables import (
 )
 from inspections.reports.output import Output
 from inspections.reports.styles import BODY_LEADING, HEADER_FILL, Para, esc, styles
-from inspections.reports.templates import BODY_WIDTH, LANDSCAPE, OfficialDocTemplate, PageDecor
+from inspections.reports.templates import (
+    BODY_WIDTH,
+    LANDSCAPE,
+    LANDSCAPE_BOTTOM,
+    LANDSCAPE_MARGIN,
+    OfficialDocTemplate,
+    PageDecor,
+)
 
 NOTICE_TITLE = "医院感染防控督导整改通知书"
 SELF_NOTICE_TITLE = "医院感染防控问题整改通知书"
@@ -172,11 +180,12 @@ LEDGER_HEADER = [
     "责任科室",
     "整改反馈及复查",
 ]
-LEDGER_WIDTHS = [10 * mm, 30 * mm, 32 * mm, 48 * mm, 46 * mm, 16 * mm, 21 * mm, 18 * mm, 21 * mm, 25 * mm]
+LEDGER_WIDTHS = [9 * mm, 26 * mm, 30 * mm, 44 * mm, 44 * mm, 16 * mm, 19 * mm, 17 * mm, 19 * mm, 43 * mm]
 
 
-def ledger_story(data: LedgerData) -> list[Flowable]:
-    """The ledger's flowables: title, scope line and one table grouped by institution with subtotals."""
+def ledger_story(data: LedgerData, *, room: tuple[float, float] | None = None) -> list[Flowable]:
+    """The ledger's flowables: title, scope line and the table grouped by institution with subtotals, cut into
+    one table a page. ``room``: the frame's width and height (the landscape page's by default)."""
     st = styles()
     story: list[Flowable] = [*form_head(data.title, "", data.issuer)]
     overdue = sum(1 for row in data.rows if row.overdue_days > 0)
@@ -196,17 +205,23 @@ def ledger_story(data: LedgerData) -> list[Flowable]:
     if not data.rows:
         story.append(Para("没有符合条件的整改项。", st.form_plain))
         return story
-    story.append(_ledger_table(data.rows))
+    width, height = room or (LANDSCAPE[0] - 2 * LANDSCAPE_MARGIN, LANDSCAPE[1] - LANDSCAPE_MARGIN - LANDSCAPE_BOTTOM)
+    used = sum(f.wrap(width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in story)
+    story.extend(_ledger_pages(_ledger_rows(data.rows), height - used - 2, height - 2))
     return story
 
 
-def _ledger_table(rows: Sequence[LedgerRow]) -> Flowable:
-    """One table: each institution's rows, then its subtotal row. Rows are kept whole unless one is taller than a
-    page; the header repeats at the top of each page only."""
+@dataclass
+class _LedgerLine:
+    cells: list[Cell]
+    overdue: bool = False
+    subtotal: bool = False
+
+
+def _ledger_rows(rows: Sequence[LedgerRow]) -> list[_LedgerLine]:
+    """Each institution's rows, then its subtotal; text cells as paragraphs, made once and measured once."""
     st = styles()
-    body: list[list[Cell]] = []
-    overdue_rows: list[int] = []
-    subtotal_rows: list[int] = []
+    lines: list[_LedgerLine] = []
     number = 0
     for institution, group in groupby(sorted(rows, key=lambda r: r.institution), key=lambda r: r.institution):
         items = list(group)
@@ -214,35 +229,70 @@ def _ledger_table(rows: Sequence[LedgerRow]) -> Flowable:
             number += 1
             status = esc(row.status)
             if row.overdue_days > 0:
-                overdue_rows.append(len(body))
                 status += f'<br/><font color="#E60012">逾期 {row.overdue_days} 天</font>'
             progress = [part for part in (row.feedback, row.reinspection) if part]
-            body.append(
-                [
-                    Short(str(number)),
-                    row.institution,
-                    row.item_label,
-                    row.problem,
-                    row.requirement,
-                    Short(row.severity, red=row.severity == "严重"),
-                    Short(row.deadline.isoformat() if row.deadline else "—"),
-                    Para(status, st.cell_center),
-                    row.responsible_department or "—",
-                    "\n".join(progress) if progress else "—",
-                ]
-            )
+            texts = [
+                row.institution,
+                row.item_label,
+                row.problem,
+                row.requirement,
+            ]
+            cells: list[Cell] = [Short(str(number)), *(Para(esc(t), st.small) for t in texts)]
+            cells += [
+                Short(row.severity, red=row.severity == "严重"),
+                Short(row.deadline.isoformat() if row.deadline else "—"),
+                Para(status, st.small_center),
+                Para(esc(row.responsible_department or "—"), st.small),
+                Para(esc("\n".join(progress)) if progress else "—", st.small),
+            ]
+            lines.append(_LedgerLine(cells, overdue=row.overdue_days > 0))
         late = sum(1 for row in items if row.overdue_days > 0)
         severe = sum(1 for row in items if row.severity == "严重")
         summary = f"小计：{institution} 共 {len(items)} 项，逾期 {late} 项，严重问题 {severe} 项"
-        subtotal_rows.append(len(body))
-        body.append([Para(esc(summary), st.cell_group), "", "", "", "", "", "", "", "", ""])
-    table = data_table(LEDGER_HEADER, body, LEDGER_WIDTHS, highlight_rows=overdue_rows, zebra=False)
+        lines.append(_LedgerLine([Para(esc(summary), st.small_group), *[""] * 9], subtotal=True))
+    return lines
+
+
+def _ledger_table(lines: Sequence[_LedgerLine]) -> Table:
+    table = data_table(
+        LEDGER_HEADER,
+        [line.cells for line in lines],
+        LEDGER_WIDTHS,
+        highlight_rows=[i for i, line in enumerate(lines) if line.overdue],
+        zebra=False,
+        compact=True,
+    )
     style = TableStyle([])
-    for index in subtotal_rows:
-        style.add("SPAN", (0, index + 1), (-1, index + 1))
-        style.add("BACKGROUND", (0, index + 1), (-1, index + 1), HEADER_FILL)
+    for index, line in enumerate(lines):
+        if line.subtotal:
+            style.add("SPAN", (0, index + 1), (-1, index + 1))
+            style.add("BACKGROUND", (0, index + 1), (-1, index + 1), HEADER_FILL)
     table.setStyle(style)
     return table
+
+
+def _ledger_pages(lines: Sequence[_LedgerLine], first_room: float, page_room: float) -> list[Flowable]:
+    """The rows cut into one table a page, each with the header at its top (and nowhere else): measured once,
+    instead of ReportLab splitting one long table again at every page (quadratic in the rows). A row taller than
+    a page gets a table of its own, which splits inside the row."""
+    probe = _ledger_table(lines)
+    probe.wrap(sum(LEDGER_WIDTHS), 1e9)
+    heights = list(probe._rowHeights)
+    header = heights[0]
+    chunks: list[tuple[int, int]] = []
+    start, room, used = 0, first_room, header
+    for index, height in enumerate(heights[1:]):
+        if used + height > room and index > start:
+            chunks.append((start, index))
+            start, room, used = index, page_room, header
+        used += height
+    chunks.append((start, len(lines)))
+    story: list[Flowable] = []
+    for number, (a, b) in enumerate(chunks):
+        if number:
+            story.append(PageBreak())
+        story.append(_ledger_table(lines[a:b]))
+    return story
 
 
 def build_ledger_pdf(data: LedgerData, out: Output, *, invariant: bool = False) -> None:

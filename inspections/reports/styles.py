@@ -31,6 +31,8 @@ VETO_FILL = colors.HexColor("#FBE4E4")
 CELL_FONT_SIZE = 10.5
 CELL_LEADING = 14
 CELL_PADDING = 3.5
+SMALL_SIZE = 9
+SMALL_LEADING = 11.5
 
 BODY_SIZE = 16  # 3号
 BODY_LEADING = 28.9  # 22 lines on the 225 mm 版心
@@ -41,11 +43,24 @@ WATERMARK = colors.Color(0.6, 0.6, 0.6, alpha=0.22)
 
 
 class Para(Paragraph):
-    """A paragraph whose characters missing from its face are set in a fallback face (never a box)."""
+    """A paragraph whose characters missing from its face are set in a fallback face (never a box).
+
+    Its lines are broken once per width: a table cell is measured, laid out and drawn at the same width, and
+    breaking the lines of thousands of cells again each time was most of a long ledger's time.
+    """
+
+    _wrapped_at: float | None = None
 
     def __init__(self, text: str | None, style: ParagraphStyle, *args: Any, **kwargs: Any) -> None:
         # ``None`` when ReportLab splits a paragraph into two (the pieces carry their fragments).
         super().__init__(with_fallback(text, style.fontName) if text is not None else None, style, *args, **kwargs)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._wrapped_at == availWidth:
+            return self.width, self.height
+        width, height = super().wrap(availWidth, availHeight)
+        self._wrapped_at = availWidth
+        return width, height
 
 
 class Styles:
@@ -118,6 +133,12 @@ class Styles:
         self.cell_red = ParagraphStyle("cell_red", parent=self.cell_center, textColor=RED)
         self.cell_head = ParagraphStyle("cell_head", parent=self.cell, fontName=f.heiti, alignment=TA_CENTER)
         self.cell_group = ParagraphStyle("cell_group", parent=self.cell, fontName=f.heiti)
+        # The 台账's denser cells (9 pt): a landscape page holds about twice the rows.
+        self.small = ParagraphStyle("small", parent=self.cell, fontSize=SMALL_SIZE, leading=SMALL_LEADING)
+        self.small_center = ParagraphStyle("small_center", parent=self.small, alignment=TA_CENTER)
+        self.small_red = ParagraphStyle("small_red", parent=self.small_center, textColor=RED)
+        self.small_head = ParagraphStyle("small_head", parent=self.small, fontName=f.heiti, alignment=TA_CENTER)
+        self.small_group = ParagraphStyle("small_group", parent=self.small, fontName=f.heiti)
         self.label = ParagraphStyle("label", parent=self.cell, fontName=f.heiti, fontSize=11, leading=15,
                                     alignment=TA_CENTER)  # fmt: skip
         self.value = ParagraphStyle("value", parent=self.cell, fontSize=11.5, leading=15)
@@ -140,18 +161,20 @@ def esc(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
-def grid_table_style(*, header_rows: int = 1, zebra: bool = False, rows: int = 0) -> TableStyle:
+def grid_table_style(
+    *, header_rows: int = 1, zebra: bool = False, rows: int = 0, compact: bool = False
+) -> TableStyle:
     """A ruled table with a shaded header row (repeated on every page by ``repeatRows``)."""
     commands: list[tuple[object, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), styles().faces.fangsong),
-        ("FONTSIZE", (0, 0), (-1, -1), CELL_FONT_SIZE),
-        ("LEADING", (0, 0), (-1, -1), CELL_LEADING),
+        ("FONTSIZE", (0, 0), (-1, -1), SMALL_SIZE if compact else CELL_FONT_SIZE),
+        ("LEADING", (0, 0), (-1, -1), SMALL_LEADING if compact else CELL_LEADING),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),  # plain-text cells; paragraphs align themselves
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("BOX", (0, 0), (-1, -1), 1.0, RULE),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5 if compact else 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 if compact else 3.5),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
