@@ -56,7 +56,7 @@ class Para(Paragraph):
         super().__init__(with_fallback(text, style.fontName) if text is not None else None, style, *args, **kwargs)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        if self._wrapped_at == availWidth:
+        if self._wrapped_at == availWidth and "blPara" in self.__dict__ and "height" in self.__dict__:
             return self.width, self.height
         width, height = super().wrap(availWidth, availHeight)
         self._wrapped_at = availWidth
