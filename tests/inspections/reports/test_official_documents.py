@@ -215,3 +215,28 @@ def test_an_unfinished_month_is_issued_with_a_warning_and_the_uninspected(tmp_pa
     text = flat("".join(page_texts(out.getvalue())))
     assert "本月督导尚未全部完成" in text and "济源路社区卫生服务中心、峡窝镇卫生院" in text
     assert "（未完成）" in text  # the month's point on the trend chart
+
+
+def test_an_official_face_found_on_the_computer_is_used_unless_the_settings_say_bundled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspections.reports import fonts
+
+    # A computer whose font folder has simfang.ttf (here a copy of a bundled face, to see it in the PDF).
+    folder = tmp_path / "Fonts"
+    folder.mkdir()
+    (folder / "simfang.ttf").write_bytes(fonts.UKAI_PATH.read_bytes())
+    monkeypatch.setattr(fonts, "font_dirs", lambda: [folder])
+    fonts._installed_files.cache_clear()
+    try:
+        assert fonts.official_candidates("fangsong") == [folder / "simfang.ttf"]
+        official = fonts.resolve_faces({})
+        assert official.fangsong not in (fonts.UMING, fonts.UKAI) and official.heiti == fonts.FONT  # no simhei.ttf
+        assert fonts.resolve_faces({"font_fangsong": "bundled"}).fangsong == fonts.UMING
+        assert fonts.resolve_faces({"font_fangsong": "nothere.ttf"}).fangsong == fonts.UMING
+        out = io.BytesIO()
+        with fonts.using_faces({}):
+            build_notice(make_notice(2), out)
+        assert "UKaiCN" in embedded_font_names(out.getvalue())  # the body, set in "simfang.ttf"
+    finally:
+        fonts._installed_files.cache_clear()
