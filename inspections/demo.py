@@ -74,6 +74,26 @@ FAIL_NOTES = [
     "查阅资料：{t}，记录不全",
     "询问工作人员，{t}，知晓率低",
 ]
+
+
+def _first_phrase(text: str, limit: int = 18) -> str:
+    """The start of an item's text for a demo 问题描述, cut at a punctuation mark (a clause end first, else a 、)
+    outside brackets, never in the middle of a word; a short text whole, a long one without a mark after ``limit``."""
+    text = text.rstrip("，。；、：")
+    for marks in ("，。；：", "、"):
+        balanced = [i for i, ch in enumerate(text) if text.count("（", 0, i) == text.count("）", 0, i)]
+        cuts = [i for i in balanced if text[i] in marks and i >= 4]
+        within = [i for i in cuts if i <= limit]
+        if within:
+            return text[: within[-1]]
+        if cuts and cuts[0] <= 2 * limit:
+            return text[: cuts[0]]
+    if len(text) <= 2 * limit:
+        return text
+    bracket = text.find("（")
+    return text[:bracket] if 4 <= bracket <= 2 * limit else text[:limit]
+
+
 MEASURES = ["已组织专项整改并复核", "已修订制度并全员培训", "已更换设施并张贴标识", "已调整流程并安排专人督查"]
 NOT_DONE_REASONS = ["机构装修停诊", "迎接上级检查改期", "机构负责人外出，改至下月", "疫情防控任务冲突"]
 
@@ -458,7 +478,7 @@ def _generate_inspection(
             result_id = _uid(rng)
             shas: list[str] = []
             if outcome in FAILING:
-                note = rng.choice(FAIL_NOTES).format(t=item.text[:18].rstrip("，。；、"))
+                note = rng.choice(FAIL_NOTES).format(t=_first_phrase(item.text))
                 failed_now.add(item.code)
                 findings.append((t, item.code, note, outcome))
                 with_photo = item.evidence != "none" or rng.random() < 0.3

@@ -53,6 +53,7 @@ class Demo:
     ledger: bytes
     ledger_seconds: float
     ledger_all: bytes
+    problems: tuple[str, ...]
 
 
 def _render(fn: object, *args: object, **kwargs: object) -> tuple[bytes, str]:
@@ -91,6 +92,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         seconds = time.perf_counter() - started
         ledger_all = io.BytesIO()
         documents.ledger_pdf(s, ledger_all, now=NOW)
+        problems = tuple(s.scalars(select(Finding.problem)))
     db.close()
     yield Demo(
         feedback,
@@ -104,6 +106,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         ledger.getvalue(),
         seconds,
         ledger_all.getvalue(),
+        problems,
     )
 
 
@@ -240,3 +243,9 @@ def test_an_official_face_found_on_the_computer_is_used_unless_the_settings_say_
         assert "UKaiCN" in embedded_font_names(out.getvalue())  # the body, set in "simfang.ttf"
     finally:
         fonts._installed_files.cache_clear()
+
+
+def test_the_demo_cuts_its_problem_texts_at_punctuation(demo: Demo) -> None:
+    assert len(demo.problems) > 100
+    for problem in demo.problems:
+        assert problem.count("（") == problem.count("）"), problem  # not "由专（" or "门（"
