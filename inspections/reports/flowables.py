@@ -147,7 +147,7 @@ class ClosingBlock(Flowable):
     """发文机关署名 and 成文日期 with room for the seal (GB/T 9704 §7.3.5.1): the date four characters from the right,
     the issuer centred over the date, the seal's space above them. Kept with the end of the text by the caller."""
 
-    SEAL_LINES = 2  # blank lines between the text and the signature, under the top of the seal
+    SEAL_LINES = 1  # a blank line between the text and the signature: the top of the seal (GB/T 9704 §7.3.5.1)
 
     def __init__(self, issuer: str, date_text: str) -> None:
         super().__init__()

@@ -91,7 +91,7 @@ class Styles:
         self.body = ParagraphStyle("body", parent=base)
         self.body_indent = ParagraphStyle("body_indent", parent=base, firstLineIndent=INDENT)
         self.h1 = ParagraphStyle(
-            "h1", parent=base, fontName=f.heiti, firstLineIndent=INDENT, alignment=TA_LEFT, keepWithNext=1,
+            "h1", parent=base, fontName=f.heiti, firstLineIndent=INDENT, alignment=TA_LEFT,
             spaceBefore=6,
         )  # fmt: skip
         self.h2 = ParagraphStyle(
@@ -112,11 +112,12 @@ class Styles:
         self.form_number = ParagraphStyle("form_number", parent=base, fontSize=12, leading=18, alignment=TA_CENTER)
         self.form_h1 = ParagraphStyle(
             "form_h1", parent=base, fontName=f.heiti, fontSize=14, leading=22, spaceBefore=8, spaceAfter=4,
-            alignment=TA_LEFT, keepWithNext=1,
+            alignment=TA_LEFT,
         )  # fmt: skip
         self.form_h2 = ParagraphStyle(
-            "form_h2", parent=self.form_h1, fontName=f.kaiti, fontSize=13, leading=20, spaceBefore=4, spaceAfter=2
-        )
+            "form_h2", parent=self.form_h1, fontName=f.kaiti, fontSize=13, leading=20, spaceBefore=4, spaceAfter=2,
+            keepWithNext=1,
+        )  # fmt: skip
         self.form_body = ParagraphStyle("form_body", parent=base, fontSize=13, leading=21, firstLineIndent=26)
         self.form_plain = ParagraphStyle("form_plain", parent=self.form_body, firstLineIndent=0)
         self.result = ParagraphStyle(
