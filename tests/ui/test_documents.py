@@ -54,8 +54,8 @@ def test_rounds_page_writes_the_monthly_bulletin(qtbot: QtBot, demo_context: App
     target = tmp_path / "通报.pdf"
     assert page.request_bulletin(target) == target
     wait_written(qtbot, demo_context, page, target)
-    text = pdf_text(target)
-    assert f"关于{month_label(month)}医院感染防控督导检查情况的通报" in "".join(text.split())  # the title is set on two lines
+    text = "".join(pdf_text(target).split())  # the title is set on two lines
+    assert f"关于{month_label(month)}医院感染防控督导检查情况的通报" in text
 
 
 def test_findings_page_writes_notice_and_ledger(qtbot: QtBot, demo_context: AppContext, tmp_path: Path) -> None:
