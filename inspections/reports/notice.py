@@ -29,7 +29,7 @@ from inspections.reports.flowables import (
     red_head,
 )
 from inspections.reports.output import Output
-from inspections.reports.styles import BODY_LEADING, HEADER_FILL, Para, esc, styles
+from inspections.reports.styles import BODY_LEADING, CELL_PADDING, HEADER_FILL, Para, esc, styles
 from inspections.reports.templates import (
     BODY_WIDTH,
     LANDSCAPE,
@@ -216,6 +216,7 @@ class _LedgerLine:
     cells: list[Cell]
     overdue: bool = False
     subtotal: bool = False
+    institution: str = ""
 
 
 def _ledger_rows(rows: Sequence[LedgerRow]) -> list[_LedgerLine]:
@@ -245,7 +246,7 @@ def _ledger_rows(rows: Sequence[LedgerRow]) -> list[_LedgerLine]:
                 Para(esc(row.responsible_department or "—"), st.small),
                 Para(esc("\n".join(progress)) if progress else "—", st.small),
             ]
-            lines.append(_LedgerLine(cells, overdue=row.overdue_days > 0))
+            lines.append(_LedgerLine(cells, overdue=row.overdue_days > 0, institution=row.institution))
         late = sum(1 for row in items if row.overdue_days > 0)
         severe = sum(1 for row in items if row.severity == "严重")
         summary = f"小计：{institution} 共 {len(items)} 项，逾期 {late} 项，严重问题 {severe} 项"
@@ -279,6 +280,12 @@ def _ledger_pages(lines: Sequence[_LedgerLine], first_room: float, page_room: fl
     probe.wrap(sum(LEDGER_WIDTHS), 1e9)
     heights = list(probe._rowHeights)
     header = heights[0]
+    limit = page_room - header - 2
+    if any(height > limit for height in heights[1:]):
+        lines = [part for line, h in zip(lines, heights[1:], strict=True) for part in _split_tall(line, h, limit)]
+        probe = _ledger_table(lines)
+        probe.wrap(sum(LEDGER_WIDTHS), 1e9)
+        heights = list(probe._rowHeights)
     chunks: list[tuple[int, int]] = []
     start, room, used = 0, first_room, header
     for index, height in enumerate(heights[1:]):
@@ -293,6 +300,36 @@ def _ledger_pages(lines: Sequence[_LedgerLine], first_room: float, page_room: fl
             story.append(PageBreak())
         story.append(_ledger_table(lines[a:b]))
     return story
+
+
+def _split_tall(line: _LedgerLine, height: float, limit: float) -> list[_LedgerLine]:
+    """A row taller than a page as several rows that fit, each continuation carrying the row's 序号 and 机构 (the
+    text cells continue, the short values are not repeated)."""
+    if height <= limit:
+        return [line]
+    st = styles()
+    room = limit - 8  # the cell's top and bottom padding
+    widths = [w - 2 * CELL_PADDING for w in LEDGER_WIDTHS]
+    parts: list[_LedgerLine] = []
+    current = list(line.cells)
+    while True:
+        now: list[Cell] = []
+        rest: list[Cell] = []
+        for index, cell in enumerate(current):
+            if isinstance(cell, Para) and cell.wrap(widths[index], room)[1] > room:
+                pieces = cell.split(widths[index], room)
+                if len(pieces) == 2:
+                    now.append(pieces[0])
+                    rest.append(pieces[1])
+                    continue
+            now.append(cell)
+            rest.append("")
+        parts.append(_LedgerLine(now, overdue=line.overdue, institution=line.institution))
+        if not any(isinstance(cell, Para) for cell in rest):
+            return parts
+        rest[0] = line.cells[0]
+        rest[1] = Para(esc(f"{line.institution}（续）"), st.small)
+        current = rest
 
 
 def build_ledger_pdf(data: LedgerData, out: Output, *, invariant: bool = False) -> None:

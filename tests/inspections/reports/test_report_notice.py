@@ -5,7 +5,16 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from report_samples import AS_OF, flat, make_ledger, make_notice, page_sizes, page_texts, unembedded_fonts
+from report_samples import (
+    AS_OF,
+    flat,
+    make_ledger,
+    make_notice,
+    page_lines,
+    page_sizes,
+    page_texts,
+    unembedded_fonts,
+)
 from reportlab.lib.pagesizes import A4, landscape
 
 from inspections.reports.data import LedgerData, NoticeData
@@ -74,3 +83,18 @@ def test_a_300_row_ledger_spans_several_landscape_pages_with_repeated_headers() 
     assert "问题共300项，其中逾期" in everything
     assert "300第" in everything  # the last row's number, followed by its institution
     assert unembedded_fonts(pdf) == []
+
+
+def test_a_ledger_row_taller_than_a_page_carries_its_number_and_institution_on_every_page() -> None:
+    rows = make_ledger(6)
+    rows[3] = replace(rows[3], problem="缓冲间两侧门可同时开启，" * 150)
+    pdf = render_ledger(LedgerData(tuple(rows), AS_OF))
+    pages = page_lines(pdf)
+    continued = [lines for lines in pages if any("两侧门可同时开" in line for line in lines)]
+    assert len(continued) >= 3
+    for lines in pages:
+        assert lines.count("序号") == 1  # the header at the top of each page, never in the middle
+    for lines in continued:
+        assert "4" in lines and any(line.startswith("第4医疗机构") for line in lines)
+    # Every repetition is printed but those cut in two where the row continues on the next page.
+    assert flat("".join(page_texts(pdf))).count("缓冲间两侧门可同时开启") >= 150 - len(continued)
