@@ -84,9 +84,11 @@ class SettingsPage(Page):
         self.shared_form = QFormLayout(shared)
         self.fields: dict[str, QSpinBox | QLineEdit] = {}
         self.font_fields: dict[str, QComboBox] = {}
+        self.number_example = QLabel()
+        self.number_example.setObjectName("docNumberExample")
         for key, spec in db_settings.SETTINGS.items():
             if key.startswith("font_"):
-                self._add_font_field(key, spec.label, spec.hint)
+                self._add_font_field(key, spec.label)
                 continue
             field: QSpinBox | QLineEdit
             if spec.kind is int:
@@ -102,10 +104,9 @@ class SettingsPage(Page):
                 hint = QLabel(spec.hint)
                 hint.setWordWrap(True)
                 self.shared_form.addRow("", hint)
+            if key == "doc_series":
+                self.shared_form.addRow(self.tr("文号示例"), self.number_example)
         self.fields["doc_series"].setPlaceholderText(self.tr("留空（不分组）"))  # type: ignore[union-attr]
-        self.number_example = QLabel()
-        self.number_example.setObjectName("docNumberExample")
-        self.shared_form.addRow(self.tr("文号示例"), self.number_example)
         for key in ("doc_prefix", "doc_series"):
             self.fields[key].textChanged.connect(self._show_number_example)
         self._show_number_example()
@@ -115,14 +116,19 @@ class SettingsPage(Page):
         layout.addWidget(shared)
         layout.addStretch(1)
 
-    def _add_font_field(self, key: str, label: str, hint: str) -> None:
+    def _add_font_field(self, key: str, label: str) -> None:
         """A face of the documents: 自动 (the official face when this computer has it), 内置字体, or one of the
         official faces found here (by file name, so the choice works on every computer that has the file)."""
         if not self.font_fields:
             title = QLabel(self.tr("文书字体（GB/T 9704：正文仿宋、标题小标宋、一级标题黑体、二级标题楷体）"))
             title.setWordWrap(True)
             self.shared_form.addRow(title)
-            note = QLabel(hint)
+            note = QLabel(
+                self.tr(
+                    "“自动”：本机有正式字体（如 Windows 的 simfang.ttf）就用，否则用内置的开源字体；选定的字体按文件名"
+                    "保存，在其他电脑上找不到同名文件时用内置字体。"
+                )
+            )
             note.setWordWrap(True)
             self.shared_form.addRow("", note)
         box = QComboBox()
