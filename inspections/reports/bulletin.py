@@ -46,7 +46,8 @@ def bulletin_story(data: BulletinData) -> list[Flowable]:
     opening = data.summary or f"{month}，我委组织医院感染防控督导专家对辖区医疗机构开展督导检查，现将有关情况通报如下。"
     story.append(Para(esc(opening), st.body_indent))
     if data.uninspected:
-        story.append(Para(esc(_incomplete_warning(data)), st.warning))
+        lead, rest = _incomplete_warning(data)
+        story.append(Para(f'<font face="{st.faces.heiti}">{esc(lead)}</font>{esc(rest)}', st.body_indent))
 
     story.extend(section("一、督导覆盖情况"))
     story.extend(_coverage_section(data))
@@ -87,13 +88,15 @@ def bulletin_story(data: BulletinData) -> list[Flowable]:
     return story
 
 
-def _incomplete_warning(data: BulletinData) -> str:
+def _incomplete_warning(data: BulletinData) -> tuple[str, str]:
+    """The warning of an unfinished month: its lead (set in 黑体; a 公文 is black but for its 版头) and the list."""
     cov = data.coverage
     names = "、".join(data.uninspected)
-    return (
-        f"注意：本月督导尚未全部完成（计划 {cov.planned} 家，已完成 {cov.done} 家），"
-        f"以下 {len(data.uninspected)} 家尚未检查：{names}。本通报的得分、排名和趋势只反映已完成的检查。"
+    lead = (
+        f"本月督导尚未全部完成（计划 {cov.planned} 家，已完成 {cov.done} 家），"
+        "本通报的得分、排名和趋势只反映已完成的检查。"
     )
+    return lead, f"以下 {len(data.uninspected)} 家尚未检查：{names}。"
 
 
 def build_bulletin(data: BulletinData, out: Output, *, invariant: bool = False) -> None:

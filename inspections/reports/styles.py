@@ -104,7 +104,6 @@ class Styles:
             "attachment_title", parent=self.title, fontSize=18, leading=28, spaceBefore=6, spaceAfter=10
         )
         self.imprint = ParagraphStyle("imprint", parent=base, fontSize=14, leading=22, alignment=TA_LEFT)
-        self.warning = ParagraphStyle("warning", parent=self.body_indent, fontName=f.heiti, textColor=RED)
         # --- forms (反馈单, 台账) and notes ---
         self.form_title = ParagraphStyle(
             "form_title", parent=self.title, fontSize=TITLE_SIZE, leading=32, spaceAfter=4

@@ -216,7 +216,7 @@ def test_an_unfinished_month_is_issued_with_a_warning_and_the_uninspected(tmp_pa
     out = io.BytesIO()
     build_bulletin(data, out)
     text = flat("".join(page_texts(out.getvalue())))
-    assert "本月督导尚未全部完成" in text and "济源路社区卫生服务中心、峡窝镇卫生院" in text
+    assert "本月督导尚未全部完成" in text and "2家尚未检查：济源路社区卫生服务中心、峡窝镇卫生院" in text
     assert "（未完成）" in text  # the month's point on the trend chart
 
 
