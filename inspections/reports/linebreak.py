@@ -43,7 +43,7 @@ def may_break(text: Sequence[str], at: int) -> bool:
         return False  # 15 天, 3 家, 2026年
     if after == " " and before in _DIGITS and at + 1 < len(text) and text[at + 1] in UNITS:
         return False  # the space between a number and its unit
-    if before in "年月" and after in _DIGITS and previous in _DIGITS:
+    if before in "年月" and after in _DIGITS and _previous_visible(text, at - 1) in _DIGITS:
         return False  # inside a date: 2026年11月28日
     return not (before == " " and after in _DIGITS and at >= 2 and text[at - 2] in _DIGITS)
 
