@@ -33,7 +33,7 @@ from inspections.reports.styles import (
 
 @dataclass(frozen=True)
 class Short:
-    """A short value (number, code, date, grade) drawn centred as it is, without a paragraph.
+    """A short value (number, code, date, grade; lines apart by "\\n") drawn centred as it is, without a paragraph.
 
     Tables of hundreds of rows spend most of their time wrapping paragraphs; a value that fits its column needs
     none. One that does not fit after all becomes a wrapping paragraph, so nothing overflows.
@@ -90,7 +90,8 @@ def data_table(
             if isinstance(cell, str):
                 cells.append(Para(esc(cell), cell_style))
             elif isinstance(cell, Short):
-                if stringWidth(cell.text, font, size) > room[col_index] or missing(font, cell.text):
+                widest = max(stringWidth(part, font, size) for part in cell.text.split("\n"))
+                if widest > room[col_index] or missing(font, cell.text):
                     cells.append(Para(esc(cell.text), red if cell.red else center))
                 else:
                     cells.append(cell.text)

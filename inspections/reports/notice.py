@@ -228,9 +228,8 @@ def _ledger_rows(rows: Sequence[LedgerRow]) -> list[_LedgerLine]:
         items = list(group)
         for row in items:
             number += 1
-            status = esc(row.status)
-            if row.overdue_days > 0:
-                status += f'<br/><font color="#E60012">逾期 {row.overdue_days} 天</font>'
+            late = row.overdue_days > 0
+            status = f"{row.status}\n逾期 {row.overdue_days} 天" if late else row.status
             progress = [part for part in (row.feedback, row.reinspection) if part]
             texts = [
                 row.institution,
@@ -242,14 +241,14 @@ def _ledger_rows(rows: Sequence[LedgerRow]) -> list[_LedgerLine]:
             cells += [
                 Short(row.severity, red=row.severity == "严重"),
                 Short(row.deadline.isoformat() if row.deadline else "—"),
-                Para(status, st.small_center),
-                Para(esc(row.responsible_department or "—"), st.small),
-                Para(esc("\n".join(progress)) if progress else "—", st.small),
+                Short(status, red=late),  # plain text: a paragraph per cell was a fifth of a long ledger's time
+                Short(row.responsible_department or "—"),
+                Para(esc("\n".join(progress)), st.small) if progress else Short("—"),
             ]
             lines.append(_LedgerLine(cells, overdue=row.overdue_days > 0, institution=row.institution))
-        late = sum(1 for row in items if row.overdue_days > 0)
+        overdue_count = sum(1 for row in items if row.overdue_days > 0)
         severe = sum(1 for row in items if row.severity == "严重")
-        summary = f"小计：{institution} 共 {len(items)} 项，逾期 {late} 项，严重问题 {severe} 项"
+        summary = f"小计：{institution} 共 {len(items)} 项，逾期 {overdue_count} 项，严重问题 {severe} 项"
         lines.append(_LedgerLine([Para(esc(summary), st.small_group), *[""] * 9], subtotal=True))
     return lines
 
