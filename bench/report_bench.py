@@ -28,6 +28,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from inspections.checklists.spec import ScoringRule
+from inspections.docnumbers import format_doc_number
 from inspections.reports.bulletin import build_bulletin
 from inspections.reports.data import (
     BulletinData,
@@ -44,7 +45,6 @@ from inspections.reports.data import (
     RankingRow,
     ScoreBin,
     TrendPoint,
-    format_doc_number,
     scoring_formula_text,
 )
 from inspections.reports.feedback import build_feedback_report
@@ -80,7 +80,7 @@ def inspection(photos: list[bytes]) -> FeedbackReportData:
     formula = scoring_formula_text(ScoringRule())
     titles = ['发热门诊"三区两通道"设置与管理', "预检分诊管理", "病区管理（陪护探视）", "医疗废物管理"]
     return FeedbackReportData(
-        doc_number=format_doc_number("上卫院感", 2026, 11, 3),
+        doc_number=format_doc_number("上卫院感", 2026, 3),
         institution="上街区人民医院",
         inspection_date=DAY,
         kind_label="督导",
@@ -131,7 +131,7 @@ def bulletin(institutions: int = 500) -> BulletinData:
         month="2026-11",
         title="关于2026年11月医院感染防控督导检查情况的通报",
         issuer="上街区卫生健康委员会",
-        doc_number=format_doc_number("上卫通", 2026, 11, 1),
+        doc_number=format_doc_number("上卫通", 2026, 1),
         issue_date=date(2026, 12, 3),
         data_as_of=AS_OF,
         coverage=CoverageData(

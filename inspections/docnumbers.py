@@ -1,8 +1,10 @@
 """Document numbers (文号): issued once per document, kept in a register, never derived again on a reprint.
 
 A number names one subject: the 督导检查反馈单 of an inspection (issued when it is finalized), the 整改通知书 of an
-institution on one day and the 月度督导通报 of a month (issued when first generated). The next number of a kind is
-1 + the highest sequence issued for that kind, series code (文号分组代码) and month. Numbers printed on another
+institution on one day and the 月度督导通报 of a month (issued when first generated). Its text is GB/T 9704's
+``代字〔年〕序号号`` (``院感督〔2026〕12号``): the 代字 is the agency's (setting ``doc_prefix``) with the kind's suffix
+and the series code (文号分组代码, setting ``doc_series``) of the computer that issued it. The next number of a kind is
+1 + the highest sequence issued for that kind, series code and year. Numbers printed on another
 computer arrive with its exchange packages and are kept as printed; one that repeats a number already used here for
 another subject is reported (文号重复), never refused or changed: the paper exists.
 """
@@ -23,7 +25,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from inspections.labels import INSPECTION_KINDS
-from inspections.reports.data import format_doc_number
 from inspections.settings import get_setting
 from models.audit import append_audit, lock_audit_head
 from models.base import utcnow
@@ -35,6 +36,15 @@ Kind = Literal["feedback", "notice", "bulletin"]
 
 KIND_LABELS: dict[str, str] = {"feedback": "督导检查反馈单", "notice": "整改通知书", "bulletin": "月度督导通报"}
 _PREFIX_SUFFIX: dict[str, str] = {"feedback": "", "notice": "整改", "bulletin": "通报"}
+
+
+def format_doc_number(prefix: str, year: int, seq: int, series: str = "") -> str:
+    """The document number as GB/T 9704 writes it: ``format_doc_number("上卫院感", 2026, 3)`` → ``上卫院感〔2026〕3号``
+    (六角括号 around the year, no leading zeros, no month); a series code (文号分组代码) ends the 代字:
+    ``format_doc_number("上卫院感", 2026, 3, "A")`` → ``上卫院感A〔2026〕3号``."""
+    if seq < 1:
+        raise ValueError(f"sequence must be positive: {seq}")
+    return f"{prefix}{series}〔{year}〕{seq}号"
 
 
 def feedback_subject(inspection_id: uuid.UUID) -> str:
@@ -68,7 +78,7 @@ def number_text(session: Session, kind: str, subject: str) -> str:
     return "" if row is None else row.text
 
 
-def _lock_sequence(session: Session, kind: str, series: str, year: int, month: int) -> None:
+def _lock_sequence(session: Session, kind: str, series: str, year: int) -> None:
     """Serialize allocation in one sequence. SQLite: the write transaction already holds the database's write lock
     (BEGIN IMMEDIATE). PostgreSQL: the audit chain's head row first (every audited write locks it, so taking it
     before anything else keeps one lock order and no deadlock), then a transaction-scoped advisory lock on the
@@ -77,19 +87,20 @@ def _lock_sequence(session: Session, kind: str, series: str, year: int, month: i
     if session.get_bind().dialect.name != "postgresql":
         return
     lock_audit_head(session)
-    digest = hashlib.sha256(f"yg-docnumber:{kind}:{series}:{year}:{month}".encode()).digest()
+    digest = hashlib.sha256(f"yg-docnumber:{kind}:{series}:{year}".encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def issue_number(session: Session, kind: Kind, subject: str, when: date, actor: str) -> DocumentNumber:
-    """The number of (kind, subject): the one already issued, else the next of ``when``'s month, recorded and
-    audited in the caller's write transaction."""
+    """The number of (kind, subject): the one already issued, else the next of ``when``'s year, recorded and
+    audited in the caller's write transaction. Numbers issued before the yearly format (``…〔2026〕11-03号``, a
+    sequence a month) keep their text; the year's new sequence continues above the highest of them."""
     existing = find_number(session, kind, subject)
     if existing is not None:
         return existing
     series = series_code(session)
-    _lock_sequence(session, kind, series, when.year, when.month)
+    _lock_sequence(session, kind, series, when.year)
     existing = find_number(session, kind, subject)  # issued by another writer while we waited for the lock
     if existing is not None:
         return existing
@@ -98,7 +109,6 @@ def issue_number(session: Session, kind: Kind, subject: str, when: date, actor: 
             DocumentNumber.kind == kind,
             DocumentNumber.series == series,
             DocumentNumber.year == when.year,
-            DocumentNumber.month == when.month,
         )
     )
     seq = (highest or 0) + 1
@@ -110,7 +120,7 @@ def issue_number(session: Session, kind: Kind, subject: str, when: date, actor: 
         year=when.year,
         month=when.month,
         seq=seq,
-        text=format_doc_number(prefix, when.year, when.month, seq, series),
+        text=format_doc_number(prefix, when.year, seq, series),
         issued_at=utcnow(),
         issued_by=actor,
     )
@@ -128,7 +138,7 @@ def issue_number(session: Session, kind: Kind, subject: str, when: date, actor: 
 
 
 def issue_feedback_number(session: Session, inspection: Inspection, actor: str) -> DocumentNumber:
-    """The 督导检查反馈单 number of a finalized inspection (numbered within the month of its date)."""
+    """The 督导检查反馈单 number of a finalized inspection (numbered within the year of its date)."""
     return issue_number(session, "feedback", feedback_subject(inspection.id), inspection.date, actor)
 
 

@@ -12,6 +12,16 @@ from inspections.errors import UserError
 from models.audit import append_audit
 from models.reference import Setting
 
+FONT_ROLES: dict[str, str] = {
+    "fangsong": "仿宋（正文）",
+    "xiaobiaosong": "小标宋（标题）",
+    "heiti": "黑体（一级标题）",
+    "kaiti": "楷体（二级标题）",
+    "songti": "宋体（页码）",
+}
+"""The faces of the documents (GB/T 9704), by the role each plays: the keys ``font_<role>``."""
+FONT_HINT = "留空：有正式字体（如 Windows 的 simfang.ttf）就用，否则用内置字体；bundled：总用内置字体；或字体文件名"
+
 
 @dataclass(frozen=True)
 class SettingSpec:
@@ -20,6 +30,7 @@ class SettingSpec:
     default: Any
     kind: type
     hint: str = ""  # shown under the field where settings are edited
+    required: bool = True  # a text setting that may not be left empty
 
 
 SETTINGS: dict[str, SettingSpec] = {
@@ -28,23 +39,36 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("deadline_days_critical", "严重问题整改期限（天）", 3, int),
         SettingSpec("deadline_days_general", "一般问题整改期限（天）", 15, int),
         SettingSpec("reinspection_days", "复查未通过后的新整改期限（天）", 7, int),
-        SettingSpec("doc_prefix", "文书编号前缀", "院感督", str),
+        SettingSpec(
+            "doc_prefix",
+            "发文机关代字",
+            "院感督",
+            str,
+            "文号中年份前的部分，如“上卫院感”；整改通知书和通报在其后加“整改”“通报”",
+        ),
         SettingSpec(
             "doc_series",
             "文号分组代码",
             "",
             str,
-            "留空则文号为“前缀〔2026〕11-03号”；多台电脑各自离线出具文书时，给每台设不同的字母（如 A、B），"
-            "文号成为“前缀〔2026〕11-A03号”，互不重复",
+            "留空则文号为“代字〔2026〕3号”；多台电脑各自离线出具文书时，给每台设不同的字母（如 A、B），"
+            "文号成为“代字A〔2026〕3号”“代字B〔2026〕3号”，各自编号，互不重复",
         ),
-        SettingSpec("issuer", "发文单位", "区卫生健康委员会", str),
+        SettingSpec("issuer", "发文机关全称", "区卫生健康委员会", str, "发文机关标志和落款，如“上街区卫生健康委员会”"),
+        SettingSpec("contact_person", "联系人", "", str, "反馈单和整改通知书中接收整改报告的联系人", required=False),
+        SettingSpec("contact_phone", "联系电话", "", str, "", required=False),
+        SettingSpec("doc_copy_to", "抄送机关", "", str, "通报、通知书版记中的抄送机关", required=False),
+        *(
+            SettingSpec(f"font_{role}", f"{label}字体", "", str, FONT_HINT, required=False)
+            for role, label in FONT_ROLES.items()
+        ),
     )
 }
 
 SERIES_MAX = 3
 SERIES_PATTERN = re.compile(rf"[A-Z]{{0,{SERIES_MAX}}}")
-"""The series code (文号分组代码): empty or up to three capital letters (``A``, ``BC``); no digits, which would run
-into the sequence number that follows."""
+"""The series code (文号分组代码): empty or up to three capital letters (``A``, ``BC``), the end of the 代字 in
+``代字A〔2026〕3号``; no digits, which would read as part of a year or a sequence."""
 
 
 def get_setting(session: Session, key: str) -> Any:
@@ -77,7 +101,7 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
             raise UserError(f"{spec.label}只能是 1 到 {SERIES_MAX} 个英文字母（如 A、B），或留空")
     else:
         value = str(value).strip()
-        if not value:
+        if not value and spec.required:
             raise UserError(f"{spec.label}不能为空")
     row = session.get(Setting, key)
     before = spec.default if row is None else row.value

@@ -104,7 +104,7 @@ def test_documents_and_exports_from_the_command_line(capsys: pytest.CaptureFixtu
     assert "督导检查反馈单" in text and inspection["institution_name"] in text
     code, out, _ = run(capsys, tmp_path, "report", "bulletin", "2026-10", "-o", str(tmp_path / "通报.pdf"))
     assert code == 0 and "通报" in PdfReader(tmp_path / "通报.pdf").pages[0].extract_text()
-    assert "（文号 院感督通报〔2026〕10-01号）" in out
+    assert "（文号 院感督通报〔2026〕1号）" in out
     code, out, _ = run(capsys, tmp_path, "check")
     assert code == 0 and "文号：已出具 2 个，无重复" in out
     code, out, _ = run(capsys, tmp_path, "export", "ledger", "-o", str(tmp_path / "台账.xlsx"))

@@ -22,7 +22,7 @@ from pypdf import PdfReader  # noqa: E402
 from report_samples import AS_OF, make_bulletin, make_feedback, make_ledger, make_notice  # noqa: E402
 
 from inspections.reports.bulletin import build_bulletin  # noqa: E402
-from inspections.reports.data import LedgerData, PhotoRow  # noqa: E402
+from inspections.reports.data import LedgerData, PhotoRow, SectionScoreRow  # noqa: E402
 from inspections.reports.feedback import build_feedback_report  # noqa: E402
 from inspections.reports.fonts import FONT_PATH  # noqa: E402
 from inspections.reports.notice import build_ledger_pdf, build_notice  # noqa: E402
@@ -90,15 +90,21 @@ def main() -> None:
             ]
         )
     )
-    feedback = replace(feedback, photos=photos)
+    sections = (
+        SectionScoreRow("1", "一、布局与流程", 12, 15, 80.0),
+        SectionScoreRow("2", "二、人员防护", 14.5, 15, 96.7),
+        SectionScoreRow("3", "三、消毒与医废", 10, 15, 66.7),
+    )
+    checklists = (replace(feedback.checklists[0], sections=sections), *feedback.checklists[1:])
+    feedback = replace(feedback, photos=photos, checklists=checklists)
     build_feedback_report(feedback, HERE / "feedback.pdf", invariant=True)
     build_feedback_report(
         replace(feedback, status="draft", content_hash_short="", doc_number=""),
         HERE / "feedback-draft.pdf",
         invariant=True,
     )
-    build_bulletin(make_bulletin(120), HERE / "bulletin.pdf", invariant=True)
-    build_notice(make_notice(5), HERE / "notice.pdf", invariant=True)
+    build_bulletin(replace(make_bulletin(120), copy_to="市卫生健康委员会"), HERE / "bulletin.pdf", invariant=True)
+    build_notice(replace(make_notice(5), copy_to="市卫生健康委员会"), HERE / "notice.pdf", invariant=True)
     rows = tuple(make_ledger(60))
     build_ledger_pdf(
         LedgerData(rows, AS_OF, scope="2026年11月 · 全部机构", issuer="上街区卫生健康委员会"),
@@ -107,11 +113,13 @@ def main() -> None:
     )
     write_ledger_workbook(rows, HERE / "ledger.xlsx", data_as_of=AS_OF)
 
-    png_pages(HERE / "feedback.pdf", [1, 2, -1], "feedback")
+    for old in HERE.glob("*.png"):
+        old.unlink()
+    png_pages(HERE / "feedback.pdf", [1, 2, 3, -1], "feedback")
     png_pages(HERE / "feedback-draft.pdf", [1], "feedback-draft")
-    png_pages(HERE / "bulletin.pdf", [1, 2, 3], "bulletin")
-    png_pages(HERE / "notice.pdf", [1], "notice")
-    png_pages(HERE / "ledger.pdf", [1], "ledger")
+    png_pages(HERE / "bulletin.pdf", [1, 2, 3, 4, -1], "bulletin")
+    png_pages(HERE / "notice.pdf", [1, 2, -1], "notice")
+    png_pages(HERE / "ledger.pdf", [1, 2], "ledger")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def _output(path: str, suffix: str) -> Path:
 
 def _report(args: argparse.Namespace) -> int:
     from inspections.docnumbers import issuing_apart
+    from inspections.findings import OPEN_STATUSES
     from inspections.reports import documents
 
     out = _output(args.output, ".pdf")
@@ -60,7 +61,10 @@ def _report(args: argparse.Namespace) -> int:
                 number = documents.notice(s, _uuid(args.target, "医疗机构"), out, user=user, actor=actor)
             else:
                 scope = _uuid(args.target, "医疗机构") if args.target else None
-                documents.ledger_pdf(s, out, institution_id=scope, overdue_only=args.overdue, user=user)
+                statuses = None if args.all else OPEN_STATUSES  # items still owed unless --all
+                documents.ledger_pdf(
+                    s, out, institution_id=scope, statuses=statuses, overdue_only=args.overdue, user=user
+                )
     print(f"已生成 {args.output}" + (f"（文号 {number}）" if number else ""))
     return 0
 
@@ -96,6 +100,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("-o", "--output", required=True, help="输出的 PDF 文件")
     p.add_argument("--draft", action="store_true", help="通报以草稿形式输出（带“草稿”水印）")
     p.add_argument("--overdue", action="store_true", help="台账只列逾期整改项")
+    p.add_argument("--all", action="store_true", help="台账列出所有状态的整改项（默认只列尚未完成整改的）")
     p.set_defaults(handler=_report)
 
     p = sub.add_parser("export", help="导出 Excel：检查结果或整改台账")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from inspections.demo.finding import generate_findings
-from inspections.demo.names import FAIL_NOTES, REPS, difficulty, uid
+from inspections.demo.names import FAIL_NOTES, REPS, difficulty, first_phrase, uid
 from inspections.demo.template import DemoTemplate
 from inspections.scoring import Answer, overall_grade, score_inspection
 from inspections.workflow.hashing import content_digest
@@ -80,7 +80,7 @@ def generate_inspection(
             result_id = uid(rng)
             shas: list[str] = []
             if outcome in FAILING:
-                note = rng.choice(FAIL_NOTES).format(t=item.text[:18].rstrip("，。；、"))
+                note = rng.choice(FAIL_NOTES).format(t=first_phrase(item.text))
                 failed_now.add(item.code)
                 findings.append((t, item.code, note, outcome))
                 with_photo = item.evidence != "none" or rng.random() < 0.3

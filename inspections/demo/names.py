@@ -60,3 +60,21 @@ def month_start(month: str) -> date:
 def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def first_phrase(text: str, limit: int = 18) -> str:
+    """The start of an item's text for a demo 问题描述, cut at a punctuation mark (a clause end first, else a 、)
+    outside brackets, never in the middle of a word; a short text whole, a long one without a mark after ``limit``."""
+    text = text.rstrip("，。；、：")
+    for marks in ("，。；：", "、"):
+        balanced = [i for i, ch in enumerate(text) if text.count("（", 0, i) == text.count("）", 0, i)]
+        cuts = [i for i in balanced if text[i] in marks and i >= 4]
+        within = [i for i in cuts if i <= limit]
+        if within:
+            return text[: within[-1]]
+        if cuts and cuts[0] <= 2 * limit:
+            return text[: cuts[0]]
+    if len(text) <= 2 * limit:
+        return text
+    bracket = text.find("（")
+    return text[:bracket] if 4 <= bracket <= 2 * limit else text[:limit]

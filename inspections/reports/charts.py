@@ -12,7 +12,7 @@ from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 
 from inspections.reports.data import ScoreBin, TrendPoint
-from inspections.reports.fonts import register_fonts
+from inspections.reports.fonts import faces
 from inspections.reports.styles import GREY, INK
 
 SCORE_COLOUR = colors.HexColor("#1F5FA8")
@@ -30,13 +30,16 @@ def month_labels(months: Sequence[str]) -> list[str]:
     return labels
 
 
-def trend_chart(points: Sequence[TrendPoint], width: float, height: float = 200) -> Drawing:
-    """Average score (and coverage rate, when known) by month, 0–100, with values written on the score line."""
-    font = register_fonts()
+def trend_chart(
+    points: Sequence[TrendPoint], width: float, height: float = 215, *, incomplete_last: bool = False
+) -> Drawing:
+    """Average score and coverage rate by month on a fixed 0–100 axis (the same scale every month, so a change
+    reads as a change), each value written at its point; the last month marked when it is not complete."""
+    font = faces().fangsong
     drawing = _drawing(width, height, font)
     chart = HorizontalLineChart()
-    chart.x, chart.y = 36, 42
-    chart.width, chart.height = width - 50, height - 70
+    chart.x, chart.y = 36, 52
+    chart.width, chart.height = width - 50, height - 80
     scores = [p.average_score for p in points]
     series: list[list[float | None]] = [scores]
     has_coverage = any(p.coverage_rate is not None for p in points)
@@ -55,32 +58,37 @@ def trend_chart(points: Sequence[TrendPoint], width: float, height: float = 200)
         chart.lines[1].symbol = makeMarker(
             "FilledSquare", size=3, fillColor=COVERAGE_COLOUR, strokeColor=COVERAGE_COLOUR
         )
-    # Values written above the score line only; the coverage line stays unlabelled.
+    # Every value written at its point: the score's on the side away from the coverage line, the coverage's on
+    # the other side, so the two never collide.
     chart.lineLabelFormat = "values"
-    chart.lineLabelArray = [
-        ["" if v is None else f"{v:.1f}" for v in row] if i == 0 else [""] * len(row) for i, row in enumerate(series)
-    ]
+    chart.lineLabelArray = [["" if v is None else f"{v:.1f}" for v in row] for row in series]
     chart.lineLabels.fontName = font
-    chart.lineLabels.fontSize = 7
-    chart.lineLabels.fillColor = SCORE_COLOUR
-    # Values on the side of the score line away from the coverage line, so the two never collide.
+    chart.lineLabels.fontSize = 7.5
     coverage = [v for v in series[1] if v is not None] if has_coverage else []
     scored = [v for v in scores if v is not None]
     below = bool(coverage and scored and sum(coverage) / len(coverage) > sum(scored) / len(scored))
     chart.lineLabelNudge = 0
-    chart.lineLabels.boxAnchor = "n" if below else "s"
-    chart.lineLabels.dy = -5 if below else 5
-    # From a round ten below the lowest value up to 100, so month-to-month changes are visible.
-    values = [v for row in series for v in row if v is not None]
-    chart.valueAxis.valueMin = max(0, (int(min(values, default=0)) // 10 - 1) * 10)
+    for index, colour in enumerate((SCORE_COLOUR, COVERAGE_COLOUR)[: len(series)]):
+        under = below if index == 0 else not below
+        chart.lineLabels[(index, 0)].fillColor = colour  # ReportLab styles labels per (series, point)
+        for point in range(len(points)):
+            label = chart.lineLabels[(index, point)]
+            label.fillColor = colour
+            label.boxAnchor = "n" if under else "s"
+            label.dy = -5 if under else 5
+    # A fixed scale: 0–100 whatever the month's values.
+    chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = 100
-    chart.valueAxis.valueStep = 10 if chart.valueAxis.valueMin >= 50 else 20
+    chart.valueAxis.valueStep = 20
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 8
     chart.valueAxis.visibleGrid = 1
     chart.valueAxis.gridStrokeColor = GRID_COLOUR
     chart.valueAxis.gridStrokeWidth = 0.5
-    chart.categoryAxis.categoryNames = month_labels([p.month for p in points])
+    names = month_labels([p.month for p in points])
+    if incomplete_last and names:
+        names[-1] += "\n（未完成）"
+    chart.categoryAxis.categoryNames = names
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 8
     chart.categoryAxis.labels.boxAnchor = "n"
@@ -107,7 +115,7 @@ def trend_chart(points: Sequence[TrendPoint], width: float, height: float = 200)
 
 def distribution_chart(bins: Sequence[ScoreBin], width: float, height: float = 170) -> Drawing:
     """How many institutions scored in each band, with the count on each bar."""
-    font = register_fonts()
+    font = faces().fangsong
     drawing = _drawing(width, height, font)
     chart = VerticalBarChart()
     chart.x, chart.y = 36, 30

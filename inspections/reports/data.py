@@ -17,16 +17,6 @@ STATUS_LABELS: dict[str, str] = {"draft": "草稿", "finalized": "已定稿"}
 # Formatting shared by every document (UI.md: 2026年11月28日 in documents, months as 2026年11月).
 
 
-def format_doc_number(prefix: str, year: int, month: int, seq: int, series: str = "") -> str:
-    """The document number: ``format_doc_number("上卫院感", 2026, 11, 3)`` → ``上卫院感〔2026〕11-03号``; with the
-    series code (文号分组代码) ``"A"`` → ``上卫院感〔2026〕11-A03号``."""
-    if not 1 <= month <= 12:
-        raise ValueError(f"month out of range: {month}")
-    if seq < 1:
-        raise ValueError(f"sequence must be positive: {seq}")
-    return f"{prefix}〔{year}〕{month:02d}-{series}{seq:02d}号"
-
-
 def cn_date(d: date) -> str:
     """``2026年11月28日`` (no zero padding, as official documents write dates)."""
     return f"{d.year}年{d.month}月{d.day}日"
@@ -81,6 +71,17 @@ def scoring_formula_text(rule: ScoringRule, maximum: float | None = None) -> str
 
 
 @dataclass(frozen=True)
+class SectionScoreRow:
+    """One section's subtotal in a checklist."""
+
+    code: str
+    title: str
+    earned: float
+    maximum: float
+    percent: float | None
+
+
+@dataclass(frozen=True)
 class ChecklistScoreRow:
     """One checklist's result in an inspection: 得分, 满分, 得分率, 等级 and veto."""
 
@@ -94,6 +95,7 @@ class ChecklistScoreRow:
     veto_items: tuple[str, ...] = ()  # "FZ1.1 独立设置" — the critical items answered 不符合
     formula: str = ""  # the scoring rule in words, e.g. from ``scoring_formula_text``
     not_checked: int = 0  # items left 未检查 (flagged in the report; 不适用 is not)
+    sections: tuple[SectionScoreRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,11 @@ class FeedbackReportData:
     issuer: str = ""  # 区卫生健康委员会 …, printed above the title when set
     item_details: tuple[ItemDetailRow, ...] = ()  # empty: no per-item appendix
     title: str = "医院感染防控督导检查反馈单"
+    overall_percent: float | None = None  # the inspection's 得分率 (percent-basis checklists together), as ranked
+    overall_grade: str = ""  # 优秀 … / 不合格（否决）
+    reply_by: date | None = None  # the 整改报告 is due by then (the latest deadline when not set)
+    contact_person: str = ""  # whom the 整改报告 goes to at the commission
+    contact_phone: str = ""
 
     @property
     def is_draft(self) -> bool:
@@ -281,6 +288,8 @@ class BulletinData:
     trend: tuple[TrendPoint, ...] = ()
     summary: str = ""  # an optional opening paragraph written by the office
     status: DocStatus = "finalized"
+    uninspected: tuple[str, ...] = ()  # planned institutions neither inspected nor excused yet (month not complete)
+    copy_to: str = ""  # 抄送 of the 版记
 
     @property
     def is_draft(self) -> bool:
@@ -318,6 +327,8 @@ class NoticeData:
     reply_by: date | None = None  # when the institution must report back; defaults to the latest deadline
     contact: str = ""  # 联系人及电话
     status: DocStatus = "finalized"
+    inspection_kinds: tuple[str, ...] = ()  # the kinds (督导 / 自查 / 复查) of the inspections the findings come from
+    copy_to: str = ""  # 抄送 of the 版记
 
     @property
     def is_draft(self) -> bool:
@@ -342,6 +353,23 @@ class LedgerRow:
     responsible_department: str = ""
     item_text: str = ""
 
+    @property
+    def item_label(self) -> str:
+        """The item as the ledger names it: its code and a short title (the full text is in the 反馈单)."""
+        return " ".join(part for part in (self.item_code, short_title(self.item_text)) if part) or "—"
+
+
+def short_title(text: str, limit: int = 10) -> str:
+    """The first phrase of an item's text, cut at punctuation (never mid-word) to about ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text.rstrip("。；，、：")
+    for mark in "。；：，、（(":
+        cut = text.find(mark, 2)
+        if 0 < cut <= limit:
+            return text[:cut]
+    return text[:limit] + "…"
+
 
 @dataclass(frozen=True)
 class LedgerData:
@@ -352,6 +380,7 @@ class LedgerData:
     title: str = "医院感染防控督导整改台账"
     scope: str = ""  # e.g. "2026年11月 · 全部机构 · 未关闭"
     issuer: str = ""
+    open_only: bool = False  # only items still owed (the default of ``report ledger``)
 
 
 # ---------------------------------------------------------------------------------------------------------------

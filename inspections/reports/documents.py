@@ -14,6 +14,7 @@ from inspections.errors import NotFoundError
 from inspections.reports import gather
 from inspections.reports.bulletin import build_bulletin
 from inspections.reports.feedback import build_feedback_report
+from inspections.reports.fonts import using_faces
 from inspections.reports.notice import build_ledger_pdf, build_notice
 from inspections.reports.output import Output
 from inspections.reports.xlsx import write_ledger_workbook, write_results_workbook
@@ -69,7 +70,8 @@ def inspection_report(
         subject = docnumbers.feedback_subject(inspection_id)
         number = docnumbers.ensure_number(session, "feedback", subject, inspection.date, _actor(actor, user))
         data = replace(data, doc_number=number)
-    build_feedback_report(data, out)
+    with using_faces(gather.font_choices(session)):
+        build_feedback_report(data, out)
     return data.doc_number
 
 
@@ -95,7 +97,8 @@ def bulletin(
         subject = docnumbers.bulletin_subject(data.month)
         number = docnumbers.ensure_number(session, "bulletin", subject, first, _actor(actor, user))
         data = replace(data, doc_number=number)
-    build_bulletin(data, out)
+    with using_faces(gather.font_choices(session)):
+        build_bulletin(data, out)
     return data.doc_number
 
 
@@ -119,7 +122,8 @@ def notice(
         subject = docnumbers.notice_subject(institution_id, data.issue_date)
         number = docnumbers.ensure_number(session, "notice", subject, data.issue_date, _actor(actor, user))
         data = replace(data, doc_number=number)
-    build_notice(data, out)
+    with using_faces(gather.font_choices(session)):
+        build_notice(data, out)
     return data.doc_number
 
 
@@ -135,7 +139,7 @@ def ledger_pdf(
     month: str | None = None,
     user: CurrentUser | None = None,
 ) -> None:
-    """The 整改台账 as a landscape PDF."""
+    """The 整改台账 as a landscape PDF, grouped by institution (``statuses`` None: every state)."""
     authorize_scope(user, institution_id)
     data = gather.ledger_data(
         session,
@@ -146,7 +150,8 @@ def ledger_pdf(
         overdue_only=overdue_only,
         month=month,
     )
-    build_ledger_pdf(data, out)
+    with using_faces(gather.font_choices(session)):
+        build_ledger_pdf(data, out)
 
 
 def ledger_xlsx(

@@ -16,11 +16,11 @@ from inspections import analytics
 from inspections.docnumbers import bulletin_subject, feedback_subject, notice_subject, number_text
 from inspections.errors import NotFoundError
 from inspections.findings import OPEN_STATUSES, FindingRow, list_findings
-from inspections.labels import FINDING_STATUS, LEVELS, SEVERITIES
+from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS, SEVERITIES
 from inspections.reports import data as d
 from inspections.rounds import parse_month
-from inspections.settings import get_setting
-from inspections.workflow import FAILING, InspectionView, deadline_days, load_inspection
+from inspections.settings import SETTINGS, get_setting
+from inspections.workflow import FAILING, InspectionView, deadline_days, load_inspection, overall_grade
 from models.checklist import ChecklistItem
 from models.finding import Finding, FindingEvent
 from models.inspection import Blob, Inspection, Round, RoundEntry
@@ -35,6 +35,21 @@ def _now(now: datetime | None) -> datetime:
 
 def _issuer(session: Session) -> str:
     return str(get_setting(session, "issuer"))
+
+
+def _text(session: Session, key: str) -> str:
+    return str(get_setting(session, key) or "")
+
+
+def _contact(session: Session) -> str:
+    """``张三，电话 0371-12345678`` (or whichever part is set)."""
+    person, phone = _text(session, "contact_person"), _text(session, "contact_phone")
+    return "，".join(part for part in (person, f"电话 {phone}" if phone else "") if part)
+
+
+def font_choices(session: Session) -> dict[str, str]:
+    """The settings that choose the documents' faces (``font_<role>``), for ``fonts.using_faces``."""
+    return {key: _text(session, key) for key in SETTINGS if key.startswith("font_")}
 
 
 # --- 督导检查反馈单 -----------------------------------------------------------------------------------------------
@@ -73,6 +88,10 @@ def feedback_data(
                 veto_items=vetoes,
                 formula=score.formula,
                 not_checked=len(score.unchecked_items),
+                sections=tuple(
+                    d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent)
+                    for sec in score.sections
+                ),
             )
         )
         critical.extend(
@@ -107,6 +126,10 @@ def feedback_data(
         ),
         issuer=_issuer(session),
         item_details=tuple(_details(view)) if with_details else (),
+        overall_percent=view.score.percent,
+        overall_grade=overall_grade(view.score),
+        contact_person=_text(session, "contact_person"),
+        contact_phone=_text(session, "contact_phone"),
     )
 
 
@@ -225,6 +248,17 @@ def bulletin_data(session: Session, month: str, *, now: datetime | None = None, 
         )
     ]
 
+    uninspected = tuple(
+        session.scalars(
+            select(Institution.name)
+            .join(RoundEntry, RoundEntry.institution_id == Institution.id)
+            .join(Round, Round.id == RoundEntry.round_id)
+            .where(Round.month == month, RoundEntry.status == "planned")
+            .order_by(Institution.name)
+            .distinct()
+        )
+    )
+
     previous_month = analytics.shift_month(first, -1).strftime("%Y-%m")
     previous = {r.institution_id: r.score for r in analytics.ranking(session, previous_month)}
     ranking = []
@@ -273,6 +307,8 @@ def bulletin_data(session: Session, month: str, *, now: datetime | None = None, 
         overdue=tuple(overdue),
         trend=tuple(trend),
         status="draft" if draft else "finalized",
+        uninspected=uninspected,
+        copy_to=_text(session, "doc_copy_to"),
     )
 
 
@@ -290,6 +326,7 @@ def notice_data(session: Session, institution_id: uuid.UUID, *, now: datetime | 
     as_of = _now(now)
     rows = list_findings(session, today=as_of.date(), institution_id=institution_id, statuses=OPEN_STATUSES)
     rows.sort(key=lambda r: (r.deadline, r.inspection_date, r.item_code))
+    kinds = set(session.scalars(select(Inspection.kind).where(Inspection.id.in_({r.inspection_id for r in rows}))))
     return d.NoticeData(
         institution=institution.name,
         doc_number=number_text(session, "notice", notice_subject(institution_id, as_of.date())),
@@ -309,6 +346,9 @@ def notice_data(session: Session, institution_id: uuid.UUID, *, now: datetime | 
             )
             for r in rows
         ),
+        contact=_contact(session),
+        inspection_kinds=tuple(INSPECTION_KINDS.get(k, k) for k in sorted(kinds)),
+        copy_to=_text(session, "doc_copy_to"),
     )
 
 
@@ -390,7 +430,8 @@ def ledger_data(
     rows = ledger_rows(
         session, now=as_of, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only, month=month
     )
-    return d.LedgerData(tuple(rows), as_of, scope=scope, issuer=_issuer(session))
+    open_only = statuses is not None and set(statuses) <= set(OPEN_STATUSES)
+    return d.LedgerData(tuple(rows), as_of, scope=scope, issuer=_issuer(session), open_only=open_only)
 
 
 # --- inspection results (.xlsx) ----------------------------------------------------------------------------------

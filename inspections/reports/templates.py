@@ -1,4 +1,5 @@
-"""Page templates: A4 frame, running header, the "第 X 页 共 Y 页" footer and the 草稿 watermark."""
+"""Page templates: the GB/T 9704 page (A4, 天头 37 mm, 订口 28 mm, 版心 156 × 225 mm), "— N —" page numbers and the
+草稿 watermark; the landscape page of the 台账."""
 
 from __future__ import annotations
 
@@ -6,84 +7,77 @@ import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
-from typing import IO, Any
+from typing import IO
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
-from inspections.reports.fonts import register_fonts
+from inspections.reports.fonts import faces, register_fonts
 from inspections.reports.output import Output, deliver
-from inspections.reports.styles import GREY, RULE, WATERMARK
+from inspections.reports.styles import GREY, WATERMARK
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)
 
-MARGIN_TOP = 24 * mm
-MARGIN_BOTTOM = 22 * mm
-MARGIN_SIDE = 20 * mm
+# GB/T 9704 §5.2: 天头 37 mm, 订口 28 mm, 版心 156 mm × 225 mm.
+MARGIN_TOP = 37 * mm
+MARGIN_LEFT = 28 * mm
+BODY_WIDTH = 156 * mm
+BODY_HEIGHT = 225 * mm
+MARGIN_RIGHT = PORTRAIT[0] - MARGIN_LEFT - BODY_WIDTH
+MARGIN_BOTTOM = PORTRAIT[1] - MARGIN_TOP - BODY_HEIGHT
+PAGE_NUMBER_SIZE = 14  # 4号
+PAGE_NUMBER_GAP = 7 * mm  # below the 版心
+
+# The 台账 is a wide table on landscape A4.
+LANDSCAPE_MARGIN = 15 * mm
+LANDSCAPE_BOTTOM = 20 * mm
+
+
+def page_number_text(page: int) -> str:
+    """``— 3 —``: the page number between two em dashes (GB/T 9704 §7.5)."""
+    return f"— {page} —"
 
 
 @dataclass(frozen=True)
 class PageDecor:
-    """What every page carries besides the story: header texts, footer texts and the draft watermark."""
+    """What every page carries besides the story: the page number, an optional small note under it (the 校验码 of
+    a signed form) and the draft watermark."""
 
-    running_title: str  # left of the header, from page 2 on
-    doc_number: str = ""  # right of the header
-    data_as_of: str = ""  # "数据截至 2026年11月28日 14:03", left of the footer
-    check_code: str = ""  # "校验码 1a2b3c4d", right of the footer
+    footnote: str = ""
     draft: bool = False
-    header_on_first_page: bool = False  # the first page's title block usually is the header
 
-    def on_page(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
-        """Drawn before the page's content: the running header."""
-        if canvas.getPageNumber() > 1 or self.header_on_first_page:
-            self._draw_header(canvas, doc, doc.pagesize[1])
-
-    def finish_page(self, canvas: Canvas, page: int, total: int) -> None:
-        """Drawn over the content once the page count is known (see ``NumberedCanvas``): footer and watermark."""
-        width, height = canvas._pagesize
-        self._draw_footer(canvas, page, total, width)
+    def finish_page(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        """Drawn over the page's content: page number, note and watermark."""
+        width, height = doc.pagesize
+        page = canvas.getPageNumber()
+        self._draw_number(canvas, doc, page)
+        if self.footnote:
+            canvas.saveState()
+            canvas.setFont(register_fonts(), 7.5)
+            canvas.setFillColor(GREY)
+            canvas.drawCentredString(width / 2, 8 * mm, self.footnote)
+            canvas.restoreState()
         if self.draft:
             # Over the content, translucent: shaded table cells would hide a watermark drawn underneath.
             self._draw_watermark(canvas, width, height)
 
-    def _draw_footer(self, canvas: Canvas, page: int, total: int, width: float) -> None:
-        font = register_fonts()
-        y = MARGIN_BOTTOM - 12 * mm
+    @staticmethod
+    def _draw_number(canvas: Canvas, doc: BaseDocTemplate, page: int) -> None:
+        """Odd pages right, even pages left, one character in from the 版心's edge, 7 mm below it."""
+        font = faces().songti
+        y = doc.bottomMargin - PAGE_NUMBER_GAP - PAGE_NUMBER_SIZE * 0.8
+        text = page_number_text(page)
         canvas.saveState()
-        canvas.setStrokeColor(RULE)
-        canvas.setLineWidth(0.5)
-        canvas.line(MARGIN_SIDE, y + 11, width - MARGIN_SIDE, y + 11)
-        canvas.setFillColor(GREY)
-        canvas.setFont(font, 8)
-        if self.data_as_of:
-            canvas.drawString(MARGIN_SIDE, y, self.data_as_of)
-        if self.check_code:
-            canvas.drawRightString(width - MARGIN_SIDE, y, self.check_code)
-        canvas.setFont(font, 9)
+        canvas.setFont(font, PAGE_NUMBER_SIZE)
         canvas.setFillColorRGB(0, 0, 0)
-        canvas.drawCentredString(width / 2, y, f"第 {page} 页 共 {total} 页")
-        canvas.restoreState()
-
-    def _draw_header(self, canvas: Canvas, doc: BaseDocTemplate, height: float) -> None:
-        font = register_fonts()
-        y = height - MARGIN_TOP + 8 * mm
-        width = doc.pagesize[0]
-        canvas.saveState()
-        canvas.setFont(font, 8.5)
-        canvas.setFillColor(GREY)
-        room = width - 2 * MARGIN_SIDE - canvas.stringWidth(self.doc_number, font, 8.5) - 6 * mm
-        canvas.drawString(MARGIN_SIDE, y, _clip(self.running_title, room, font, 8.5))
-        if self.doc_number:
-            canvas.drawRightString(width - MARGIN_SIDE, y, self.doc_number)
-        canvas.setStrokeColor(RULE)
-        canvas.setLineWidth(0.5)
-        canvas.line(MARGIN_SIDE, y - 4, width - MARGIN_SIDE, y - 4)
+        if page % 2:
+            canvas.drawRightString(doc.leftMargin + doc.width - PAGE_NUMBER_SIZE, y, text)
+        else:
+            canvas.drawString(doc.leftMargin + PAGE_NUMBER_SIZE, y, text)
         canvas.restoreState()
 
     @staticmethod
@@ -100,42 +94,8 @@ class PageDecor:
         canvas.restoreState()
 
 
-def _clip(text: str, width: float, font: str, size: float) -> str:
-    """``text`` shortened with an ellipsis to fit ``width`` (a long institution name must not run into the number)."""
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-class NumberedCanvas(Canvas):
-    """A canvas that holds its pages back until ``save`` so each footer can say how many pages there are.
-
-    One pass instead of building the story twice: page states are kept (their content streams are small) and
-    the footers are stamped on top when the total is known.
-    """
-
-    def __init__(self, *args: Any, decor: PageDecor, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._decor = decor
-        self._page_states: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._page_states.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._page_states)
-        for number, state in enumerate(self._page_states, start=1):
-            self.__dict__.update(state)
-            self._decor.finish_page(self, number, total)
-            super().showPage()
-        super().save()
-
-
 class OfficialDocTemplate(BaseDocTemplate):
-    """A4 document with one full-width frame and the decor on every page."""
+    """A4 document with one frame (the 版心 when portrait) and the decor on every page."""
 
     def __init__(
         self,
@@ -148,13 +108,14 @@ class OfficialDocTemplate(BaseDocTemplate):
         author: str = "",
         subject: str = "",
     ) -> None:
+        portrait = pagesize[0] < pagesize[1]
         super().__init__(
             io.BytesIO(),  # replaced in render(): the document is written through deliver()
             pagesize=pagesize,
-            leftMargin=MARGIN_SIDE,
-            rightMargin=MARGIN_SIDE,
-            topMargin=MARGIN_TOP,
-            bottomMargin=MARGIN_BOTTOM,
+            leftMargin=MARGIN_LEFT if portrait else LANDSCAPE_MARGIN,
+            rightMargin=MARGIN_RIGHT if portrait else LANDSCAPE_MARGIN,
+            topMargin=MARGIN_TOP if portrait else LANDSCAPE_MARGIN,
+            bottomMargin=MARGIN_BOTTOM if portrait else LANDSCAPE_BOTTOM,
             title=title,
             author=author,
             subject=subject,
@@ -177,8 +138,9 @@ class OfficialDocTemplate(BaseDocTemplate):
             topPadding=0,
             bottomPadding=0,
         )
-        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decor.on_page, pagesize=pagesize)])
-        self._decor = decor
+        self.addPageTemplates(
+            [PageTemplate(id="page", frames=[frame], onPageEnd=decor.finish_page, pagesize=pagesize)]
+        )
         self._out = out
 
     def render(self, story: Sequence[Flowable]) -> None:
@@ -188,7 +150,7 @@ class OfficialDocTemplate(BaseDocTemplate):
         def write(stream: IO[bytes]) -> None:
             self.filename = stream
             with _binary_streams():
-                self.build(list(story), canvasmaker=partial(NumberedCanvas, decor=self._decor))
+                self.build(list(story))
 
         deliver(write, self._out)
 

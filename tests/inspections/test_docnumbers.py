@@ -64,13 +64,13 @@ def test_reprinting_a_feedback_form_prints_the_number_issued_when_it_was_finaliz
     db: Database, tmp_path: Path
 ) -> None:
     seeded = seed(db)
-    assert feedback_number(db, seeded.inspection_id) == "院感督〔2026〕11-01号"
+    assert feedback_number(db, seeded.inspection_id) == "院感督〔2026〕1号"
     printed = []
     for n in range(2):
         with db.begin() as s:
             printed.append(documents.inspection_report(s, seeded.inspection_id, tmp_path / f"{n}.pdf"))
-    assert printed == ["院感督〔2026〕11-01号"] * 2
-    assert "院感督〔2026〕11-01号" in pdf_text(tmp_path / "1.pdf")
+    assert printed == ["院感督〔2026〕1号"] * 2
+    assert "院感督〔2026〕1号" in pdf_text(tmp_path / "1.pdf")
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(DocumentNumber)) == 1
 
@@ -92,32 +92,32 @@ def test_numbers_follow_finalize_order_and_survive_an_earlier_inspection_importe
     early = seed(db, name="第二人民医院", code="H002", on=date(2026, 11, 10), finalize=False)
     finalize(db, late.inspection_id)  # finalized first although dated later
     finalize(db, early.inspection_id)
-    assert feedback_number(db, late.inspection_id) == "院感督〔2026〕11-01号"
-    assert feedback_number(db, early.inspection_id) == "院感督〔2026〕11-02号"
+    assert feedback_number(db, late.inspection_id) == "院感督〔2026〕1号"
+    assert feedback_number(db, early.inspection_id) == "院感督〔2026〕2号"
 
     # A laptop finalized an even earlier inspection offline and printed it as 01 as well.
     earliest = seed(laptop, name="第三人民医院", code="H003", on=date(2026, 11, 3))
-    assert feedback_number(laptop, earliest.inspection_id) == "院感督〔2026〕11-01号"
+    assert feedback_number(laptop, earliest.inspection_id) == "院感督〔2026〕1号"
     package = export(laptop, tmp_path / "laptop.zip", earliest.inspection_id)
     with db.session() as s:
         preview = preview_file(s, package)
-    assert "文号重复：院感督〔2026〕11-01号" in preview.message and "第一人民医院" in preview.message
+    assert "文号重复：院感督〔2026〕1号" in preview.message and "第一人民医院" in preview.message
     with db.begin() as s:
         result = import_package(s, "王磊", package)
     assert result.applied["document:new"] == 1 and "文号重复" in result.message
 
     # Nothing already handed out changes; the imported one keeps the number on its paper copy.
-    assert feedback_number(db, late.inspection_id) == "院感督〔2026〕11-01号"
-    assert feedback_number(db, early.inspection_id) == "院感督〔2026〕11-02号"
-    assert feedback_number(db, earliest.inspection_id) == "院感督〔2026〕11-01号"
+    assert feedback_number(db, late.inspection_id) == "院感督〔2026〕1号"
+    assert feedback_number(db, early.inspection_id) == "院感督〔2026〕2号"
+    assert feedback_number(db, earliest.inspection_id) == "院感督〔2026〕1号"
     report = check_database(db)
     assert report.ok, report.problems  # a warning, not damage
-    assert len(report.warnings) == 1 and "院感督〔2026〕11-01号" in report.warnings[0]
+    assert len(report.warnings) == 1 and "院感督〔2026〕1号" in report.warnings[0]
     assert any("重复" in line for line in report.lines)
 
     # The next number issued here follows the highest one known.
     another = seed(db, name="第四人民医院", code="H004", on=date(2026, 11, 25))
-    assert feedback_number(db, another.inspection_id) == "院感督〔2026〕11-03号"
+    assert feedback_number(db, another.inspection_id) == "院感督〔2026〕3号"
 
 
 def test_numbers_travel_with_a_package_and_importing_twice_changes_nothing(
@@ -126,14 +126,14 @@ def test_numbers_travel_with_a_package_and_importing_twice_changes_nothing(
     with laptop.begin() as s:
         set_setting(s, ACTOR, "doc_series", "b")  # stored as B
     seeded = seed(laptop)
-    assert feedback_number(laptop, seeded.inspection_id) == "院感督〔2026〕11-B01号"
+    assert feedback_number(laptop, seeded.inspection_id) == "院感督B〔2026〕1号"
     package = export(laptop, tmp_path / "p.zip", seeded.inspection_id)
     with db.begin() as s:
         first = import_package(s, "王磊", package)
     assert first.applied["document:new"] == 1 and "注意" not in first.message
-    assert feedback_number(db, seeded.inspection_id) == "院感督〔2026〕11-B01号"
+    assert feedback_number(db, seeded.inspection_id) == "院感督B〔2026〕1号"
     with db.begin() as s:  # printing it here prints the laptop's number, issues nothing new
-        assert documents.inspection_report(s, seeded.inspection_id, tmp_path / "x.pdf") == "院感督〔2026〕11-B01号"
+        assert documents.inspection_report(s, seeded.inspection_id, tmp_path / "x.pdf") == "院感督B〔2026〕1号"
     after_first = checksum(db)
     with db.begin() as s:
         again = import_package(s, "王磊", package)
@@ -169,12 +169,12 @@ def test_an_old_package_without_numbers_still_imports_and_gets_a_number_when_pri
     assert result.applied["inspection:new"] == 1 and "document:new" not in result.applied
     assert feedback_number(db, seeded.inspection_id) == ""  # not issued here yet
     with db.begin() as s:
-        assert documents.inspection_report(s, seeded.inspection_id, tmp_path / "a.pdf") == "院感督〔2026〕11-01号"
-    assert feedback_number(db, seeded.inspection_id) == "院感督〔2026〕11-01号"
+        assert documents.inspection_report(s, seeded.inspection_id, tmp_path / "a.pdf") == "院感督〔2026〕1号"
+    assert feedback_number(db, seeded.inspection_id) == "院感督〔2026〕1号"
     # The newer package of the same inspection now brings the laptop's own number: this database keeps its own.
     with db.session() as s:
         preview = preview_file(s, package)
-    assert "文号不一致" in preview.message and "院感督〔2026〕11-B01号" in preview.message
+    assert "文号不一致" in preview.message and "院感督B〔2026〕1号" in preview.message
     assert {e.status for e in preview.entries if e.entity == "document"} == {"kept"}
 
 
@@ -188,7 +188,7 @@ def test_a_notice_printed_twice_the_same_day_has_one_number_and_the_bulletin_one
         second = documents.notice(s, seeded.institution_id, tmp_path / "2.pdf", now=NOV.replace(hour=16))
     with db.begin() as s:
         next_day = documents.notice(s, seeded.institution_id, tmp_path / "3.pdf", now=NOV.replace(day=29))
-    assert first == second == "院感督整改〔2026〕11-01号" and next_day == "院感督整改〔2026〕11-02号"
+    assert first == second == "院感督整改〔2026〕1号" and next_day == "院感督整改〔2026〕2号"
     assert first in pdf_text(tmp_path / "2.pdf")
 
     with db.begin() as s:
@@ -197,8 +197,8 @@ def test_a_notice_printed_twice_the_same_day_has_one_number_and_the_bulletin_one
         issued = documents.bulletin(s, "2026-11", tmp_path / "通报.pdf", now=NOV)
     with db.begin() as s:
         again = documents.bulletin(s, "2026-11", tmp_path / "通报2.pdf", now=NOV.replace(day=30))
-    assert draft == "" and issued == again == "院感督通报〔2026〕11-01号"
-    assert "院感督通报〔2026〕11-01号" in pdf_text(tmp_path / "通报2.pdf")
+    assert draft == "" and issued == again == "院感督通报〔2026〕1号"
+    assert "院感督通报〔2026〕1号" in pdf_text(tmp_path / "通报2.pdf")
 
 
 def test_the_series_code_is_part_of_every_new_number(db: Database, tmp_path: Path) -> None:
@@ -209,14 +209,14 @@ def test_the_series_code_is_part_of_every_new_number(db: Database, tmp_path: Pat
         set_setting(s, ACTOR, "doc_series", " a ")
         assert get_setting(s, "doc_series") == "A"
     seeded = seed(db)
-    assert feedback_number(db, seeded.inspection_id) == "院感督〔2026〕11-A01号"
+    assert feedback_number(db, seeded.inspection_id) == "院感督A〔2026〕1号"
     with db.begin() as s:
-        assert documents.notice(s, seeded.institution_id, tmp_path / "n.pdf", now=NOV) == "院感督整改〔2026〕11-A01号"
+        assert documents.notice(s, seeded.institution_id, tmp_path / "n.pdf", now=NOV) == "院感督整改A〔2026〕1号"
     with db.begin() as s:
         set_setting(s, ACTOR, "doc_series", "")  # back to no series: a sequence of its own
     again = seed(db, name="第二人民医院", code="H002")
-    assert feedback_number(db, again.inspection_id) == "院感督〔2026〕11-01号"
-    assert feedback_number(db, seeded.inspection_id) == "院感督〔2026〕11-A01号"  # issued numbers never change
+    assert feedback_number(db, again.inspection_id) == "院感督〔2026〕1号"
+    assert feedback_number(db, seeded.inspection_id) == "院感督A〔2026〕1号"  # issued numbers never change
 
 
 def _issue_concurrently(databases: list[Database], subjects: list[str]) -> list[str]:
@@ -253,7 +253,7 @@ def test_numbers_issued_at_the_same_moment_are_all_different(db: Database) -> No
     _in_use(db)
     subjects = [docnumbers.notice_subject(uuid.uuid4(), date(2026, 11, 28)) for _ in range(6)]
     numbers = _issue_concurrently([db] * len(subjects), subjects)
-    assert sorted(numbers) == [f"院感督整改〔2026〕11-{n:02d}号" for n in range(1, 7)]
+    assert sorted(numbers) == [f"院感督整改〔2026〕{n}号" for n in range(1, 7)]
 
 
 def test_two_servers_connections_issuing_at_once_never_share_a_number(pg_url: str, tmp_path: Path) -> None:
@@ -263,10 +263,10 @@ def test_two_servers_connections_issuing_at_once_never_share_a_number(pg_url: st
         _in_use(opened[0])
         subjects = [docnumbers.notice_subject(uuid.uuid4(), date(2026, 11, 28)) for _ in opened]
         numbers = _issue_concurrently(opened, subjects)
-        assert sorted(numbers) == [f"院感督整改〔2026〕11-{n:02d}号" for n in range(1, 5)]
+        assert sorted(numbers) == [f"院感督整改〔2026〕{n}号" for n in range(1, 5)]
         # The same notice generated on two computers at once: one number, recorded once.
         same = docnumbers.notice_subject(uuid.uuid4(), date(2026, 11, 28))
-        assert _issue_concurrently(opened[:2], [same, same]) == ["院感督整改〔2026〕11-05号"] * 2
+        assert _issue_concurrently(opened[:2], [same, same]) == ["院感督整改〔2026〕5号"] * 2
         with opened[0].session() as s:
             assert s.scalar(select(func.count()).select_from(DocumentNumber)) == 5
     finally:
@@ -296,7 +296,7 @@ def test_a_document_rendered_from_a_read_session_records_its_number_apart_and_ho
         number = documents.notice(s, seeded.institution_id, tmp_path / "n.pdf", now=NOV)
         with db.begin() as other:  # another writer is not kept waiting by the document being rendered
             set_setting(other, "李四", "issuer", "某区卫生健康委员会")
-    assert number == "院感督整改〔2026〕11-01号"
+    assert number == "院感督整改〔2026〕1号"
     with db.session() as s:
         assert (
             docnumbers.number_text(s, "notice", docnumbers.notice_subject(seeded.institution_id, NOV.date())) == number
@@ -316,3 +316,28 @@ def test_a_hospital_officer_printing_a_notice_issues_no_number(db: Database, tmp
         assert documents.notice(s, seeded.institution_id, tmp_path / "院方2.pdf", now=NOV, user=officer) == issued
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(DocumentNumber).where(DocumentNumber.kind == "notice")) == 1
+
+
+def test_the_number_is_agency_code_year_and_sequence_without_month_or_leading_zeros() -> None:
+    assert docnumbers.format_doc_number("上卫院感", 2026, 3) == "上卫院感〔2026〕3号"
+    assert docnumbers.format_doc_number("上卫院感", 2026, 12, "A") == "上卫院感A〔2026〕12号"
+    with pytest.raises(ValueError):
+        docnumbers.format_doc_number("x", 2026, 0)
+
+
+def test_numbers_run_through_the_year_and_numbers_issued_in_the_monthly_form_stay_as_printed(db: Database) -> None:
+    with db.begin() as s:
+        # A number issued by an older version (a sequence a month) before the upgrade.
+        s.add(
+            DocumentNumber(
+                kind="notice", subject="old", series="", year=2026, month=10, seq=4, text="院感督整改〔2026〕10-04号"
+            )
+        )
+    with db.begin() as s:
+        november = docnumbers.issue_number(s, "notice", "a", date(2026, 11, 30), ACTOR).text
+        december = docnumbers.issue_number(s, "notice", "b", date(2026, 12, 1), ACTOR).text
+        next_year = docnumbers.issue_number(s, "notice", "c", date(2027, 1, 2), ACTOR).text
+    assert november == "院感督整改〔2026〕5号" and december == "院感督整改〔2026〕6号"
+    assert next_year == "院感督整改〔2027〕1号"
+    with db.session() as s:
+        assert docnumbers.number_text(s, "notice", "old") == "院感督整改〔2026〕10-04号"

@@ -73,11 +73,32 @@ def test_the_series_code_of_document_numbers_is_edited_with_the_prefix(qtbot: Qt
 
     page = _page(qtbot, demo_context)
     series = page.fields["doc_series"]
-    assert series.text() == "" and page.number_example.text() == "院感督〔2026〕11-03号"
+    assert series.text() == "" and page.number_example.text() == "院感督〔2026〕3号"
     series.setText("a")
-    assert page.number_example.text() == "院感督〔2026〕11-A03号"  # what numbers will look like, before saving
+    assert page.number_example.text() == "院感督A〔2026〕3号"  # what numbers will look like, before saving
     page.save_shared()
     qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=20000)
     assert demo_context.db is not None
     with demo_context.db.session() as s:
         assert get_setting(s, "doc_series") == "A"
+
+
+def test_the_agency_contact_and_the_faces_of_the_documents_are_settings(
+    qtbot: QtBot, demo_context: AppContext
+) -> None:
+    from inspections.settings import get_setting
+
+    page = _page(qtbot, demo_context)
+    page.fields["contact_person"].setText("赵六")
+    page.fields["contact_phone"].setText("0371-68511234")
+    page.fields["issuer"].setText("上街区卫生健康委员会")
+    body = page.font_fields["font_fangsong"]
+    assert body.currentData() == ""  # automatic: the official face when this computer has one
+    body.setCurrentIndex(body.findData("bundled"))
+    page.save_shared()
+    qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=20000)
+    assert demo_context.db is not None
+    with demo_context.db.session() as s:
+        assert get_setting(s, "contact_person") == "赵六" and get_setting(s, "contact_phone") == "0371-68511234"
+        assert get_setting(s, "issuer") == "上街区卫生健康委员会"
+        assert get_setting(s, "font_fangsong") == "bundled" and get_setting(s, "font_heiti") == ""

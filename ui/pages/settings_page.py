@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from inspections import backup
 from inspections import settings as db_settings
 from inspections.errors import UserError
+from inspections.reports import fonts
 from inspections.users import authorize
 from models.version import __version__
 from ui import settings as keys
@@ -82,7 +84,13 @@ class SettingsPage(Page):
         shared = QGroupBox(self.tr("督导设置（保存在数据库中，所有人共用）"))
         self.shared_form = QFormLayout(shared)
         self.fields: dict[str, QSpinBox | QLineEdit] = {}
+        self.font_fields: dict[str, QComboBox] = {}
+        self.number_example = QLabel()
+        self.number_example.setObjectName("docNumberExample")
         for key, spec in db_settings.SETTINGS.items():
+            if key.startswith("font_"):
+                self._add_font_field(key, spec.label)
+                continue
             field: QSpinBox | QLineEdit
             if spec.kind is int:
                 field = QSpinBox()
@@ -97,10 +105,9 @@ class SettingsPage(Page):
                 hint = QLabel(spec.hint)
                 hint.setWordWrap(True)
                 self.shared_form.addRow("", hint)
+            if key == "doc_series":
+                self.shared_form.addRow(self.tr("文号示例"), self.number_example)
         self.fields["doc_series"].setPlaceholderText(self.tr("留空（不分组）"))  # type: ignore[union-attr]
-        self.number_example = QLabel()
-        self.number_example.setObjectName("docNumberExample")
-        self.shared_form.addRow(self.tr("文号示例"), self.number_example)
         for key in ("doc_prefix", "doc_series"):
             self.fields[key].textChanged.connect(self._show_number_example)
         self._show_number_example()
@@ -125,6 +132,29 @@ class SettingsPage(Page):
         form.addRow(self.tr("数据目录"), self.about_data_dir)
         form.addRow("", QLabel(self.tr("卸载或升级程序不会删除数据目录。")))
         return box
+
+    def _add_font_field(self, key: str, label: str) -> None:
+        """A face of the documents: 自动 (the official face when this computer has it), 内置字体, or one of the
+        official faces found here (by file name, so the choice works on every computer that has the file)."""
+        if not self.font_fields:
+            title = QLabel(self.tr("文书字体（GB/T 9704：正文仿宋、标题小标宋、一级标题黑体、二级标题楷体）"))
+            title.setWordWrap(True)
+            self.shared_form.addRow(title)
+            note = QLabel(
+                self.tr(
+                    "“自动”：本机有正式字体（如 Windows 的 simfang.ttf）就用，否则用内置的开源字体；选定的字体按文件名"
+                    "保存，在其他电脑上找不到同名文件时用内置字体。"
+                )
+            )
+            note.setWordWrap(True)
+            self.shared_form.addRow("", note)
+        box = QComboBox()
+        box.addItem(self.tr("自动（有正式字体就用，否则用内置字体）"), "")
+        box.addItem(self.tr("内置字体"), fonts.BUNDLED)
+        for path in fonts.official_candidates(key.removeprefix("font_")):
+            box.addItem(path.name, path.name)
+        self.font_fields[key] = box
+        self.shared_form.addRow(label, box)
 
     def _build_backups(self) -> QGroupBox:
         box = QGroupBox(self.tr("备份与恢复"))
@@ -249,17 +279,25 @@ class SettingsPage(Page):
                 field.setValue(int(value))
             elif isinstance(field, QLineEdit):
                 field.setText(str(value))
+            box = self.font_fields.get(key)
+            if box is not None:
+                index = box.findData(str(value or ""))
+                if index < 0:  # a file chosen on another computer, not found here
+                    box.addItem(self.tr("{0}（本机未找到，使用内置字体）").format(value), str(value))
+                    index = box.count() - 1
+                box.setCurrentIndex(index)
 
     def _show_number_example(self) -> None:
         """What a 反馈单's number will look like with the prefix and series code as typed (unsaved)."""
         prefix = self.fields["doc_prefix"].text().strip()
         series = self.fields["doc_series"].text().strip().upper()
-        self.number_example.setText(self.tr("{0}〔2026〕11-{1}03号").format(prefix, series))
+        self.number_example.setText(self.tr("{0}{1}〔2026〕3号").format(prefix, series))
 
     def save_shared(self) -> None:
         values: dict[str, Any] = {
             key: field.value() if isinstance(field, QSpinBox) else field.text() for key, field in self.fields.items()
         }
+        values.update({key: str(box.currentData() or "") for key, box in self.font_fields.items()})
         actor = self.context.actor
 
         def save(s: Session) -> None:

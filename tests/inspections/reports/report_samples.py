@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from datetime import date, datetime, timedelta
 
 from PIL import Image
 from pypdf import PdfReader
 
 from inspections.checklists.spec import ScoringRule
+from inspections.docnumbers import format_doc_number
 from inspections.reports.data import (
     BulletinData,
     ChecklistScoreRow,
@@ -29,7 +31,6 @@ from inspections.reports.data import (
     ScoreBin,
     SignatureRow,
     TrendPoint,
-    format_doc_number,
     scoring_formula_text,
 )
 
@@ -67,7 +68,7 @@ def make_feedback(
     formula = scoring_formula_text(ScoringRule())
     problem_tail = "，且" + "现场发现多处同类问题未按要求整改" * 30 if long_text else ""
     return FeedbackReportData(
-        doc_number=format_doc_number("上卫院感", 2026, 11, 3),
+        doc_number=format_doc_number("上卫院感", 2026, 3),
         institution="上街区人民医院",
         inspection_date=DAY,
         kind_label="督导",
@@ -77,6 +78,10 @@ def make_feedback(
         content_hash_short="" if status == "draft" else "3f9a1c7e",
         data_as_of=AS_OF,
         issuer="上街区卫生健康委员会",
+        overall_percent=84.6,
+        overall_grade="不合格（否决）",
+        contact_person="赵六",
+        contact_phone="0371-68511234",
         checklists=(
             ChecklistScoreRow(
                 title='发热门诊"三区两通道"设置与管理',
@@ -143,7 +148,7 @@ def make_bulletin(institutions: int = 30, *, status: str = "finalized") -> Bulle
         month="2026-11",
         title="关于2026年11月医院感染防控督导检查情况的通报",
         issuer="上街区卫生健康委员会",
-        doc_number=format_doc_number("上卫通", 2026, 11, 1),
+        doc_number=format_doc_number("上卫通", 2026, 1),
         issue_date=date(2026, 12, 3),
         data_as_of=AS_OF,
         status=status,  # type: ignore[arg-type]
@@ -196,7 +201,7 @@ def make_bulletin(institutions: int = 30, *, status: str = "finalized") -> Bulle
 def make_notice(findings: int = 4, *, status: str = "finalized") -> NoticeData:
     return NoticeData(
         institution="上街区人民医院",
-        doc_number=format_doc_number("上卫整改", 2026, 11, 7),
+        doc_number=format_doc_number("上卫整改", 2026, 7),
         issuer="上街区卫生健康委员会",
         issue_date=DAY,
         data_as_of=AS_OF,
@@ -273,3 +278,70 @@ def unembedded_fonts(pdf: bytes) -> list[str]:
 def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
     reader = PdfReader(io.BytesIO(pdf))
     return [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
+
+
+# What GB/T 15834 practice (避头尾) forbids at the start and at the end of a line.
+CANNOT_START = "，。、；：？！）》」』”’〕】…—"
+CANNOT_END = "（《「『“‘〔【"
+PAGE_NUMBER = re.compile(r"— \d+ —")
+
+
+def _page_chunks(page: object) -> list[tuple[int, float, float, str]]:
+    """(text object, height, x, text) of every piece of text shown on a page."""
+    chunks: list[tuple[int, float, float, str]] = []
+    state = {"bt": 0}
+
+    def before(operator: bytes, *_: object) -> None:
+        if operator == b"BT":
+            state["bt"] += 1
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            chunks.append((state["bt"], round(y, 1), x, text))
+
+    page.extract_text(visitor_operand_before=before, visitor_text=visit)  # type: ignore[attr-defined]
+    return chunks
+
+
+def page_lines(pdf: bytes) -> list[list[str]]:
+    """The visual lines of each page, as drawn: text shown in one text object (a paragraph, a cell) at one height
+    is one line, its pieces (faces, colours) joined left to right."""
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = []
+    for page in reader.pages:
+        lines: dict[tuple[int, float], list[tuple[float, str]]] = {}
+        for bt, y, x, text in _page_chunks(page):
+            lines.setdefault((bt, y), []).append((x, text))
+        # Pieces in drawing order left to right (a stable sort: pieces drawn one after another share a start).
+        pages.append(
+            ["".join(t for _, t in sorted(parts, key=lambda p: p[0])).replace("\n", "") for parts in lines.values()]
+        )
+    return pages
+
+
+def kinsoku_breaks(pdf: bytes) -> list[str]:
+    """Lines that begin with closing punctuation or end with opening punctuation (page numbers aside)."""
+    bad = []
+    for number, lines in enumerate(page_lines(pdf), start=1):
+        for line in lines:
+            line = line.strip()
+            if line in ("", "—") or PAGE_NUMBER.fullmatch(line):  # an empty cell's dash, a page number
+                continue
+            if line[0] in CANNOT_START or line[-1] in CANNOT_END:
+                bad.append(f"page {number}: {line}")
+    return bad
+
+
+def embedded_font_names(pdf: bytes) -> set[str]:
+    """The base names of the fonts the pages use (subset prefixes removed)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    names = set()
+    for page in reader.pages:
+        for ref in page["/Resources"].get("/Font", {}).values():
+            font = ref.get_object()
+            if font["/Subtype"] == "/Type0":
+                font = font["/DescendantFonts"][0].get_object()
+            names.add(str(font.get("/BaseFont")).lstrip("/").split("+")[-1])
+    return names

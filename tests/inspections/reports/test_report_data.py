@@ -1,28 +1,18 @@
-"""Formatting shared by the documents: document numbers, Chinese dates, points, the scoring formula in words."""
+"""Formatting shared by the documents: Chinese dates, points, the scoring formula in words."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-
-import pytest
 
 from inspections.checklists.spec import GradeBand, ScoringRule
 from inspections.reports.data import (
     cn_date,
     cn_datetime,
     cn_month,
-    format_doc_number,
     format_percent,
     format_points,
     scoring_formula_text,
 )
-
-
-def test_document_number_has_the_configured_prefix_year_month_and_sequence() -> None:
-    assert format_doc_number("上卫院感", 2026, 11, 3) == "上卫院感〔2026〕11-03号"
-    assert format_doc_number("", 2027, 1, 12) == "〔2027〕01-12号"
-    with pytest.raises(ValueError):
-        format_doc_number("x", 2026, 13, 1)
 
 
 def test_dates_as_official_documents_write_them() -> None:

@@ -46,7 +46,7 @@ def test_feedback_data_of_a_signed_inspection(ws: Database) -> None:
         stored_hash = s.get(Inspection, inspection_id).content_hash  # type: ignore[union-attr]
     assert data.institution == "中原区人民医院" and data.status == "finalized"
     assert data.content_hash_short == stored_hash[:8]  # type: ignore[index]
-    assert data.doc_number == "院感督〔2026〕11-01号"
+    assert data.doc_number == "院感督〔2026〕1号"
     assert data.team == ("张三", "李四") and data.kind_label == "督导"
     assert [f.item_code for f in data.critical_failures] == ["FZ2.5"]
     assert {f.item_code for f in data.findings} == {"FZ2.5", "TR1.1", "IC1.1"}

@@ -5,7 +5,16 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from report_samples import AS_OF, flat, make_ledger, make_notice, page_sizes, page_texts, unembedded_fonts
+from report_samples import (
+    AS_OF,
+    flat,
+    make_ledger,
+    make_notice,
+    page_lines,
+    page_sizes,
+    page_texts,
+    unembedded_fonts,
+)
 from reportlab.lib.pagesizes import A4, landscape
 
 from inspections.reports.data import LedgerData, NoticeData
@@ -29,17 +38,17 @@ def test_the_notice_lists_the_open_findings_with_deadlines() -> None:
     text = flat("".join(page_texts(pdf)))
     for expected in (
         "医院感染防控督导整改通知书",
-        "上卫整改〔2026〕11-07号",
+        "上卫整改〔2026〕7号",
         "上街区人民医院：",
         "2026年11月12日，我委组织督导专家对你单位开展了医院感染防控督导检查",
-        "尚有以下4项问题未完成整改（其中2项已逾期）",
+        "尚有4项问题未完成整改（其中2项已逾期",
         "于2026年12月6日前",  # the latest deadline
         "加装缓冲间门互锁装置",
-        "2026年11月21日",
+        "2026-11-21",
         "逾期7天",
         "联系人及电话：区卫健委医政科赵六",
         "上街区人民医院签收人（签字）",
-        "第1页共1页",
+        "—1—",
     ):
         assert flat(expected) in text, expected
     assert unembedded_fonts(pdf) == []
@@ -68,9 +77,24 @@ def test_a_300_row_ledger_spans_several_landscape_pages_with_repeated_headers() 
     assert len(texts) >= 10
     assert set(page_sizes(pdf)) == {(round(landscape(A4)[0]), round(landscape(A4)[1]))}
     for number, text in enumerate(texts, start=1):
-        assert "整改要求" in text and "复查情况" in text
-        assert f"第 {number} 页 共 {len(texts)} 页" in text
+        assert "整改要求" in text and "整改反馈及复查" in flat(text)
+        assert f"— {number} —" in text
     everything = flat("".join(texts))
-    assert "共300项，其中逾期" in everything
+    assert "问题共300项，其中逾期" in everything
     assert "300第" in everything  # the last row's number, followed by its institution
     assert unembedded_fonts(pdf) == []
+
+
+def test_a_ledger_row_taller_than_a_page_carries_its_number_and_institution_on_every_page() -> None:
+    rows = make_ledger(6)
+    rows[3] = replace(rows[3], problem="缓冲间两侧门可同时开启，" * 150)
+    pdf = render_ledger(LedgerData(tuple(rows), AS_OF))
+    pages = page_lines(pdf)
+    continued = [lines for lines in pages if any("两侧门可同时开" in line for line in lines)]
+    assert len(continued) >= 3
+    for lines in pages:
+        assert lines.count("序号") == 1  # the header at the top of each page, never in the middle
+    for lines in continued:
+        assert "4" in lines and any(line.startswith("第4医疗机构") for line in lines)
+    # Every repetition is printed but those cut in two where the row continues on the next page.
+    assert flat("".join(page_texts(pdf))).count("缓冲间两侧门可同时开启") >= 150 - len(continued)
