@@ -77,8 +77,8 @@ class InspectionEditor(Page):
         self.last_dialog: QWidget | None = None
         self.open_documents = True
         self._build()
-        self.keys = EditorKeys(self)
-        self.finishing = FinishFlow(self)
+        self.keys = EditorKeys(self, self)
+        self.finishing = FinishFlow(self, self)
 
     @property
     def items(self) -> dict[uuid.UUID, ItemView]:
