@@ -10,7 +10,7 @@ import importlib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -150,7 +150,15 @@ def database_is_empty(context: AppContext) -> bool:
     return context.read_now(lambda s: s.scalar(select(Institution.id).limit(1)) is None)
 
 
-def load_demo(window: PageHost, **options: int) -> None:
+class DemoOptions(TypedDict, total=False):
+    """The size of the demo dataset (see ``inspections.demo.generate_demo``)."""
+
+    institutions: int
+    months: int
+    seed: int
+
+
+def load_demo(window: PageHost, **options: Unpack[DemoOptions]) -> None:
     """Generate the demo dataset in the background, with progress; then show the dashboard."""
     from inspections import demo
 
@@ -158,7 +166,8 @@ def load_demo(window: PageHost, **options: int) -> None:
     db = context.db
 
     def work(progress: Progress) -> DemoSummary:
-        return demo.generate_demo(db, progress=progress.update, **options)  # type: ignore[arg-type]
+        assert db is not None, "the demo is offered once the database is open"
+        return demo.generate_demo(db, progress=progress.update, **options)
 
     def done(summary: DemoSummary) -> None:
         context.saved.emit(dt.datetime.now())

@@ -7,27 +7,55 @@ Esc clears and returns to the tree, ↓ goes to the first match. Ctrl+F finds, C
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLineEdit, QPushButton, QTreeWidget, QWidget
 
-if TYPE_CHECKING:
-    from ui.pages.editor.page import InspectionEditor
+from inspections.workflow import ItemView
+from ui.pages.editor.tree import ItemTree
+from ui.widgets.item_pane import ItemPane
+
+
+class KeyedEditor(Protocol):
+    """What the keyboard flow reads and drives: the editor page (``page.InspectionEditor``)."""
+
+    @property
+    def tree(self) -> QTreeWidget: ...
+    @property
+    def search(self) -> QLineEdit: ...
+    @property
+    def item_tree(self) -> ItemTree: ...
+    @property
+    def pane(self) -> ItemPane: ...
+    @property
+    def finalize_button(self) -> QPushButton: ...
+    @property
+    def read_only(self) -> bool: ...
+
+    def current_item(self) -> ItemView | None: ...
+    def answer(self, code: str) -> None: ...
+    def next_unanswered(self) -> bool: ...
+    def leave(self) -> None: ...
+    def request_finalize(self) -> None: ...
 
 
 class EditorKeys(QObject):
-    """Filters the key presses of the editor's tree and search box and owns the editor's shortcuts."""
+    """Filters the key presses of the editor's tree and search box and owns the editor's shortcuts.
 
-    def __init__(self, editor: InspectionEditor) -> None:
-        super().__init__(editor)
+    ``owner`` is the editor as a widget: the shortcuts work while the focus is anywhere inside it.
+    """
+
+    def __init__(self, editor: KeyedEditor, owner: QWidget) -> None:
+        super().__init__(owner)
         self.editor = editor
         editor.tree.installEventFilter(self)
         editor.search.installEventFilter(self)
-        finish = QShortcut(QKeySequence("Ctrl+Return"), editor)
+        finish = QShortcut(QKeySequence("Ctrl+Return"), owner)
         finish.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         finish.activated.connect(self._on_finish_shortcut)
-        find = QShortcut(QKeySequence.StandardKey.Find, editor)
+        find = QShortcut(QKeySequence.StandardKey.Find, owner)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(editor.item_tree.focus_search)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -46,6 +46,14 @@ from ui.widgets.item_pane import ItemPane
 T = TypeVar("T")
 
 
+class AnswerChange(TypedDict, total=False):
+    """The parts of an answer one save changes (see ``workflow.record_answer``); those left out keep their value."""
+
+    response: str | None
+    points: float | None
+    note: str
+
+
 class InspectionEditor(Page):
     """Edits one inspection. Every change is written at once (one transaction each) and shown as saved.
 
@@ -69,8 +77,8 @@ class InspectionEditor(Page):
         self.last_dialog: QWidget | None = None
         self.open_documents = True
         self._build()
-        self.keys = EditorKeys(self)
-        self.finishing = FinishFlow(self)
+        self.keys = EditorKeys(self, self)
+        self.finishing = FinishFlow(self, self)
 
     @property
     def items(self) -> dict[uuid.UUID, ItemView]:
@@ -283,11 +291,9 @@ class InspectionEditor(Page):
         self.show_saved()
         return result
 
-    def _record(self, item_id: uuid.UUID, **changes: object) -> ItemView | None:
+    def _record(self, item_id: uuid.UUID, **changes: Unpack[AnswerChange]) -> ItemView | None:
         actor, inspection_id, reason = self.context.actor, self.inspection_id, self.amend_reason
-        saved = self._save(
-            lambda s: workflow.record_answer(s, actor, inspection_id, item_id, reason=reason, **changes)  # type: ignore[arg-type]
-        )
+        saved = self._save(lambda s: workflow.record_answer(s, actor, inspection_id, item_id, reason=reason, **changes))
         if saved is None:
             return None
         item = replace(
