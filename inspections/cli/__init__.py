@@ -149,7 +149,42 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiStarter | None = None) ->
         return _quiet_broken_pipe()
 
 
+class _LockWaitDisplay:
+    """Says once that another program holds the database and, on a terminal, counts the seconds waited."""
+
+    def __init__(self) -> None:
+        self.said = False
+        self.counting = False
+
+    def __call__(self, waited: float, holder: str) -> None:
+        from models.database import LOCK_WAIT_SECONDS
+
+        if not self.said:
+            self.said = True
+            message = f"数据库正被{holder}占用，正在等待其完成（最长 {LOCK_WAIT_SECONDS} 秒）…"
+            print(message, file=sys.stderr, flush=True)
+        if sys.stderr.isatty():
+            self.counting = True
+            print(f"\r已等待 {waited:.0f} 秒\033[K", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.counting:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
 def _guarded(run: Callable[[], int], args: argparse.Namespace) -> int:
+    from models.database import set_lock_wait_reporter
+
+    display = _LockWaitDisplay()
+    previous = set_lock_wait_reporter(display)
+    try:
+        return _run_reporting(run, args)
+    finally:
+        set_lock_wait_reporter(previous)
+        display.done()
+
+
+def _run_reporting(run: Callable[[], int], args: argparse.Namespace) -> int:
     try:
         return run()
     except UserError as err:
