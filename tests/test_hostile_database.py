@@ -46,7 +46,8 @@ def test_another_programs_sqlite_file_is_refused_and_left_byte_for_byte(tmp_path
     before = _sha(other)
     result = cli(tmp_path / "data", "--database", f"sqlite:///{other}", "checklists", "list")
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("错误：「address-book.sqlite」是其他程序的数据库") and "Traceback" not in result.stderr
+    assert result.stderr.startswith("错误：「address-book.sqlite」是其他程序的数据库")
+    assert "Traceback" not in result.stderr
     assert "contacts" in result.stderr
     # The same file as the data directory's database, opened by the window's path.
     (tmp_path / "data2").mkdir()

@@ -204,6 +204,14 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, cap: in
     return b"".join(chunks)
 
 
+_UNSAFE = "文件路径不安全（指向数据包之外或为绝对路径），已拒绝整个数据包"
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    """Whether a zip entry is a symbolic link (a Unix mode in the high bits of its external attributes)."""
+    return (info.external_attr >> 16) & 0o170000 == 0o120000
+
+
 def _name_problem(name: str) -> str | None:
     """Why an entry name is not allowed (paths leaving the package, absolute paths, odd characters)."""
     if (
@@ -214,7 +222,7 @@ def _name_problem(name: str) -> str | None:
         or any(part in ("..", ".", "") for part in name.split("/"))
         or any(ord(ch) < 32 for ch in name)
     ):
-        return "文件路径不安全（指向数据包之外或为绝对路径），已拒绝整个数据包"
+        return _UNSAFE
     if name in (MANIFEST, DATA) or _PHOTO_NAME.match(name) or _CHECKLIST_NAME.match(name):
         return None
     return "数据包中有不应存在的文件"
@@ -264,6 +272,11 @@ def _read_open(path: Path, zf: zipfile.ZipFile) -> Package:
     total = 0
     for info in infos:
         name = info.filename
+        if _is_symlink(info):
+            problems.append(Problem(source, name, "是符号链接，数据包中不允许出现，已拒绝整个数据包"))
+            continue
+        if info.is_dir() and info.file_size == 0 and _name_problem(name.rstrip("/") + "/x.json") is not _UNSAFE:
+            continue  # a folder entry, as zip tools add when a package is re-zipped: nothing to read
         why = _name_problem(name)
         if why is not None:
             problems.append(Problem(source, name, why))
@@ -368,6 +381,8 @@ def _manifest(source: str, payload: bytes) -> Manifest:
     if not isinstance(raw_entries, list):
         problems.append(Problem(source, MANIFEST, "缺少文件清单 entries"))
         raw_entries = []
+    if len(raw_entries) > MAX_ENTRIES:
+        raise _invalid(source, MANIFEST, f"清单列出了 {len(raw_entries)} 个文件，超过 {MAX_ENTRIES} 个的上限")
     seen: set[str] = set()
     for n, item in enumerate(raw_entries):
         ok = (

@@ -392,7 +392,7 @@ def package_files() -> dict[str, tuple[bytes, Any]]:
             _package({"inspections": [{"id": "不是编号", "date": "昨天"}], "institutions": [], "findings": []}),
             [],
         ),
-        "pkg-symlink-entry.ygpkg.zip": (_package(data, symlink="/etc/passwd"), []),
+        "pkg-symlink-entry.ygpkg.zip": (_package(data, symlink="/etc/passwd"), ["符号链接"]),
     }
 
 
