@@ -56,3 +56,19 @@ def test_institutions_that_look_the_same_are_the_same(ws: Database) -> None:
         stored = get_institution(s, second)
         assert (stored.name, stored.code) == ("第二医院", "T002")
         assert len(list_institutions(s)) == 2 and get_institution(s, first).code == "T001"
+
+
+def test_a_local_photo_keeps_no_comment_or_metadata() -> None:
+    import io
+
+    from PIL import Image
+
+    from inspections.photos import prepare_photo
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (34.0, 45.0, 30.0)})  # where the photo was taken
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 60), (10, 120, 200)).save(buffer, "JPEG", exif=exif.tobytes(),
+                                                     comment=b"<script>alert(1)</script>")
+    stored, _ = prepare_photo(buffer.getvalue() + b"PK\x03\x04appended zip")
+    assert b"<script>" not in stored and b"Exif" not in stored and b"PK\x03\x04" not in stored

@@ -1,20 +1,27 @@
 """Package cases of issue 18: a genuine package re-zipped with folder entries is read, a symbolic link entry is
-refused, a manifest listing 150,000 missing files gives a short message."""
+refused, a manifest listing 150,000 missing files gives a short message, and photos get the local pipeline's limits
+and checks (no decompression bomb, no 144-megapixel photo, no metadata, comment or appended data stored as is)."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from inspections.errors import MAX_LISTED_PROBLEMS, InvalidInputError
 from inspections.packages import export_inspections, import_package
+from inspections.photos import check_stored_photo, prepare_photo
 from models.database import Database, open_database
+from models.inspection import Blob
 from tests.inspections.packages.conftest import ACTOR, checksum, seed
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +105,112 @@ def test_a_manifest_listing_150000_missing_files_gives_a_short_message(package: 
     assert lines[0] == "发现 150000 个问题，未导入任何内容"
     assert lines[-1] == f"……另有 {150_000 - MAX_LISTED_PROBLEMS} 个问题未列出"
     assert len(message) < 5_000
+
+
+# --- photos: the same limits and the same "no metadata" as the local photo pipeline ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def draft_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A genuine package of a draft inspection with one photo (a draft's photos are not signed, so a test can swap
+    one and mend every reference, as an attacker would)."""
+    folder = tmp_path_factory.mktemp("draft-laptop")
+    laptop = open_database(None, folder)
+    try:
+        seeded = seed(laptop, finalize=False)
+        path = folder / "草稿.ygpkg.zip"
+        with laptop.session() as s:
+            export_inspections(s, path, exporter=ACTOR, inspection_ids=[seeded.inspection_id])
+        yield path
+    finally:
+        laptop.close()
+
+
+def _with_photo(src: Path, dst: Path, photo: bytes, size: tuple[int, int]) -> Path:
+    """``src`` with its one photo replaced by ``photo`` and every reference (data.json, manifest) mended."""
+    with zipfile.ZipFile(src) as zin:
+        old_name = next(n for n in zin.namelist() if n.startswith("photos/"))
+        old_sha = old_name[len("photos/") : -len(".jpg")]
+        new_sha = hashlib.sha256(photo).hexdigest()
+        data = json.loads(zin.read("data.json").decode("utf-8").replace(old_sha, new_sha))
+        for record in data["photos"]:
+            if record["sha256"] == new_sha:
+                record.update(width=size[0], height=size[1], size=len(photo))
+        data_bytes = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        manifest = json.loads(zin.read("manifest.json"))
+        members = {n: zin.read(n) for n in zin.namelist() if n not in (old_name, "data.json", "manifest.json")}
+    members[f"photos/{new_sha}.jpg"] = photo
+    members["data.json"] = data_bytes
+    manifest["entries"] = [
+        {"path": name, "sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)}
+        for name, payload in members.items()
+    ]
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, payload in members.items():
+            zout.writestr(name, payload)
+        zout.writestr("manifest.json", json.dumps(manifest))
+    return dst
+
+
+def _jpeg(size: tuple[int, int] = (64, 48), **save: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 160, 90)).save(buffer, "JPEG", **save)
+    return buffer.getvalue()
+
+
+def _claiming(width: int, height: int) -> bytes:
+    """A small real JPEG whose header claims ``width``×``height`` pixels (a decompression bomb)."""
+    data = bytearray(_jpeg((8, 8)))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+def _with_gps_script_and_zip() -> bytes:
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (34.0, 45.0, 30.0), 3: "E", 4: (113.0, 38.0, 0.0)})
+    appended = io.BytesIO()
+    with zipfile.ZipFile(appended, "w") as zf:
+        zf.writestr("payload.txt", "hidden")
+    return _jpeg(exif=exif.tobytes(), comment=b"<script>alert(1)</script>") + appended.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("photo", "size", "words"),
+    [
+        (_claiming(16000, 16000), (16000, 16000), ["16000×16000", "百万像素"]),  # DecompressionBombError before
+        (_claiming(12000, 12000), (12000, 12000), ["12000×12000", "120 百万像素"]),  # 144 MP, stored byte for byte
+        (_claiming(4000, 3000), (4000, 3000), ["4000×3000", "2048 像素"]),  # larger than any processed photo
+        (_with_gps_script_and_zip(), (64, 48), ["元数据"]),  # GPS EXIF, <script> comment, a zip after the image
+        (_jpeg(comment=b"<script>alert(1)</script>"), (64, 48), ["注释"]),
+        (_jpeg() + b"PK\x03\x04appended", (64, 48), ["附加了", "字节"]),
+    ],
+    ids=["16000x16000", "144-megapixels", "4000x3000", "gps-script-zip", "script-comment", "appended-data"],
+)
+def test_a_package_photo_gets_the_local_pipelines_limits_and_checks(
+    draft_package: Path, target: Database, tmp_path: Path, photo: bytes, size: tuple[int, int], words: list[str]
+) -> None:
+    spoiled = _with_photo(draft_package, tmp_path / "照片.ygpkg.zip", photo, size)
+    message = _refused(target, spoiled)
+    assert "photos/" in message
+    for word in words:
+        assert word in message, message
+    with target.session() as s:
+        assert s.get(Blob, hashlib.sha256(photo).hexdigest()) is None
+
+
+def test_a_package_photo_as_the_pipeline_writes_it_is_stored_as_is(draft_package: Path, target: Database,
+                                                                   tmp_path: Path) -> None:
+    stored, info = prepare_photo(_with_gps_script_and_zip())  # what a laptop stores for that same file
+    package = _with_photo(draft_package, tmp_path / "处理过.ygpkg.zip", stored, (info.width, info.height))
+    with target.begin() as s:
+        import_package(s, "王磊", package)
+    with target.session() as s:
+        blob = s.get(Blob, info.sha256)
+        assert blob is not None and blob.data == stored
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "photos").glob("good*")))
+def test_every_photo_the_pipeline_stores_passes_the_package_check(name: str) -> None:
+    stored, info = prepare_photo((CORPUS / "photos" / name).read_bytes(), filename=name)
+    assert check_stored_photo(stored) == (info.width, info.height)
