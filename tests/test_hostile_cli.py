@@ -105,3 +105,29 @@ def test_a_database_that_cannot_be_reached_or_named_gives_one_line(tmp_path: Pat
     for word in words:
         assert word in line, line
     assert "secret" not in line
+
+
+def test_a_document_that_cannot_be_written_issues_no_number(tmp_path: Path) -> None:
+    assert cli(tmp_path, "demo", "--institutions", "4", "--months", "2", "--seed", "5",
+               "--end-month", "2026-10").returncode == 0
+    listed = cli(tmp_path, "inspections", "list", "--json", "--status", "finalized")
+    import json
+
+    inspection = json.loads(listed.stdout)[0]["id"]
+
+    def issued() -> tuple[int, int]:
+        with sqlite3.connect(tmp_path / "yuangan.db") as conn:
+            numbers = conn.execute("SELECT count(*) FROM document_numbers").fetchone()[0]
+            audited = conn.execute("SELECT count(*) FROM audit_events WHERE action = 'docnumber.issue'").fetchone()[0]
+        conn.close()
+        return numbers, audited
+
+    before = issued()
+    for kind, target in (("inspection", inspection), ("bulletin", "2026-10")):
+        result = cli(tmp_path, "report", kind, target, "-o", "/nonexistent/x.pdf")
+        assert result.returncode == 2 and _one_error_line(result.stderr).startswith("错误：无法写入文件")
+        assert issued() == before
+    # Written, the document gets its number (and the next print the same one).
+    result = cli(tmp_path, "report", "inspection", inspection, "-o", str(tmp_path / "反馈单.pdf"))
+    assert result.returncode == 0 and "文号" in result.stdout
+    assert issued() == (before[0] + 1, before[1] + 1)

@@ -67,8 +67,14 @@ def inspection_report(
         if inspection is None:
             raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
         subject = docnumbers.feedback_subject(inspection_id)
-        number = docnumbers.ensure_number(session, "feedback", subject, inspection.date, _actor(actor, user))
-        data = replace(data, doc_number=number)
+        return docnumbers.issue_with_document(
+            session,
+            "feedback",
+            subject,
+            inspection.date,
+            _actor(actor, user),
+            lambda number: build_feedback_report(replace(data, doc_number=number), out),
+        )
     build_feedback_report(data, out)
     return data.doc_number
 
@@ -93,8 +99,14 @@ def bulletin(
     if not draft and not data.doc_number:
         first = date.fromisoformat(f"{data.month}-01")
         subject = docnumbers.bulletin_subject(data.month)
-        number = docnumbers.ensure_number(session, "bulletin", subject, first, _actor(actor, user))
-        data = replace(data, doc_number=number)
+        return docnumbers.issue_with_document(
+            session,
+            "bulletin",
+            subject,
+            first,
+            _actor(actor, user),
+            lambda number: build_bulletin(replace(data, doc_number=number), out),
+        )
     build_bulletin(data, out)
     return data.doc_number
 
@@ -117,8 +129,14 @@ def notice(
     data = gather.notice_data(session, institution_id, now=now)
     if not data.doc_number and _may_issue(user):
         subject = docnumbers.notice_subject(institution_id, data.issue_date)
-        number = docnumbers.ensure_number(session, "notice", subject, data.issue_date, _actor(actor, user))
-        data = replace(data, doc_number=number)
+        return docnumbers.issue_with_document(
+            session,
+            "notice",
+            subject,
+            data.issue_date,
+            _actor(actor, user),
+            lambda number: build_notice(replace(data, doc_number=number), out),
+        )
     build_notice(data, out)
     return data.doc_number
 
