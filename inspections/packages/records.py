@@ -257,12 +257,22 @@ def _opt(check: Check) -> Check:
     return lambda v: v is None or check(v)
 
 
+MAX_NUMBER = 1_000_000
+"""Scores, points, versions and counts in a package lie within ±this (JSON also allows 1e308, NaN and Infinity)."""
+MAX_LIST = 10_000
+"""A list inside one record (inspectors, checklists, results, events, photos) has at most this many entries."""
+
+
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, int) and not isinstance(v, bool) and -MAX_NUMBER <= v <= MAX_NUMBER
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return isinstance(v, int | float) and not isinstance(v, bool) and -MAX_NUMBER <= v <= MAX_NUMBER
+
+
+def _is_list(v: Any) -> bool:
+    return isinstance(v, list) and len(v) <= MAX_LIST
 
 
 def _is_bool(v: Any) -> bool:
@@ -274,11 +284,15 @@ def _is_sha(v: Any) -> bool:
 
 
 def _is_str_list(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) and len(x) <= 200 for x in v)
+    return isinstance(v, list) and len(v) <= 100 and all(isinstance(x, str) and len(x) <= 200 for x in v)
 
 
 def _is_str_dict(v: Any) -> bool:
-    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items())
+    return (
+        isinstance(v, dict)
+        and len(v) <= 100
+        and all(isinstance(k, str) and len(k) <= 200 and isinstance(x, str) and len(x) <= 2000 for k, x in v.items())
+    )
 
 
 _TEXT = _str(20_000)
@@ -308,7 +322,7 @@ PHOTO_SCHEMA: dict[str, Check] = {
     "mime": lambda v: v == "image/jpeg",
     "width": lambda v: _is_int(v) and 0 < v <= 20_000,
     "height": lambda v: _is_int(v) and 0 < v <= 20_000,
-    "size": lambda v: _is_int(v) and v > 0,
+    "size": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 50 * 1024 * 1024,
 }
 PHOTO_REF_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
@@ -334,8 +348,8 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "vetoed": _is_bool,
     "created_by": _str(64),
     "round_id": _opt(_is_uuid),
-    "checklists": lambda v: isinstance(v, list) and len(v) > 0,
-    "results": lambda v: isinstance(v, list),
+    "checklists": lambda v: _is_list(v) and len(v) > 0,
+    "results": _is_list,
 }
 INSPECTION_OPTIONAL: dict[str, Check] = {"doc_number": lambda v: v is None or isinstance(v, dict)}
 """Fields a package of format version 1 (before document numbers travelled) does not have."""
@@ -364,7 +378,7 @@ RESULT_SCHEMA: dict[str, Check] = {
     "note": _TEXT,
     "updated_at": _is_datetime,
     "updated_by": _str(64),
-    "photos": lambda v: isinstance(v, list),
+    "photos": _is_list,
 }
 FINDING_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
@@ -380,7 +394,7 @@ FINDING_SCHEMA: dict[str, Check] = {
     "status": lambda v: v in ("open", "feedback", "passed", "failed"),
     "repeat": _is_bool,
     "closed_at": _opt(_is_datetime),
-    "events": lambda v: isinstance(v, list),
+    "events": _is_list,
 }
 EVENT_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
@@ -391,7 +405,7 @@ EVENT_SCHEMA: dict[str, Check] = {
     "measure": _TEXT,
     "department": _str(100),
     "new_deadline": _opt(_is_date),
-    "photos": lambda v: isinstance(v, list),
+    "photos": _is_list,
 }
 
 

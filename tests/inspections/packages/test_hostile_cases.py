@@ -8,17 +8,20 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from inspections.errors import MAX_LISTED_PROBLEMS, InvalidInputError
 from inspections.packages import export_inspections, import_package
 from inspections.photos import check_stored_photo, prepare_photo
 from models.database import Database, open_database
-from models.inspection import Blob
+from models.inspection import Blob, Inspection
+from models.reference import Institution
 from tests.inspections.packages.conftest import ACTOR, checksum, seed
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -214,3 +217,55 @@ def test_a_package_photo_as_the_pipeline_writes_it_is_stored_as_is(draft_package
 def test_every_photo_the_pipeline_stores_passes_the_package_check(name: str) -> None:
     stored, info = prepare_photo((CORPUS / "photos" / name).read_bytes(), filename=name)
     assert check_stored_photo(stored) == (info.width, info.height)
+
+
+def _with_data(src: Path, dst: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """``src`` with data.json changed by ``change`` and the manifest mended."""
+    with zipfile.ZipFile(src) as zin:
+        members = {n: zin.read(n) for n in zin.namelist() if n != "manifest.json"}
+        manifest = json.loads(zin.read("manifest.json"))
+    data = json.loads(members["data.json"])
+    change(data)
+    members["data.json"] = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    manifest["entries"] = [
+        {"path": name, "sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)}
+        for name, payload in members.items()
+    ]
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, payload in members.items():
+            zout.writestr(name, payload)
+        zout.writestr("manifest.json", json.dumps(manifest))
+    return dst
+
+
+def test_absurd_numbers_in_a_package_are_refused(draft_package: Path, target: Database, tmp_path: Path) -> None:
+    def points(data: dict[str, Any]) -> None:
+        data["inspections"][0]["results"][0]["points"] = 1e308
+
+    message = _refused(target, _with_data(draft_package, tmp_path / "分值.ygpkg.zip", points))
+    assert "字段 points 的值无效" in message and "1e+308" in message
+
+
+def test_a_package_institution_that_looks_like_a_local_one_is_that_one(draft_package: Path, target: Database,
+                                                                        tmp_path: Path) -> None:
+    # The commission has 第二人民医院 (H002); the package names it with a zero-width space and a full-width code,
+    # under an id of its own.
+    def lookalike(data: dict[str, Any]) -> None:
+        record = data["institutions"][0]
+        old_id, new_id = record["id"], "7a1c0f7e-8c1e-4d35-9a51-3c3c0b9e2f10"
+        record.update(id=new_id, name="第二人民\u200b医院\u202c", code="Ｈ００２")
+        for inspection in data["inspections"]:
+            if inspection["institution_id"] == old_id:
+                inspection["institution_id"] = new_id
+
+    package = _with_data(draft_package, tmp_path / "相似.ygpkg.zip", lookalike)
+    with target.session() as s:
+        before = {(i.name, i.code) for i in s.scalars(select(Institution))}
+    with target.begin() as s:
+        import_package(s, "王磊", package)
+    with target.session() as s:
+        after = {(i.name, i.code) for i in s.scalars(select(Institution))}
+        inspected = s.scalars(select(Inspection.institution_id)).all()
+        local = s.scalar(select(Institution.id).where(Institution.name == "第二人民医院"))
+    assert after == before and ("第二人民医院", "H002") in after
+    assert inspected.count(local) == 2  # the commission's own inspection and the imported one
