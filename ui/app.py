@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from inspections.errors import UserError
@@ -181,6 +181,20 @@ def ask_what_to_do_when_unopenable(
             return Path(chosen)
 
 
+def lock_wait_reporter(context: AppContext) -> Callable[[float, str], None]:
+    """While a unit of work waits for another program's write lock (models.database waits up to LOCK_WAIT_SECONDS),
+    the status bar says who holds the database and how long it has waited; on the GUI thread the window is
+    repainted meanwhile (user input waits), so it does not look frozen."""
+
+    def report(waited: float, holder: str) -> None:
+        context.message.emit(tr("数据库正被{0}占用，正在等待（已等待 {1} 秒）…").format(holder, f"{waited:.0f}"))
+        app = QCoreApplication.instance()
+        if app is not None and QThread.currentThread() is app.thread():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+    return report
+
+
 Probe = Callable[[str, "MainWindow"], None]
 
 
@@ -209,6 +223,9 @@ def run_gui(
     window.closed.connect(app.quit)  # also where another top-level window (a dialog) is still open
     window.show()
     restore_signals = _close_on_signals(window)
+    from models.database import set_lock_wait_reporter
+
+    previous_reporter = set_lock_wait_reporter(lock_wait_reporter(context))
     opened: list[DatabaseLike] = []  # also closed at exit if the window was closed while it was opening
     exit_code = 0
 
@@ -277,6 +294,7 @@ def run_gui(
         context.tasks.shutdown(wait=True)
         restore_signals()
         hook.uninstall()
+        set_lock_wait_reporter(previous_reporter)
         for db in opened:
             close = getattr(db, "close", None)
             if callable(close):
