@@ -223,13 +223,15 @@ def run_gui(
     window.closed.connect(app.quit)  # also where another top-level window (a dialog) is still open
     window.show()
     restore_signals = _close_on_signals(window)
-    from models.database import set_lock_wait_reporter
-
-    previous_reporter = set_lock_wait_reporter(lock_wait_reporter(context))
+    reporters: list[Callable[[float, str], None] | None] = []  # the one replaced, to put back at exit
     opened: list[DatabaseLike] = []  # also closed at exit if the window was closed while it was opening
     exit_code = 0
 
     def open_in_background() -> DatabaseLike:
+        from models.database import set_lock_wait_reporter  # here: SQLAlchemy is imported off the GUI thread
+
+        if not reporters:
+            reporters.append(set_lock_wait_reporter(lock_wait_reporter(context)))
         db = _open_database(url, data_dir)
         opened.append(db)
         return db
@@ -294,7 +296,10 @@ def run_gui(
         context.tasks.shutdown(wait=True)
         restore_signals()
         hook.uninstall()
-        set_lock_wait_reporter(previous_reporter)
+        if reporters:
+            from models.database import set_lock_wait_reporter
+
+            set_lock_wait_reporter(reporters[0])
         for db in opened:
             close = getattr(db, "close", None)
             if callable(close):

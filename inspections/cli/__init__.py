@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiStarter | None = None) ->
             parser.print_help()
             return 2
         data_dir = args.data_dir or default_data_dir()
-        return _guarded(lambda: gui(args.database, data_dir, package), args)
+        return _run_reporting(lambda: gui(args.database, data_dir, package), args)  # the window reports lock waits
     try:
         with _safe_output():
             code = _guarded(lambda: int(args.handler(args)), args)
