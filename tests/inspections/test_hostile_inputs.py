@@ -72,3 +72,45 @@ def test_a_local_photo_keeps_no_comment_or_metadata() -> None:
                                                      comment=b"<script>alert(1)</script>")
     stored, _ = prepare_photo(buffer.getvalue() + b"PK\x03\x04appended zip")
     assert b"<script>" not in stored and b"Exif" not in stored and b"PK\x03\x04" not in stored
+
+
+def test_the_limits_table_states_every_limit_with_its_value() -> None:
+    from pathlib import Path
+
+    from inspections import photos, tabular
+    from inspections.checklists import excel_format, spec, textfile, yaml_format
+    from inspections.errors import MAX_LISTED_PROBLEMS
+    from inspections.packages import format as package_format
+    from inspections.packages import records
+    from models import database
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "RELIABILITY.md").read_text(encoding="utf-8")
+    table = doc[doc.index("### 外部输入的上限") : doc.index("### 敌意测试的补充案例")]
+    mb, gb = 1024 * 1024, 1024**3
+    pf = package_format
+    stated = {
+        f"{textfile.MAX_FILE_BYTES // mb} MB": "MAX_FILE_BYTES",
+        f"{excel_format.MAX_TABLE_BYTES // mb} MB，检查内容 {excel_format.MAX_ITEM_ROWS} 行": "MAX_ITEM_ROWS",
+        f"分组 {yaml_format.MAX_SECTIONS} 个、检查项 {yaml_format.MAX_ITEMS} 项": "MAX_SECTIONS",
+        f"0–{spec.MAX_POINTS:g} 分": "MAX_POINTS",
+        f"{spec.MAX_TITLE_CHARS} 字，不得含换行": "MAX_TITLE_CHARS",
+        f"{spec.MAX_TEXT_CHARS} 字，不得含控制字符": "MAX_TEXT_CHARS",
+        f"{spec.MAX_BASIS_ENTRIES} 条、{spec.MAX_CATEGORIES} 个": "MAX_BASIS_ENTRIES",
+        f"{tabular.MAX_TABLE_BYTES // mb} MB，{tabular.MAX_DATA_ROWS} 行，读取前 {tabular.MAX_COLUMNS} 列": (
+            "MAX_DATA_ROWS"
+        ),
+        f"{photos.MAX_PHOTO_FILE_BYTES // mb} MB，{photos.MAX_PIXELS // 1_000_000} 百万像素": "MAX_PIXELS",
+        f"每边不超过 {photos.MAX_LONG_EDGE} 像素": "check_stored_photo",
+        f"{pf.MAX_PACKAGE_BYTES // gb} GB；解压后合计 {pf.MAX_TOTAL_UNCOMPRESSED // gb} GB；"
+        f"条目（zip 中和清单中）{pf.MAX_ENTRIES} 个": "MAX_PACKAGE_BYTES",
+        f"{package_format.MAX_JSON_BYTES // mb} MB，检查表 {package_format.MAX_CHECKLIST_BYTES // mb} MB，"
+        f"照片 {package_format.MAX_PHOTO_BYTES // mb} MB": "MAX_JSON_BYTES",
+        f"压缩比不超过 {package_format.MAX_RATIO} 倍": "MAX_JSON_BYTES",
+        f"±{records.MAX_NUMBER}": "MAX_NUMBER",
+        f"各 {records.MAX_LIST} 条": "MAX_LIST",
+        f"前 {MAX_LISTED_PROBLEMS} 个": "MAX_LISTED_PROBLEMS",
+        f"| {database.LOCK_WAIT_SECONDS} 秒 |": "LOCK_WAIT_SECONDS",
+    }
+    for text, name in stated.items():
+        assert text in table, f"{name}: {text!r} not in the limits table of docs/RELIABILITY.md"
+        assert name in table
