@@ -269,3 +269,31 @@ def test_a_package_institution_that_looks_like_a_local_one_is_that_one(draft_pac
         local = s.scalar(select(Institution.id).where(Institution.name == "第二人民医院"))
     assert after == before and ("第二人民医院", "H002") in after
     assert inspected.count(local) == 2  # the commission's own inspection and the imported one
+
+
+def test_too_many_entries_are_refused_before_the_zip_directory_is_read(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspections.packages import format as package_format
+    from inspections.packages.format import read_package
+
+    many = tmp_path / "很多文件.ygpkg.zip"
+    with zipfile.ZipFile(many, "w") as zf:  # more than 65535 entries: the count is in the zip64 end record
+        for n in range(70_000):
+            zf.writestr(f"photos/{n:064x}.jpg", b"")
+    monkeypatch.setattr(package_format, "MAX_ENTRIES", 66_000)
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the zip directory was read")
+
+    monkeypatch.setattr(package_format.zipfile, "ZipFile", never)
+    with pytest.raises(InvalidInputError, match="包含 70000 个文件，超过 66000 个的上限"):
+        read_package(many)
+
+
+def test_an_overlong_manifest_description_is_refused(package: Path, target: Database, tmp_path: Path) -> None:
+    with zipfile.ZipFile(package) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    manifest["description"] = "说" * 100_000
+    spoiled = _rezip(package, tmp_path / "说明.ygpkg.zip", replace={"manifest.json": json.dumps(manifest).encode()})
+    message = _refused(target, spoiled)
+    assert "description" in message and len(message) < 1000
