@@ -78,7 +78,8 @@ def test_the_limits_table_states_every_limit_with_its_value() -> None:
     from pathlib import Path
 
     from inspections import photos, tabular
-    from inspections.checklists import excel_format, spec, textfile, yaml_format
+    from inspections.checklists import excel_format, spec, textfile
+    from inspections.checklists.yaml_format import schema as yaml_format
     from inspections.errors import MAX_LISTED_PROBLEMS
     from inspections.packages import format as package_format
     from inspections.packages import records
