@@ -131,3 +131,11 @@ def test_a_document_that_cannot_be_written_issues_no_number(tmp_path: Path) -> N
     result = cli(tmp_path, "report", "inspection", inspection, "-o", str(tmp_path / "反馈单.pdf"))
     assert result.returncode == 0 and "文号" in result.stdout
     assert issued() == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize("limit", ["99999999999999999999", "-5", "1e3"])
+def test_an_absurd_number_on_the_command_line_is_a_usage_error(tmp_path: Path, limit: str) -> None:
+    result = cli(tmp_path, "inspections", "list", "--limit", limit)
+    assert result.returncode == 2
+    assert "--limit" in result.stderr and "整数" in result.stderr
+    assert "Traceback" not in result.stderr and "程序内部错误" not in result.stderr
