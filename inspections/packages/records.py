@@ -253,6 +253,14 @@ def _str(limit: int) -> Check:
     return lambda v: isinstance(v, str) and len(v) <= limit
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _line(limit: int) -> Check:
+    """A one-line name: at most ``limit`` characters, no line breaks, escapes or other control characters."""
+    return lambda v: isinstance(v, str) and len(v) <= limit and _CONTROL.search(v) is None
+
+
 def _opt(check: Check) -> Check:
     return lambda v: v is None or check(v)
 
@@ -284,7 +292,7 @@ def _is_sha(v: Any) -> bool:
 
 
 def _is_str_list(v: Any) -> bool:
-    return isinstance(v, list) and len(v) <= 100 and all(isinstance(x, str) and len(x) <= 200 for x in v)
+    return isinstance(v, list) and len(v) <= 100 and all(_line(200)(x) for x in v)
 
 
 def _is_str_dict(v: Any) -> bool:
@@ -299,11 +307,11 @@ _TEXT = _str(20_000)
 
 INSTITUTION_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
-    "name": _str(200),
-    "code": _opt(_str(64)),
+    "name": _line(200),
+    "code": _opt(_line(64)),
     "level": lambda v: _is_int(v) and v in (0, 1, 2, 3),
-    "category": _str(64),
-    "district": _str(64),
+    "category": _line(64),
+    "district": _line(64),
     "address": _str(300),
     "contact": _str(200),
     "has_fever_clinic": _is_bool,
@@ -329,7 +337,7 @@ PHOTO_REF_SCHEMA: dict[str, Check] = {
     "sha256": _is_sha,
     "filename": _str(255),
     "created_at": _is_datetime,
-    "created_by": _str(64),
+    "created_by": _line(64),
 }
 INSPECTION_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
@@ -337,7 +345,7 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "kind": lambda v: v in ("supervision", "self", "reinspection"),
     "date": _is_date,
     "inspectors": _is_str_list,
-    "hospital_rep": _str(100),
+    "hospital_rep": _line(100),
     "status": lambda v: v in ("draft", "finalized"),
     "finalized_at": _opt(_is_datetime),
     "signatures": _is_str_dict,
@@ -346,7 +354,7 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "score": _opt(_is_num),
     "grade": _opt(_str(32)),
     "vetoed": _is_bool,
-    "created_by": _str(64),
+    "created_by": _line(64),
     "round_id": _opt(_is_uuid),
     "checklists": lambda v: _is_list(v) and len(v) > 0,
     "results": _is_list,
@@ -360,7 +368,7 @@ DOC_NUMBER_SCHEMA: dict[str, Check] = {
     "seq": lambda v: _is_int(v) and 1 <= v <= 1_000_000,
     "text": lambda v: isinstance(v, str) and 0 < len(v) <= 200,
     "issued_at": _is_datetime,
-    "issued_by": _str(64),
+    "issued_by": _line(64),
 }
 INSPECTION_CHECKLIST_SCHEMA: dict[str, Check] = {
     "template": _str(200),
@@ -377,7 +385,7 @@ RESULT_SCHEMA: dict[str, Check] = {
     "points": _opt(_is_num),
     "note": _TEXT,
     "updated_at": _is_datetime,
-    "updated_by": _str(64),
+    "updated_by": _line(64),
     "photos": _is_list,
 }
 FINDING_SCHEMA: dict[str, Check] = {
@@ -390,7 +398,7 @@ FINDING_SCHEMA: dict[str, Check] = {
     "requirement": _TEXT,
     "severity": lambda v: v in ("critical", "general"),
     "deadline": _is_date,
-    "responsible_dept": _str(100),
+    "responsible_dept": _line(100),
     "status": lambda v: v in ("open", "feedback", "passed", "failed"),
     "repeat": _is_bool,
     "closed_at": _opt(_is_datetime),
@@ -400,10 +408,10 @@ EVENT_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
     "kind": lambda v: v in ("created", "feedback", "passed", "failed", "note"),
     "at": _is_datetime,
-    "actor": _str(64),
+    "actor": _line(64),
     "note": _TEXT,
     "measure": _TEXT,
-    "department": _str(100),
+    "department": _line(100),
     "new_deadline": _opt(_is_date),
     "photos": _is_list,
 }

@@ -297,3 +297,13 @@ def test_an_overlong_manifest_description_is_refused(package: Path, target: Data
     spoiled = _rezip(package, tmp_path / "说明.ygpkg.zip", replace={"manifest.json": json.dumps(manifest).encode()})
     message = _refused(target, spoiled)
     assert "description" in message and len(message) < 1000
+
+
+def test_control_characters_in_a_package_institution_name_are_refused(draft_package: Path, target: Database,
+                                                                       tmp_path: Path) -> None:
+    def escape(data: dict[str, Any]) -> None:
+        data["institutions"][0]["name"] = "第一\x1b[2J人民医院\r\n"
+        data["inspections"][0]["inspectors"] = ["张伟\x07"]
+
+    message = _refused(target, _with_data(draft_package, tmp_path / "控制字符.ygpkg.zip", escape))
+    assert "字段 name 的值无效" in message and "字段 inspectors 的值无效" in message
