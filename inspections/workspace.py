@@ -40,6 +40,8 @@ def open_workspace(url: str | None = None, data_dir: Path | None = None, *, back
     A read-only location or a full disk raises StorageError, a database a newer program has upgraded
     DatabaseTooNewError (both UserErrors; nothing is changed)."""
     data_dir = data_dir or default_data_dir()
+    if url is not None and _in_memory(url):
+        raise StorageError(f"数据库地址「{url}」是内存数据库：数据不会保存，不能作为院感督导的数据库")
 
     def back_up(path: Path) -> None:
         backup_before_upgrade(path, data_dir)
@@ -86,6 +88,14 @@ def open_workspace(url: str | None = None, data_dir: Path | None = None, *, back
 def _masked(text: str) -> str:
     """``text`` (a database URL or a driver's message) without the password of a URL in it."""
     return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def _in_memory(url: str) -> bool:
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return False
+    return parsed.get_backend_name() == "sqlite" and (not parsed.database or parsed.database == ":memory:")
 
 
 def _plugin_name(url: str) -> str:
