@@ -148,6 +148,7 @@ MAX_TEXT_CHARS = 2000
 """An item's text, criteria and remedy; each entry of ``basis``; the note."""
 MAX_BASIS_ENTRIES = 50
 MAX_CATEGORIES = 100
+MAX_GRADES = 20
 _LINE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _TEXT_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -183,7 +184,9 @@ def limit_problems(spec: ChecklistSpec) -> list[str]:
         line(category, "适用机构类别")
     if len(spec.applies_to.categories or ()) > MAX_CATEGORIES:
         problems.append(f"适用机构类别太多（上限 {MAX_CATEGORIES} 个）")
-    for band in spec.scoring.grades:
+    if len(spec.scoring.grades) > MAX_GRADES:
+        problems.append(f"等级（grades）太多（{len(spec.scoring.grades)} 个，上限 {MAX_GRADES} 个）")
+    for band in spec.scoring.grades[:MAX_GRADES]:
         line(band.label, "等级名称")
         points(band.min, f"等级「{band.label[:20]}」的分数线")
     for name, options in spec.response_sets.items():

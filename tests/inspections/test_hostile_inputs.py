@@ -96,7 +96,7 @@ def test_the_limits_table_states_every_limit_with_its_value() -> None:
         f"0–{spec.MAX_POINTS:g} 分": "MAX_POINTS",
         f"{spec.MAX_TITLE_CHARS} 字，不得含换行": "MAX_TITLE_CHARS",
         f"{spec.MAX_TEXT_CHARS} 字，不得含控制字符": "MAX_TEXT_CHARS",
-        f"{spec.MAX_BASIS_ENTRIES} 条、{spec.MAX_CATEGORIES} 个": "MAX_BASIS_ENTRIES",
+        f"{spec.MAX_BASIS_ENTRIES} 条、{spec.MAX_CATEGORIES} 个、{spec.MAX_GRADES} 个": "MAX_GRADES",
         f"{tabular.MAX_TABLE_BYTES // mb} MB，{tabular.MAX_DATA_ROWS} 行，读取前 {tabular.MAX_COLUMNS} 列": (
             "MAX_DATA_ROWS"
         ),
