@@ -150,10 +150,9 @@ _apart: ContextVar[WriteApart | None] = ContextVar("docnumbers_apart", default=N
 
 @contextmanager
 def issuing_apart(write: WriteApart) -> Iterator[None]:
-    """Within the block, ``ensure_number`` issues in a short write transaction of its own (``write``) instead of
-    the caller's session: a document rendered from a read session then holds no write lock while it renders
-    (seconds for a large ledger or bulletin). The number is recorded even if writing the file then fails; it stays
-    the number of that subject, so the next attempt prints it again."""
+    """Within the block, ``issue_with_document`` issues in a unit of work of its own (``write``) instead of the
+    caller's session, so a document rendered from a read session holds the write lock only while a first number is
+    issued and that document written."""
     token = _apart.set(write)
     try:
         yield
@@ -161,16 +160,26 @@ def issuing_apart(write: WriteApart) -> Iterator[None]:
         _apart.reset(token)
 
 
-def ensure_number(session: Session, kind: Kind, subject: str, when: date, actor: str) -> str:
-    """The text of (kind, subject)'s number, issuing it if needed: in ``session`` (a write transaction), or apart
-    within an ``issuing_apart`` block."""
+def issue_with_document(
+    session: Session, kind: Kind, subject: str, when: date, actor: str, write_document: Callable[[str], None]
+) -> str:
+    """Write a numbered document: ``write_document(number)`` with (kind, subject)'s number, issuing it if needed.
+
+    A number is issued only together with its document: the issuing unit of work (``session``, a write
+    transaction, or one apart within an ``issuing_apart`` block) commits only after the document was written, so a
+    document that cannot be written (a missing folder, a full disk) leaves no number issued and none audited."""
     existing = find_number(session, kind, subject)
     if existing is not None:
+        write_document(existing.text)
         return existing.text
+
+    def issue_and_write(s: Session) -> str:
+        number = issue_number(s, kind, subject, when, actor).text
+        write_document(number)
+        return number
+
     write = _apart.get()
-    if write is None:
-        return issue_number(session, kind, subject, when, actor).text
-    return write(lambda s: issue_number(s, kind, subject, when, actor).text)
+    return issue_and_write(session) if write is None else write(issue_and_write)
 
 
 # --- numbers travelling in exchange packages ------------------------------------------------------------------------

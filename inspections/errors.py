@@ -43,10 +43,18 @@ class Problem:
         return f"{where}：{self.message}"
 
 
+MAX_LISTED_PROBLEMS = 20
+"""The message of an InvalidInputError lists this many problems, then says how many more there are."""
+
+
 class InvalidInputError(UserError):
-    """An input file has problems; all of them are listed, and nothing was imported."""
+    """An input file has problems and nothing was imported. ``problems`` holds all of them; the message lists the
+    first MAX_LISTED_PROBLEMS and the count of the rest (a hostile file may have a hundred thousand)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         head = f"发现 {len(problems)} 个问题，未导入任何内容" if len(problems) > 1 else "未导入任何内容"
-        super().__init__("\n".join([head, *(str(p) for p in problems)]))
+        listed = [str(p) for p in problems[:MAX_LISTED_PROBLEMS]]
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            listed.append(f"……另有 {len(problems) - MAX_LISTED_PROBLEMS} 个问题未列出")
+        super().__init__("\n".join([head, *listed]))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from inspections.errors import ConflictError, InvalidInputError, NotFoundError, Problem, UserError
 from inspections.labels import LEVELS, level_for
 from inspections.tabular import Column, Row, Table, read_table
+from inspections.text import clean_identifier, clean_name, compare_key, without_invisible
 from inspections.users import CurrentUser, authorize
 from models.audit import append_audit
 from models.base import new_id
@@ -55,15 +56,17 @@ class InstitutionData:
         return LEVELS.get(self.level, str(self.level))
 
     def normalized(self) -> InstitutionData:
-        """The same data with text fields stripped (and runs of spaces in the name collapsed)."""
+        """The same data as stored: invisible characters (zero-width, bidirectional controls) removed everywhere,
+        text stripped, runs of spaces in names collapsed, and the code NFKC-folded (full-width ``Ｔ００１`` is
+        ``T001``), so two institutions that look the same are the same."""
         return replace(
             self,
-            name=" ".join(self.name.split()),
-            code=self.code.strip(),
-            category=self.category.strip(),
-            district=self.district.strip(),
-            address=self.address.strip(),
-            contact=self.contact.strip(),
+            name=clean_name(self.name),
+            code=clean_identifier(self.code),
+            category=clean_name(self.category),
+            district=clean_name(self.district),
+            address=without_invisible(self.address).strip(),
+            contact=without_invisible(self.contact).strip(),
         )
 
 
@@ -114,8 +117,9 @@ def _row(institution: Institution) -> InstitutionRow:
 
 
 def name_key(name: str) -> str:
-    """A name for comparing: width-folded, case-folded, without spaces (“XX医院（东院）” = “XX医院(东院)”)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+    """A name (or code) for comparing: width-folded, case-folded, without spaces and invisible characters
+    (“XX医院（东院）” = “XX医院(东院)”, “T001” = “Ｔ００１”)."""
+    return compare_key(name)
 
 
 def _sort_key(row: InstitutionRow) -> tuple[int, str, str, str]:
@@ -235,7 +239,7 @@ class _Index:
         for item in stored:
             self.by_name.setdefault(name_key(item.name), []).append(item)
             if item.code:
-                self.by_code.setdefault(item.code.casefold(), []).append(item)
+                self.by_code.setdefault(name_key(item.code), []).append(item)
 
     @classmethod
     def load(cls, session: Session) -> _Index:
@@ -248,7 +252,7 @@ class _Index:
         for other in self.by_name.get(name_key(data.name), []) if data.name else []:
             if other.id != self_id:
                 problems.append(f"名称与已有机构「{other.name}」{_state(other)}重复")
-        for other in self.by_code.get(data.code.casefold(), []) if data.code else []:
+        for other in self.by_code.get(name_key(data.code), []) if data.code else []:
             if other.id != self_id:
                 problems.append(f"编码「{data.code}」已被机构「{other.name}」{_state(other)}使用")
         return problems
@@ -475,7 +479,7 @@ def _summarize(planned: list[_Planned]) -> ImportSummary:
 def _plan(session: Session, path: Path) -> list[_Planned]:
     table = read_table(path, IMPORT_COLUMNS)
     existing = list(session.scalars(select(Institution)))
-    by_code = {i.code.casefold(): i for i in existing if i.code}
+    by_code = {name_key(i.code): i for i in existing if i.code}
     by_name = {name_key(i.name): i for i in existing}
     index = _Index(_Stored(i.id, i.name, i.code, i.active) for i in existing)
     problems: list[Problem] = []
@@ -485,11 +489,11 @@ def _plan(session: Session, path: Path) -> list[_Planned]:
     for row in table.rows:
         row_problems: list[str] = []
         code = row["code"]
-        target = by_code.get(code.casefold()) if code else None
+        target = by_code.get(name_key(code)) if code else None
         if target is None:
             target = by_name.get(name_key(row["name"]))
         data = _row_data(table, row, target, row_problems)
-        for label, value in (("名称", name_key(data.name)), ("编码", data.code.casefold())):
+        for label, value in (("名称", name_key(data.name)), ("编码", name_key(data.code))):
             if not value:
                 continue
             earlier = first_row_of.setdefault(f"{label}:{value}", row.number)

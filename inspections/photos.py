@@ -93,7 +93,9 @@ def prepare_photo(data: bytes, *, filename: str = "") -> tuple[bytes, PhotoInfo]
     finally:
         image.close()
     buffer = io.BytesIO()
-    output.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    # Nothing of the original's metadata goes along: Pillow would carry a JPEG comment (COM) over on its own.
+    output.info = {}
+    output.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, comment=b"")
     stored = buffer.getvalue()
     info = PhotoInfo(hashlib.sha256(stored).hexdigest(), output.width, output.height, STORED_MIME, len(stored))
     return stored, info
@@ -118,6 +120,99 @@ def _open(data: bytes, filename: str) -> Image.Image:
     except _BROKEN_IMAGE_ERRORS:
         raise UserError(f"{label}不完整或已损坏，无法读取") from None
     return image
+
+
+_SOF = (0xC0, 0xC1, 0xC2)
+_PLAIN_SEGMENTS = (0xC4, 0xDB, 0xDD)  # Huffman tables, quantization tables, restart interval
+_FOREIGN = "院感督导导出的照片都经过处理、不含这些内容；数据包可能被改动，已拒绝"
+
+
+def check_stored_photo(data: bytes, *, filename: str = "") -> tuple[int, int]:
+    """Check that ``data`` is a photo as prepare_photo stores it, before it is decoded; returns (width, height).
+
+    For photos that arrive already processed (in a package), whose sha256 is their identity — it is signed into
+    finalized inspections, so they cannot be re-encoded. The same limits as prepare_photo apply, read from the JPEG
+    header before any decoding: the file size, MAX_PIXELS and MAX_LONG_EDGE. And it must be what prepare_photo
+    writes: a JFIF JPEG without metadata (EXIF — which can hold the place it was taken —, XMP, ICC or any other
+    APPn segment), without comments, with nothing after its end. Then it is decoded fully. A UserError otherwise.
+    """
+    label = _label(filename)
+    if len(data) > MAX_PHOTO_FILE_BYTES:
+        megabytes = len(data) / 1024 / 1024
+        raise UserError(f"{label}太大（{megabytes:.1f} MB），超过 {MAX_PHOTO_FILE_BYTES // 1024 // 1024} MB 的上限")
+    width, height = _stored_layout(data, label)
+    if width * height > MAX_PIXELS:
+        raise UserError(_too_many_pixels(label, width, height))
+    if max(width, height) > MAX_LONG_EDGE or min(width, height) < 1:
+        raise UserError(f"{label}的尺寸为 {width}×{height} 像素，超出处理后照片的 {MAX_LONG_EDGE} 像素上限；{_FOREIGN}")
+    image = _open(data, filename)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+        if image.size != (width, height):
+            raise UserError(f"{label}的文件头与图像内容不符；{_FOREIGN}")
+    except _BROKEN_IMAGE_ERRORS:
+        raise UserError(f"{label}不完整或已损坏，无法读取") from None
+    finally:
+        image.close()
+    return width, height
+
+
+def _stored_layout(data: bytes, label: str) -> tuple[int, int]:
+    """Walk the JPEG's segments without decoding: (width, height), or a UserError for anything prepare_photo
+    never writes."""
+    if data[:2] != b"\xff\xd8":
+        raise UserError(f"{label}不是 JPEG 文件；{_FOREIGN}")
+    size: tuple[int, int] | None = None
+    at = 2
+    while True:
+        if at + 2 > len(data) or data[at] != 0xFF:
+            raise UserError(f"{label}不完整或已损坏（JPEG 结构错误）")
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0xD9:  # end of image
+            break
+        if at + 4 > len(data):
+            raise UserError(f"{label}不完整或已损坏（JPEG 结构错误）")
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        body = data[at + 4 : at + 2 + length]
+        if length < 2 or len(body) != length - 2:
+            raise UserError(f"{label}不完整或已损坏（JPEG 结构错误）")
+        if marker == 0xE0 and body.startswith(b"JFIF\0"):
+            pass
+        elif 0xE0 <= marker <= 0xEF:
+            raise UserError(f"{label}含有元数据（EXIF、拍摄位置、XMP 或色彩配置等）；{_FOREIGN}")
+        elif marker == 0xFE:
+            raise UserError(f"{label}含有注释段；{_FOREIGN}")
+        elif marker in _SOF:
+            if len(body) < 5:
+                raise UserError(f"{label}不完整或已损坏（JPEG 结构错误）")
+            size = (int.from_bytes(body[3:5], "big"), int.from_bytes(body[1:3], "big"))
+        elif marker == 0xDA:  # start of scan: skip the entropy-coded data up to the next real marker
+            if size is None:
+                raise UserError(f"{label}不完整或已损坏（JPEG 结构错误）")
+            at += 2 + length
+            while True:
+                at = data.find(b"\xff", at)
+                if at < 0 or at + 1 >= len(data):
+                    raise UserError(f"{label}不完整或已损坏（缺少 JPEG 结束标记）")
+                following = data[at + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    at += 1
+                    continue
+                break
+            continue
+        elif marker not in _PLAIN_SEGMENTS:
+            raise UserError(f"{label}含有不支持的 JPEG 段（0xFF{marker:02X}）；{_FOREIGN}")
+        at += 2 + length
+    if size is None:
+        raise UserError(f"{label}不完整或已损坏（JPEG 结构错误）")
+    if at + 2 != len(data):
+        raise UserError(f"{label}在图像结束后还附加了 {len(data) - at - 2} 字节的其他数据；{_FOREIGN}")
+    return size
 
 
 def _too_many_pixels(label: str, width: int, height: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from inspections.checklists.spec import (
     DEFAULT_RESPONSES,
@@ -417,8 +417,13 @@ def _dec(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+_WIDE = Context(prec=1000, rounding=ROUND_HALF_UP)
+"""Enough digits for any float's value to two decimals (a checklist stored before points were limited may hold
+1e308): the default 28 digits would make quantize fail above about 1e26."""
+
+
 def _round(value: Decimal) -> Decimal:
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def _float_or_none(value: Decimal | None) -> float | None:

@@ -20,8 +20,9 @@ from inspections.checklists.spec import (
     ResponseOption,
     ScoringRule,
     SectionSpec,
+    limit_problems,
 )
-from inspections.errors import NotFoundError
+from inspections.errors import InvalidInputError, NotFoundError, Problem
 from inspections.permissions import CurrentUser, authorize
 from models.audit import append_audit
 from models.checklist import ChecklistItem, ChecklistSection, ChecklistTemplate
@@ -344,7 +345,11 @@ def import_checklist(
     session: Session, actor: str, spec: ChecklistSpec, *, source: str = "", builtin: bool = False
 ) -> ImportOutcome:
     """Store a checklist. Same content as a stored version: nothing happens. Changed content under a known code:
-    stored as the next version; existing versions are never changed."""
+    stored as the next version; existing versions are never changed. Anything beyond the limits of
+    ``inspections.checklists.spec`` (points, lengths, control characters) is an InvalidInputError."""
+    too_much = limit_problems(spec)
+    if too_much:
+        raise InvalidInputError([Problem(source or spec.code, "", message) for message in too_much])
     existing = session.execute(
         select(ChecklistTemplate.id, ChecklistTemplate.version, ChecklistTemplate.content_hash).where(
             ChecklistTemplate.code == spec.code

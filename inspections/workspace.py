@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from inspections.backup import auto_backup, backup_before_upgrade
 from inspections.errors import UserError
@@ -36,6 +40,8 @@ def open_workspace(url: str | None = None, data_dir: Path | None = None, *, back
     A read-only location or a full disk raises StorageError, a database a newer program has upgraded
     DatabaseTooNewError (both UserErrors; nothing is changed)."""
     data_dir = data_dir or default_data_dir()
+    if url is not None and _in_memory(url):
+        raise StorageError(f"数据库地址「{url}」是内存数据库：数据不会保存，不能作为院感督导的数据库")
 
     def back_up(path: Path) -> None:
         backup_before_upgrade(path, data_dir)
@@ -49,8 +55,49 @@ def open_workspace(url: str | None = None, data_dir: Path | None = None, *, back
         )
     except NewerDatabaseError as err:
         raise DatabaseTooNewError(str(err)) from None
+    except (NoSuchModuleError, ImportError) as err:
+        missing = getattr(err, "name", None) or _plugin_name(url or "")
+        raise StorageError(
+            f"数据库地址「{_masked(url or '')}」所需的数据库驱动（{missing}）未安装；"
+            "服务器数据库请使用 postgresql+psycopg://…（本程序自带 psycopg 驱动）"
+        ) from err
+    except (ArgumentError, ValueError) as err:
+        if isinstance(err, StorageError):
+            raise
+        raise StorageError(
+            f"数据库地址「{_masked(url or '')}」格式不正确；应为 postgresql+psycopg://用户名:密码@服务器:端口/数据库名"
+            "，或 sqlite:///文件路径"
+        ) from err
+    except OperationalError as err:
+        if url is None or make_url(url).get_backend_name() == "sqlite":
+            raise
+        parsed = make_url(url)
+        reason = "；".join(line.strip() for line in str(err.orig).splitlines() if line.strip())
+        server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        raise StorageError(
+            f"无法连接数据库服务器 {server}（数据库 {parsed.database or ''}）："
+            f"{_masked(reason)[:200]}。请检查服务器是否开启、地址和端口、网络，以及用户名和密码"
+        ) from err
     with db.begin() as session:
         sync_builtin_checklists(session)
     if backup:
         auto_backup(db)
     return db
+
+
+def _masked(text: str) -> str:
+    """``text`` (a database URL or a driver's message) without the password of a URL in it."""
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def _in_memory(url: str) -> bool:
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return False
+    return parsed.get_backend_name() == "sqlite" and (not parsed.database or parsed.database == ":memory:")
+
+
+def _plugin_name(url: str) -> str:
+    scheme = url.split("://", 1)[0]
+    return scheme or url

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import logging
+import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 APP_NAME = "yuangan-duzao"
 DB_FILENAME = "yuangan.db"
 BUSY_TIMEOUT_MS = 10_000
+LOCK_WAIT_SECONDS = 120
+"""A unit of work waits this long for another program's write to end before it gives up (with who holds it)."""
+LOCK_POLL_MS = 1_000
+"""While waiting for the write lock, the wait is reported this often (see set_lock_wait_reporter)."""
+
+log = logging.getLogger(__name__)
 
 
 def default_data_dir() -> Path:
@@ -69,11 +78,17 @@ def storage_problem(err: BaseException) -> str | None:
     return None if code is None else STORAGE_MESSAGES.get(code & 0xFF)
 
 
+class _LockTimeout(Exception):
+    """Another program kept the write lock longer than LOCK_WAIT_SECONDS; ``str(err)`` is the Chinese message."""
+
+
 @contextmanager
 def storage_errors(error_type: type[Exception] = StorageError) -> Iterator[None]:
     """Turn a storage failure raised inside the block into ``error_type`` with a clear Chinese message."""
     try:
         yield
+    except _LockTimeout as err:
+        raise error_type(str(err)) from err
     except (DBAPIError, sqlite3.Error) as err:
         message = storage_problem(err)
         if message is None:
@@ -93,10 +108,102 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
+LockWaitReporter = Callable[[float, str], None]
+"""Called with (seconds waited so far, who holds the database) while a unit of work waits for the write lock."""
+
+_lock_wait_reporter: LockWaitReporter | None = None
+
+
+def set_lock_wait_reporter(reporter: LockWaitReporter | None) -> LockWaitReporter | None:
+    """Report waits for the write lock to ``reporter`` (the command line prints them); returns the previous one."""
+    global _lock_wait_reporter
+    previous, _lock_wait_reporter = _lock_wait_reporter, reporter
+    return previous
+
+
 def _on_begin_immediate(conn: Any) -> None:
-    # Units of work that write take the write lock at the start, so two writers queue (busy_timeout) instead of
-    # failing on a read-to-write upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Units of work that write take the write lock at the start, so two writers queue instead of failing on a
+    # read-to-write upgrade. The lock is asked for once a second (so the wait can be reported) for up to
+    # LOCK_WAIT_SECONDS; then the error names who holds the database.
+    raw = conn.connection.dbapi_connection
+    path = Path(conn.engine.url.database or "")
+    started = time.monotonic()
+    holder: str | None = None
+    raw.execute(f"PRAGMA busy_timeout={LOCK_POLL_MS}")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as err:
+                if getattr(err, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+                    raise
+            waited = time.monotonic() - started
+            if holder is None:
+                holder = describe_lock_holder(path)
+                log.info("waiting for the write lock of %s, held by %s", path, holder)
+            if waited >= LOCK_WAIT_SECONDS:
+                raise _LockTimeout(
+                    f"数据库正被{holder}占用，等待 {waited:.0f} 秒后仍未释放，本次操作未保存。{_KEPT}"
+                    "请等该程序完成或关闭它后重试。"
+                )
+            if _lock_wait_reporter is not None:
+                _lock_wait_reporter(waited, holder)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+_WAL_WRITE_LOCK_OFFSET = 120
+"""Where SQLite takes the WAL write lock in the -shm file (a POSIX lock on that byte)."""
+
+
+def describe_lock_holder(path: Path) -> str:
+    """Who holds the database at ``path``: "另一个程序（进程 1234：python3 tool.py）" where the system tells (Linux's
+    /proc/locks), else "另一个程序（可能是另一个院感督导窗口或命令行）"."""
+    generic = "另一个程序（可能是另一个院感督导窗口或命令行）"
+    try:
+        files = {}
+        for suffix in ("", "-wal", "-shm"):
+            st = os.stat(f"{path}{suffix}")
+            files[(os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)] = suffix
+        with open("/proc/locks", encoding="ascii", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, AttributeError, ValueError):
+        return generic
+    writers: list[int] = []
+    users: list[int] = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 8 or parts[1] == "->":
+            continue
+        try:
+            major, minor, inode = parts[5].split(":")
+            key = (int(major, 16), int(minor, 16), int(inode))
+            pid = int(parts[4])
+        except ValueError:
+            continue
+        if key not in files:
+            continue
+        if files[key] == "-shm" and parts[3] == "WRITE" and parts[6] == str(_WAL_WRITE_LOCK_OFFSET):
+            writers.append(pid)
+        users.append(pid)
+    pids = list(dict.fromkeys(writers or users))
+    if not pids:
+        return generic
+    if pids == [os.getpid()]:
+        return "本程序的另一项操作"
+    shown = "、".join(f"进程 {pid}：{_command_line(pid)}" for pid in pids[:3] if pid != os.getpid())
+    return f"另一个程序（{shown}）"
+
+
+def _command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            words = handle.read().split(b"\0")
+    except OSError:
+        return "未知程序"
+    text = " ".join(w.decode("utf-8", "replace") for w in words if w)
+    return "".join(ch if ch.isprintable() else "?" for ch in text)[:80] or "未知程序"
 
 
 def _on_begin_deferred(conn: Any) -> None:
@@ -180,6 +287,9 @@ def open_database(
     program has upgraded raises ``models.migrations.NewerDatabaseError`` and is left as it is. ``before_upgrade``
     is called with the SQLite file before an existing one is upgraded (the application backs it up there)."""
     data_dir = data_dir or default_data_dir()
+    foreign = _foreign_sqlite(url or sqlite_url(data_dir / DB_FILENAME))
+    if foreign is not None:
+        raise storage_error(foreign)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url or sqlite_url(data_dir / DB_FILENAME))
@@ -205,3 +315,44 @@ def open_database(
             engine.dispose()
             raise
     return Database(engine, data_dir, storage_error=storage_error)
+
+
+OUR_TABLES = frozenset({"alembic_version", "institutions", "checklist_templates", "audit_events"})
+"""Tables every version of this application's database has; a SQLite file with tables but not these is another
+program's, and is never opened (opening would create our tables inside it)."""
+
+
+def _foreign_sqlite(url: str) -> str | None:
+    """Why the existing SQLite file named by ``url`` is another program's database; None when it is ours, empty,
+    new, not a SQLite URL, or unreadable (then opening it reports the problem)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # a malformed URL is reported by make_engine
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    try:
+        if path.stat().st_size == 0:
+            return None
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    tables = {t for t in tables if not t.startswith("sqlite_")}
+    from models.all import Base
+
+    # Ours: every table one of ours (also a first migration cut short), or all the core tables (also a newer version).
+    if tables <= {*Base.metadata.tables, "alembic_version"} or tables >= OUR_TABLES:
+        return None
+    sample = "、".join(sorted(tables)[:3]) + ("等" if len(tables) > 3 else "")
+    return (
+        f"「{path.name}」是其他程序的数据库（有 {len(tables)} 张表：{sample}，没有院感督导的数据）；"
+        "为免改动它，已拒绝打开。请选择院感督导的数据库文件，或指定一个新的文件名"
+    )

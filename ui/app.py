@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from inspections.errors import UserError
 from models.version import __version__
 from ui import settings as keys
 from ui.context import AppContext, DatabaseLike
-from ui.crash import ExceptionHook, format_exception, setup_logging
+from ui.crash import ExceptionHook, setup_logging
 from ui.startup import install_fonts, install_translators
 from ui.style import STYLE_SHEET
 from ui.tasks import TaskRunner
@@ -109,13 +109,15 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("app", text)
 
 
-def _explain(exc: BaseException) -> str:
-    """A known problem's Chinese message as it is; anything else with its type, for the log and for support."""
+def _explain(exc: BaseException, log_path: Path | None = None) -> str:
+    """A known problem's Chinese message as it is; anything else as one line naming the log that holds its
+    traceback (never the traceback itself)."""
+    from inspections.crashlog import unexpected_message
     from models.database import StorageError
 
     if isinstance(exc, UserError | StorageError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return unexpected_message(exc, log_path)
 
 
 def _local_backups(url: str | None, data_dir: Path) -> tuple[list[BackupInfo], BackupInfo | None]:
@@ -153,14 +155,14 @@ def ask_what_to_do_when_unopenable(
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(tr("无法打开数据库"))
     box.setText(tr("无法打开数据库。"))
-    info = _explain(exc)
+    info = _explain(exc, log_path)
     if latest is not None:
         info += "\n\n" + tr("最近的备份：{0}（{1}）。恢复时，当前的数据库文件会先另存一份，不会丢失。").format(
             latest.name, latest.created.strftime("%Y-%m-%d %H:%M")
         )
-    info += "\n" + tr("详细信息已记录到 {0}").format(str(log_path))
+    if str(log_path) not in info:
+        info += "\n" + tr("详细信息已记录到 {0}").format(str(log_path))
     box.setInformativeText(info)
-    box.setDetailedText(format_exception(exc))
     latest_button = box.addButton(tr("从最近的备份恢复"), QMessageBox.ButtonRole.AcceptRole) if latest else None
     choose_button = box.addButton(tr("选择备份文件…"), QMessageBox.ButtonRole.ActionRole) if backups else None
     quit_button = box.addButton(tr("退出"), QMessageBox.ButtonRole.RejectRole)
@@ -177,6 +179,20 @@ def ask_what_to_do_when_unopenable(
         )
         if chosen:
             return Path(chosen)
+
+
+def lock_wait_reporter(context: AppContext) -> Callable[[float, str], None]:
+    """While a unit of work waits for another program's write lock (models.database waits up to LOCK_WAIT_SECONDS),
+    the status bar says who holds the database and how long it has waited; on the GUI thread the window is
+    repainted meanwhile (user input waits), so it does not look frozen."""
+
+    def report(waited: float, holder: str) -> None:
+        context.message.emit(tr("数据库正被{0}占用，正在等待（已等待 {1} 秒）…").format(holder, f"{waited:.0f}"))
+        app = QCoreApplication.instance()
+        if app is not None and QThread.currentThread() is app.thread():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+    return report
 
 
 Probe = Callable[[str, "MainWindow"], None]
@@ -207,10 +223,15 @@ def run_gui(
     window.closed.connect(app.quit)  # also where another top-level window (a dialog) is still open
     window.show()
     restore_signals = _close_on_signals(window)
+    reporters: list[Callable[[float, str], None] | None] = []  # the one replaced, to put back at exit
     opened: list[DatabaseLike] = []  # also closed at exit if the window was closed while it was opening
     exit_code = 0
 
     def open_in_background() -> DatabaseLike:
+        from models.database import set_lock_wait_reporter  # here: SQLAlchemy is imported off the GUI thread
+
+        if not reporters:
+            reporters.append(set_lock_wait_reporter(lock_wait_reporter(context)))
         db = _open_database(url, data_dir)
         opened.append(db)
         return db
@@ -250,7 +271,7 @@ def run_gui(
 
         def restore_failed(problem: BaseException) -> None:
             log.error("cannot restore %s", backup, exc_info=problem)
-            box = QMessageBox(QMessageBox.Icon.Warning, tr("无法恢复"), _explain(problem), parent=window)
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("无法恢复"), _explain(problem, log_path), parent=window)
             box.exec()
             on_open_failed(exc)
 
@@ -275,6 +296,10 @@ def run_gui(
         context.tasks.shutdown(wait=True)
         restore_signals()
         hook.uninstall()
+        if reporters:
+            from models.database import set_lock_wait_reporter
+
+            set_lock_wait_reporter(reporters[0])
         for db in opened:
             close = getattr(db, "close", None)
             if callable(close):

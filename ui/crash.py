@@ -1,53 +1,40 @@
-"""Unexpected errors: logged to <data_dir>/logs/yuangan.log and shown in a dialog with details, never a silent crash."""
+"""Unexpected errors: logged with their traceback to <data_dir>/logs/yuangan.log and shown in a dialog as one
+Chinese line naming that file (the same rule as the command line, see inspections.crashlog) — never a traceback in
+a dialog, never a silent crash."""
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 import threading
-import traceback
 from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from inspections.crashlog import LOG_NAME, format_exception, setup_logging
+
+__all__ = ["LOG_NAME", "ExceptionHook", "format_exception", "setup_logging", "show_error_dialog"]
+
 log = logging.getLogger("yuangan")
-
-LOG_NAME = "yuangan.log"
-
-
-def setup_logging(data_dir: Path) -> Path:
-    """Log to a rotating file in the data directory; returns the log file's path."""
-    log_dir = data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / LOG_NAME
-    root = logging.getLogger()
-    if not any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return path
-
-
-def format_exception(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 def show_error_dialog(parent: QWidget | None, exc: BaseException, log_path: Path | None = None) -> QMessageBox:
-    """Show an unexpected error with its details; the user can go on working."""
+    """Show an unexpected error as one line naming the log (its traceback is in the log); the user can go on."""
     tr = QCoreApplication.translate
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(tr("crash", "程序出错"))
     box.setText(tr("crash", "发生了一个意外错误。已保存的数据不受影响，您可以继续工作。"))
-    info = tr("crash", "错误：{0}").format(f"{type(exc).__name__}: {exc}")
-    if log_path is not None:
-        info += "\n" + tr("crash", "详细信息已记录到 {0}").format(str(log_path))
-    box.setInformativeText(info)
-    box.setDetailedText(format_exception(exc))
+    where = (
+        tr("crash", "详细信息已记录到 {0}").format(str(log_path))
+        if log_path is not None
+        else tr("crash", "无法写入日志文件")
+    )
+    box.setInformativeText(tr("crash", "程序内部错误（{0}）；{1}，请把该文件发给技术支持。").format(
+        type(exc).__name__, where
+    ))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setObjectName("errorDialog")
     box.open()
@@ -91,6 +78,8 @@ class ExceptionHook(QObject):
 
     def handle(self, exc: BaseException) -> None:
         log.error("unexpected error\n%s", format_exception(exc))
+        for handler in logging.getLogger().handlers:
+            handler.flush()
         self.caught.emit(exc)
 
     def _on_caught(self, exc: BaseException) -> None:

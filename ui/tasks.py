@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from inspections.errors import InvalidInputError, UserError
 
 MAX_SHOWN_PROBLEMS = 8
+MAX_DETAILED_PROBLEMS = 500
 
 T = TypeVar("T")
 
@@ -66,7 +67,14 @@ def show_user_error(parent: QWidget | None, exc: UserError) -> QMessageBox:
         parent,
     )
     if text != str(exc):
-        box.setDetailedText(str(exc))
+        details = [str(p) for p in problems[:MAX_DETAILED_PROBLEMS]] if problems else [str(exc)]
+        if len(problems) > MAX_DETAILED_PROBLEMS:
+            details.append(
+                QCoreApplication.translate("tasks", "……另有 {0} 个问题未列出").format(
+                    len(problems) - MAX_DETAILED_PROBLEMS
+                )
+            )
+        box.setDetailedText("\n".join(details))
     box.setObjectName("userErrorDialog")
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.open()

@@ -93,7 +93,7 @@ _OLD_XLS = "这是旧版 Excel 97-2003（.xls）文件，无法直接读取；�
 def load_checklist_xlsx(
     path: Path, *, code: str | None = None, title: str | None = None, version: int = 1
 ) -> ChecklistSpec:
-    """Read the first worksheet of an .xlsx file as a checklist; raise InvalidInputError listing every bad row."""
+    """Read the first visible worksheet of an .xlsx file as a checklist; InvalidInputError lists every bad row."""
     source = path.name
     head = read_limited(path, MAX_TABLE_BYTES)[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -113,9 +113,12 @@ def load_checklist_xlsx(
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
-                if not workbook.worksheets:
+                sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
+                if not sheets:
                     raise InvalidInputError([Problem(source, "", "工作簿中没有工作表")])
-                sheet = workbook.worksheets[0]
+                # The first sheet the user can see, as in a spreadsheet program: a hidden helper sheet often comes
+                # first (and a hidden sheet could smuggle in items nobody reviewed).
+                sheet = next((ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"), sheets[0])
                 sheet_name = str(sheet.title)
                 sheet.reset_dimensions()  # some writers record a wrong used range; read what is really there
                 for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):

@@ -137,6 +137,75 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serializable: {value!r}")
 
 
+# --- limits on what a file may say ----------------------------------------------------------------------------------
+
+MAX_POINTS = 1000.0
+"""An item (or a response option, or a grade band) is worth at most this many points: real checklists use 1–100;
+a hostile 1e308 would break the arithmetic of every score."""
+MAX_TITLE_CHARS = 200
+"""Checklist and section titles, response labels, grade labels, method texts."""
+MAX_TEXT_CHARS = 2000
+"""An item's text, criteria and remedy; each entry of ``basis``; the note."""
+MAX_BASIS_ENTRIES = 50
+MAX_CATEGORIES = 100
+MAX_GRADES = 20
+_LINE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_TEXT_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def limit_problems(spec: ChecklistSpec) -> list[str]:
+    """What in ``spec`` exceeds the limits above, or holds control characters (a title must be one line; a text may
+    have line breaks but no terminal escapes or bidirectional overrides); [] when nothing does."""
+    problems: list[str] = []
+
+    def line(value: str, what: str, limit: int = MAX_TITLE_CHARS) -> None:
+        if len(value) > limit:
+            problems.append(f"{what}太长（{len(value)} 个字，上限 {limit} 个）")
+        if _LINE_CONTROL.search(value):
+            problems.append(f"{what}含有换行或控制字符")
+
+    def text(value: str, what: str) -> None:
+        if len(value) > MAX_TEXT_CHARS:
+            problems.append(f"{what}太长（{len(value)} 个字，上限 {MAX_TEXT_CHARS} 个）")
+        if _TEXT_CONTROL.search(value):
+            problems.append(f"{what}含有控制字符")
+
+    def points(value: float | None, what: str) -> None:
+        if value is not None and not 0 <= value <= MAX_POINTS:
+            problems.append(f"{what}是 {value:g}，超出 0–{MAX_POINTS:g} 分的范围")
+
+    line(spec.title, "检查表标题（title）")
+    text(spec.note, "说明（note）")
+    if len(spec.basis) > MAX_BASIS_ENTRIES:
+        problems.append(f"依据（basis）太多（{len(spec.basis)} 条，上限 {MAX_BASIS_ENTRIES} 条）")
+    for n, entry in enumerate(spec.basis[:MAX_BASIS_ENTRIES], 1):
+        text(entry, f"依据（basis）第 {n} 条")
+    for category in (spec.applies_to.categories or ())[:MAX_CATEGORIES]:
+        line(category, "适用机构类别")
+    if len(spec.applies_to.categories or ()) > MAX_CATEGORIES:
+        problems.append(f"适用机构类别太多（上限 {MAX_CATEGORIES} 个）")
+    if len(spec.scoring.grades) > MAX_GRADES:
+        problems.append(f"等级（grades）太多（{len(spec.scoring.grades)} 个，上限 {MAX_GRADES} 个）")
+    for band in spec.scoring.grades[:MAX_GRADES]:
+        line(band.label, "等级名称")
+        points(band.min, f"等级「{band.label[:20]}」的分数线")
+    for name, options in spec.response_sets.items():
+        for option in options:
+            line(option.label, f"选项集 {name} 中选项 {option.code} 的名称")
+            points(option.points, f"选项集 {name} 中选项 {option.code} 的分值")
+    for section in spec.sections:
+        line(section.title, f"分组 {section.code} 的标题")
+        for item in section.items:
+            text(item.text, f"检查项 {item.code} 的内容（text）")
+            text(item.criteria, f"检查项 {item.code} 的评分标准（criteria）")
+            text(item.remedy, f"检查项 {item.code} 的整改要求（remedy）")
+            line(item.method, f"检查项 {item.code} 的检查方法（method）")
+            points(item.points, f"检查项 {item.code} 的分值（points）")
+        if len(problems) > 1000:
+            break
+    return problems
+
+
 # --- small shared helpers for the file formats (YAML, Excel) -------------------------------------------------------
 
 CHECKLIST_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from inspections.errors import UserError
+from inspections.text import terminal_safe
 from models.version import __version__
 
 GuiStarter = Callable[[str | None, Path, Path | None], int]
@@ -48,6 +53,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _SafeStream(io.TextIOBase):
+    """A text stream that escapes control characters before they reach the terminal (see ``terminal_safe``)."""
+
+    def __init__(self, stream: TextIO, *, progress: bool) -> None:
+        super().__init__()
+        self.stream = stream
+        self.progress = progress
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal_safe(text, progress=self.progress))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.stream.encoding
+
+
+@contextmanager
+def _safe_output() -> Iterator[None]:
+    """While a command runs, nothing it prints (names, titles from files) can reach the terminal as a raw escape."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = _SafeStream(out, progress=False)
+    sys.stderr = _SafeStream(err, progress=True)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (``… | head``): stop quietly, as other command-line tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more, not even the final flush, goes to the closed pipe
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a tool ended by a closed pipe
+
+
 def _program_name() -> str:
     """How the user started us: ``yuangan`` for the built program, ``main.py`` from source."""
     name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
@@ -72,7 +125,10 @@ def _package_argument(argv: list[str]) -> tuple[list[str], Path | None]:
 def main(argv: Sequence[str] | None = None, *, gui: GuiStarter | None = None) -> int:
     """Run the command line; returns the process exit code (2 for a user's mistake, never a traceback).
     Without a sub-command, ``gui`` (the window, which this Qt-free package cannot import) is started, with the
-    package to preview where the only argument is a package file."""
+    package to preview where the only argument is a package file.
+
+    An unexpected error is written with its traceback to ``DATA_DIR/logs/yuangan.log``; the terminal shows one
+    ``错误：`` line naming that file (exit code 1)."""
     parser = build_parser()
     argv, package = _package_argument(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
@@ -82,9 +138,55 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiStarter | None = None) ->
         if gui is None:
             parser.print_help()
             return 2
-        return gui(args.database, args.data_dir or default_data_dir(), package)
+        data_dir = args.data_dir or default_data_dir()
+        return _run_reporting(lambda: gui(args.database, data_dir, package), args)  # the window reports lock waits
     try:
-        return int(args.handler(args))
+        with _safe_output():
+            code = _guarded(lambda: int(args.handler(args)), args)
+            sys.stdout.flush()  # a closed pipe shows here, not as a message after the program has ended
+            return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+class _LockWaitDisplay:
+    """Says once that another program holds the database and, on a terminal, counts the seconds waited."""
+
+    def __init__(self) -> None:
+        self.said = False
+        self.counting = False
+
+    def __call__(self, waited: float, holder: str) -> None:
+        from models.database import LOCK_WAIT_SECONDS
+
+        if not self.said:
+            self.said = True
+            message = f"数据库正被{holder}占用，正在等待其完成（最长 {LOCK_WAIT_SECONDS} 秒）…"
+            print(message, file=sys.stderr, flush=True)
+        if sys.stderr.isatty():
+            self.counting = True
+            print(f"\r已等待 {waited:.0f} 秒\033[K", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.counting:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def _guarded(run: Callable[[], int], args: argparse.Namespace) -> int:
+    from models.database import set_lock_wait_reporter
+
+    display = _LockWaitDisplay()
+    previous = set_lock_wait_reporter(display)
+    try:
+        return _run_reporting(run, args)
+    finally:
+        set_lock_wait_reporter(previous)
+        display.done()
+
+
+def _run_reporting(run: Callable[[], int], args: argparse.Namespace) -> int:
+    try:
+        return run()
     except UserError as err:
         print(f"错误：{err}", file=sys.stderr)
         return 2
@@ -97,3 +199,12 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiStarter | None = None) ->
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # the top-level rule: logged with its traceback, one line for the user
+        from inspections.crashlog import log_unexpected, unexpected_message
+        from models.database import default_data_dir
+
+        log_path = log_unexpected(exc, args.data_dir or default_data_dir())
+        print(f"错误：{unexpected_message(exc, log_path)}", file=sys.stderr)
+        return 1

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
@@ -83,6 +83,26 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
     for row in [headers, *cells]:
         print("  ".join(c + " " * (w - width(c)) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+MAX_CLI_INTEGER = 1_000_000_000
+"""Numbers given on the command line (limits, version numbers) lie within 0–this; the demo's own limits are
+checked by generate_demo."""
+
+
+def bounded_int(low: int, high: int = MAX_CLI_INTEGER) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high`` (argparse reports anything else on one line)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip(), 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"“{text[:40]}”不是整数") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"应为 {low} 到 {high} 之间的整数，而不是 {text[:40]}")
+        return value
+
+    return parse
 
 
 def write_output(path: Path, text: str) -> None:
@@ -305,7 +325,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_checklists_import)
     p = checklists.add_parser("export", help="把一个检查表版本导出为 YAML")
     p.add_argument("code")
-    p.add_argument("--version", type=int, default=None, help="版本号，默认最新版")
+    p.add_argument("--version", type=bounded_int(1), default=None, help="版本号，默认最新版")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(handler=_checklists_export)
 
@@ -324,7 +344,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = inspections.add_parser("list", help="列出检查记录")
     p.add_argument("--json", action="store_true")
     p.add_argument("--status", choices=["draft", "finalized"], default=None)
-    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--limit", type=bounded_int(1), default=None)
     p.set_defaults(handler=_inspections_list)
 
     p = sub.add_parser("score", help="计算一次检查的得分（含计分公式）")
@@ -333,9 +353,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_score)
 
     p = sub.add_parser("demo", help="生成可重复的演示数据")
-    p.add_argument("--institutions", type=int, default=40)
-    p.add_argument("--months", type=int, default=12)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--institutions", type=bounded_int(1, 5000), default=40)
+    p.add_argument("--months", type=bounded_int(1, 120), default=12)
+    p.add_argument("--seed", type=bounded_int(0, 2**63 - 1), default=1)
     p.add_argument("--end-month", default=None, help="最后一个月 YYYY-MM，默认本月")
     p.set_defaults(handler=_demo)
 

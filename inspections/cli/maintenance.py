@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inspections.cli.core import print_json, print_table
+from inspections.cli.core import MAX_CLI_INTEGER, bounded_int, print_json, print_table
 from inspections.errors import UserError
 from inspections.workspace import current_actor
 from models.database import default_data_dir
@@ -92,5 +92,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(handler=_backups_list)
     p = backups.add_parser("keep", help="查看或设置保留的备份份数")
-    p.add_argument("count", type=int, nargs="?", default=None, help="保留份数（1–365）")
+    p.add_argument("count", type=bounded_int(-MAX_CLI_INTEGER), nargs="?", default=None, help="保留份数（1–365）")
     p.set_defaults(handler=_backups_keep)

@@ -1,5 +1,5 @@
-"""Writing the demo dataset: institutions and photos, then one transaction per month (a round, its
-inspections and findings)."""
+"""Writing the demo dataset in one exclusive unit of work: institutions and photos, then month after month a round,
+its inspections and findings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from inspections.demo.inspection import generate_inspection
@@ -65,84 +65,115 @@ def generate_demo(
     today: date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Write the demo dataset into an empty (no inspections yet) database, one transaction per month."""
+    """Write the demo dataset into an empty (no inspections yet) database, all or nothing. ``today`` (for tests)
+    defaults to the last day of ``end_month``, or without one to today's date in UTC."""
     if institutions < 1 or months < 1:
         raise UserError("机构数和月数须为正整数")
     if institutions > 5000 or months > 120:
         raise UserError("演示数据最多 5000 家机构、120 个月")
-    today = today or date.today()
+    # "Today" never depends on the machine's time zone (or, with an end month, on the day it runs): the same seed
+    # and end month give the same data everywhere.
     try:
-        end = month_start(end_month) if end_month else date(today.year, today.month, 1)
+        end = month_start(end_month) if end_month else None
     except ValueError:
         raise UserError(f"月份“{end_month}”格式应为 YYYY-MM") from None
+    if today is None:
+        today = add_months(end, 1) - timedelta(days=1) if end is not None else datetime.now(UTC).date()
+    if end is None:
+        end = date(today.year, today.month, 1)
     if end > date(today.year, today.month, 1):
         today = add_months(end, 1) - timedelta(days=1)
     rng = random.Random(seed)
-    with db.session() as session:
+    # One unit of work, begun by taking the write lock: a second demo started at the same time waits, then finds
+    # the inspections of the first and stops; an interrupted demo leaves nothing behind.
+    with db.begin() as session:
+        _lock_for_demo(session)
         if session.scalar(select(Inspection.id).limit(1)) is not None:
             raise UserError("数据库中已有检查记录；演示数据只能写入空数据库，请用 --data-dir 指定新的目录")
+        counts = _generate(session, rng, institutions, months, seed, end, today, progress)
+    return DemoSummary(
+        institutions, counts["rounds"], counts["inspections"], counts["results"], counts["findings"], counts["photos"]
+    )
 
+
+_DEMO_LOCK = 0x59474445  # "YGDE": the PostgreSQL advisory lock a demo holds for its transaction
+
+
+def _lock_for_demo(session: Session) -> None:
+    """Take the write lock now (SQLite's units of work begin IMMEDIATE; PostgreSQL takes an advisory lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_DEMO_LOCK)))
+    else:
+        session.connection()
+
+
+def _generate(
+    session: Session,
+    rng: random.Random,
+    institutions: int,
+    months: int,
+    seed: int,
+    end: date,
+    today: date,
+    progress: Progress | None,
+) -> dict[str, int]:
     inst_rows = make_institutions(rng, institutions)
     quality = {row["id"]: rng.uniform(0.9, 0.995) for row in inst_rows}
     photos = demo_photos(rng)
-    with db.begin() as session:
-        session.execute(insert(Institution), inst_rows)
-        session.execute(
-            insert(Blob),
-            [
-                {"sha256": sha, "mime": "image/jpeg", "width": w, "height": h, "size": len(data), "data": data}
-                for sha, data, w, h in photos
-            ],
-        )
-        append_audit(
-            session,
-            actor="demo",
-            action="demo.generate",
-            entity="database",
-            entity_id="demo",
-            after={"institutions": institutions, "months": months, "seed": seed},
-        )
+    session.execute(insert(Institution), inst_rows)
+    session.execute(
+        insert(Blob),
+        [
+            {"sha256": sha, "mime": "image/jpeg", "width": w, "height": h, "size": len(data), "data": data}
+            for sha, data, w, h in photos
+        ],
+    )
+    append_audit(
+        session,
+        actor="demo",
+        action="demo.generate",
+        entity="database",
+        entity_id="demo",
+        after={"institutions": institutions, "months": months, "seed": seed},
+    )
 
     templates: dict[uuid.UUID, DemoTemplate] = {}
     institutions_by_id: dict[uuid.UUID, Institution] = {}
-    with db.session() as session:
-        for inst in session.scalars(select(Institution)):
-            session.expunge(inst)
-            institutions_by_id[inst.id] = inst
-        for t in session.scalars(select(ChecklistTemplate)):
-            spec = template_spec(session, t.id)
-            item_ids = dict(
-                session.execute(
-                    select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == t.id)
-                ).all()
-            )
-            outcomes = {(i.code, o.code): o.outcome for i in spec.items() for o in response_options(spec, i)}
-            templates[t.id] = DemoTemplate(t.id, t.code, t.version, t.content_hash, spec, item_ids, outcomes)
+    for inst in session.scalars(select(Institution)):
+        institutions_by_id[inst.id] = inst
+    for t in session.scalars(select(ChecklistTemplate)):
+        spec = template_spec(session, t.id)
+        item_ids = dict(
+            session.execute(
+                select(ChecklistItem.code, ChecklistItem.id).where(ChecklistItem.template_id == t.id)
+            ).all()
+        )
+        outcomes = {(i.code, o.code): o.outcome for i in spec.items() for o in response_options(spec, i)}
+        templates[t.id] = DemoTemplate(t.id, t.code, t.version, t.content_hash, spec, item_ids, outcomes)
 
     counts = {"rounds": 0, "inspections": 0, "results": 0, "findings": 0, "photos": 0}
     previous_failed: dict[uuid.UUID, set[str]] = {}
     month_days = [add_months(end, -k) for k in range(months - 1, -1, -1)]
     for index, first_day in enumerate(month_days):
-        with db.begin() as session:
-            generate_month(
-                session,
-                rng,
-                first_day,
-                today,
-                inst_rows,
-                institutions_by_id,
-                quality,
-                templates,
-                photos,
-                previous_failed,
-                counts,
-                current=index == len(month_days) - 1,
-            )
+        generate_month(
+            session,
+            rng,
+            first_day,
+            today,
+            inst_rows,
+            institutions_by_id,
+            quality,
+            templates,
+            photos,
+            previous_failed,
+            counts,
+            current=index == len(month_days) - 1,
+        )
+        session.flush()
+        session.expunge_all()  # a city's worth of months must not pile up in the session
         if progress:
             progress(index + 1, len(month_days), "生成演示数据")
-    return DemoSummary(
-        institutions, counts["rounds"], counts["inspections"], counts["results"], counts["findings"], counts["photos"]
-    )
+    return counts
 
 
 def generate_month(

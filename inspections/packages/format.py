@@ -40,6 +40,9 @@ MAX_JSON_BYTES = 256 * 1024**2
 MAX_CHECKLIST_BYTES = 5 * 1024**2
 MAX_PHOTO_BYTES = 50 * 1024**2
 MAX_RATIO = 100
+MAX_MANIFEST_TEXT = 200
+"""The exporter, creation time, application version and institution id in a manifest."""
+MAX_DESCRIPTION = 2000
 """Entries above 1 MB that expand more than this many times are refused (real JSON compresses ~10×, JPEG ~1×)."""
 _RATIO_FLOOR = 1024**2
 _CHUNK = 1024**2
@@ -204,6 +207,14 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, cap: in
     return b"".join(chunks)
 
 
+_UNSAFE = "文件路径不安全（指向数据包之外或为绝对路径），已拒绝整个数据包"
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    """Whether a zip entry is a symbolic link (a Unix mode in the high bits of its external attributes)."""
+    return (info.external_attr >> 16) & 0o170000 == 0o120000
+
+
 def _name_problem(name: str) -> str | None:
     """Why an entry name is not allowed (paths leaving the package, absolute paths, odd characters)."""
     if (
@@ -214,7 +225,7 @@ def _name_problem(name: str) -> str | None:
         or any(part in ("..", ".", "") for part in name.split("/"))
         or any(ord(ch) < 32 for ch in name)
     ):
-        return "文件路径不安全（指向数据包之外或为绝对路径），已拒绝整个数据包"
+        return _UNSAFE
     if name in (MANIFEST, DATA) or _PHOTO_NAME.match(name) or _CHECKLIST_NAME.match(name):
         return None
     return "数据包中有不应存在的文件"
@@ -242,8 +253,12 @@ def read_package(path: Path) -> Package:
         raise _invalid(source, "", f"文件太大（{size / 1024**3:.1f} GB），超过数据包 4 GB 的上限")
     with path.open("rb") as handle:
         head = handle.read(4)
+        declared = _declared_entries(handle, size)
     if head[:2] != b"PK":
         raise _invalid(source, "", "不是院感督导数据包（文件不是 zip 格式）")
+    if declared is not None and declared > MAX_ENTRIES:
+        # Checked from the end record before the zip directory is read: millions of entries would fill the memory.
+        raise _invalid(source, "", f"数据包包含 {declared} 个文件，超过 {MAX_ENTRIES} 个的上限")
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, OSError):
@@ -252,6 +267,27 @@ def read_package(path: Path) -> Package:
         ) from None
     with zf:
         return _read_open(path, zf)
+
+
+def _declared_entries(handle: Any, size: int) -> int | None:
+    """The number of entries a zip's end record (zip64's, when there is one) declares; None when none is found
+    (then opening the zip reports the damage)."""
+    tail_size = min(size, 65_536 + 22)
+    handle.seek(size - tail_size)
+    tail = handle.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    count = int.from_bytes(tail[at + 10 : at + 12], "little")
+    locator = at - 20
+    if count == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        offset = int.from_bytes(tail[locator + 8 : locator + 16], "little")
+        if 0 <= offset < size:
+            handle.seek(offset)
+            record = handle.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                return int.from_bytes(record[32:40], "little")
+    return count
 
 
 def _read_open(path: Path, zf: zipfile.ZipFile) -> Package:
@@ -264,6 +300,11 @@ def _read_open(path: Path, zf: zipfile.ZipFile) -> Package:
     total = 0
     for info in infos:
         name = info.filename
+        if _is_symlink(info):
+            problems.append(Problem(source, name, "是符号链接，数据包中不允许出现，已拒绝整个数据包"))
+            continue
+        if info.is_dir() and info.file_size == 0 and _name_problem(name.rstrip("/") + "/x.json") is not _UNSAFE:
+            continue  # a folder entry, as zip tools add when a package is re-zipped: nothing to read
         why = _name_problem(name)
         if why is not None:
             problems.append(Problem(source, name, why))
@@ -358,16 +399,21 @@ def _manifest(source: str, payload: bytes) -> Manifest:
     if kind not in KINDS:
         problems.append(Problem(source, MANIFEST, f"未知的数据包类型：{kind!r}"))
     for key in ("exporter", "created_at", "app_version"):
-        if not isinstance(raw.get(key), str):
+        if not isinstance(raw.get(key), str) or len(raw[key]) > MAX_MANIFEST_TEXT:
             problems.append(Problem(source, MANIFEST, f"缺少或无效的字段 {key}"))
+    description = raw.get("description", "")
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        problems.append(Problem(source, MANIFEST, f"说明（description）无效或超过 {MAX_DESCRIPTION} 字"))
     institution_id = raw.get("institution_id")
-    if institution_id is not None and not isinstance(institution_id, str):
+    if institution_id is not None and (not isinstance(institution_id, str) or len(institution_id) > MAX_MANIFEST_TEXT):
         problems.append(Problem(source, MANIFEST, "institution_id 无效"))
     entries: list[Entry] = []
     raw_entries = raw.get("entries")
     if not isinstance(raw_entries, list):
         problems.append(Problem(source, MANIFEST, "缺少文件清单 entries"))
         raw_entries = []
+    if len(raw_entries) > MAX_ENTRIES:
+        raise _invalid(source, MANIFEST, f"清单列出了 {len(raw_entries)} 个文件，超过 {MAX_ENTRIES} 个的上限")
     seen: set[str] = set()
     for n, item in enumerate(raw_entries):
         ok = (
@@ -400,5 +446,5 @@ def _manifest(source: str, payload: bytes) -> Manifest:
         format_version=version,
         entries=tuple(entries),
         institution_id=institution_id,
-        description=str(raw.get("description", "")),
+        description=description,
     )

@@ -253,16 +253,34 @@ def _str(limit: int) -> Check:
     return lambda v: isinstance(v, str) and len(v) <= limit
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _line(limit: int) -> Check:
+    """A one-line name: at most ``limit`` characters, no line breaks, escapes or other control characters."""
+    return lambda v: isinstance(v, str) and len(v) <= limit and _CONTROL.search(v) is None
+
+
 def _opt(check: Check) -> Check:
     return lambda v: v is None or check(v)
 
 
+MAX_NUMBER = 1_000_000
+"""Scores, points, versions and counts in a package lie within ±this (JSON also allows 1e308, NaN and Infinity)."""
+MAX_LIST = 10_000
+"""A list inside one record (inspectors, checklists, results, events, photos) has at most this many entries."""
+
+
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, int) and not isinstance(v, bool) and -MAX_NUMBER <= v <= MAX_NUMBER
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return isinstance(v, int | float) and not isinstance(v, bool) and -MAX_NUMBER <= v <= MAX_NUMBER
+
+
+def _is_list(v: Any) -> bool:
+    return isinstance(v, list) and len(v) <= MAX_LIST
 
 
 def _is_bool(v: Any) -> bool:
@@ -274,22 +292,26 @@ def _is_sha(v: Any) -> bool:
 
 
 def _is_str_list(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) and len(x) <= 200 for x in v)
+    return isinstance(v, list) and len(v) <= 100 and all(_line(200)(x) for x in v)
 
 
 def _is_str_dict(v: Any) -> bool:
-    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items())
+    return (
+        isinstance(v, dict)
+        and len(v) <= 100
+        and all(isinstance(k, str) and len(k) <= 200 and isinstance(x, str) and len(x) <= 2000 for k, x in v.items())
+    )
 
 
 _TEXT = _str(20_000)
 
 INSTITUTION_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
-    "name": _str(200),
-    "code": _opt(_str(64)),
+    "name": _line(200),
+    "code": _opt(_line(64)),
     "level": lambda v: _is_int(v) and v in (0, 1, 2, 3),
-    "category": _str(64),
-    "district": _str(64),
+    "category": _line(64),
+    "district": _line(64),
     "address": _str(300),
     "contact": _str(200),
     "has_fever_clinic": _is_bool,
@@ -308,14 +330,14 @@ PHOTO_SCHEMA: dict[str, Check] = {
     "mime": lambda v: v == "image/jpeg",
     "width": lambda v: _is_int(v) and 0 < v <= 20_000,
     "height": lambda v: _is_int(v) and 0 < v <= 20_000,
-    "size": lambda v: _is_int(v) and v > 0,
+    "size": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 50 * 1024 * 1024,
 }
 PHOTO_REF_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
     "sha256": _is_sha,
     "filename": _str(255),
     "created_at": _is_datetime,
-    "created_by": _str(64),
+    "created_by": _line(64),
 }
 INSPECTION_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
@@ -323,7 +345,7 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "kind": lambda v: v in ("supervision", "self", "reinspection"),
     "date": _is_date,
     "inspectors": _is_str_list,
-    "hospital_rep": _str(100),
+    "hospital_rep": _line(100),
     "status": lambda v: v in ("draft", "finalized"),
     "finalized_at": _opt(_is_datetime),
     "signatures": _is_str_dict,
@@ -332,10 +354,10 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "score": _opt(_is_num),
     "grade": _opt(_str(32)),
     "vetoed": _is_bool,
-    "created_by": _str(64),
+    "created_by": _line(64),
     "round_id": _opt(_is_uuid),
-    "checklists": lambda v: isinstance(v, list) and len(v) > 0,
-    "results": lambda v: isinstance(v, list),
+    "checklists": lambda v: _is_list(v) and len(v) > 0,
+    "results": _is_list,
 }
 INSPECTION_OPTIONAL: dict[str, Check] = {"doc_number": lambda v: v is None or isinstance(v, dict)}
 """Fields a package of format version 1 (before document numbers travelled) does not have."""
@@ -346,7 +368,7 @@ DOC_NUMBER_SCHEMA: dict[str, Check] = {
     "seq": lambda v: _is_int(v) and 1 <= v <= 1_000_000,
     "text": lambda v: isinstance(v, str) and 0 < len(v) <= 200,
     "issued_at": _is_datetime,
-    "issued_by": _str(64),
+    "issued_by": _line(64),
 }
 INSPECTION_CHECKLIST_SCHEMA: dict[str, Check] = {
     "template": _str(200),
@@ -363,8 +385,8 @@ RESULT_SCHEMA: dict[str, Check] = {
     "points": _opt(_is_num),
     "note": _TEXT,
     "updated_at": _is_datetime,
-    "updated_by": _str(64),
-    "photos": lambda v: isinstance(v, list),
+    "updated_by": _line(64),
+    "photos": _is_list,
 }
 FINDING_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
@@ -376,22 +398,22 @@ FINDING_SCHEMA: dict[str, Check] = {
     "requirement": _TEXT,
     "severity": lambda v: v in ("critical", "general"),
     "deadline": _is_date,
-    "responsible_dept": _str(100),
+    "responsible_dept": _line(100),
     "status": lambda v: v in ("open", "feedback", "passed", "failed"),
     "repeat": _is_bool,
     "closed_at": _opt(_is_datetime),
-    "events": lambda v: isinstance(v, list),
+    "events": _is_list,
 }
 EVENT_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
     "kind": lambda v: v in ("created", "feedback", "passed", "failed", "note"),
     "at": _is_datetime,
-    "actor": _str(64),
+    "actor": _line(64),
     "note": _TEXT,
     "measure": _TEXT,
-    "department": _str(100),
+    "department": _line(100),
     "new_deadline": _opt(_is_date),
-    "photos": lambda v: isinstance(v, list),
+    "photos": _is_list,
 }
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,8 @@ from inspections.users import CurrentUser, acting_user, authorize, authorize_ins
 from inspections.workspace import current_actor
 from models.inspection import Inspection
 
+T = TypeVar("T")
+
 
 def authorize_scope(user: CurrentUser | None, institution_id: uuid.UUID | None) -> None:
     """One institution's documents: whoever may see its findings; every institution's: commission staff only."""
@@ -37,6 +40,12 @@ def _actor(actor: str | None, user: CurrentUser | None) -> str:
         return actor
     acting = acting_user(user)
     return acting.username if acting is not None else current_actor()
+
+
+def _build(session: Session, builder: Callable[[T, Output], object], data: T, out: Output) -> None:
+    """Build a document in the faces chosen in 设置."""
+    with using_faces(gather.font_choices(session)):
+        builder(data, out)
 
 
 def _may_issue(user: CurrentUser | None) -> bool:
@@ -68,10 +77,15 @@ def inspection_report(
         if inspection is None:
             raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
         subject = docnumbers.feedback_subject(inspection_id)
-        number = docnumbers.ensure_number(session, "feedback", subject, inspection.date, _actor(actor, user))
-        data = replace(data, doc_number=number)
-    with using_faces(gather.font_choices(session)):
-        build_feedback_report(data, out)
+        return docnumbers.issue_with_document(
+            session,
+            "feedback",
+            subject,
+            inspection.date,
+            _actor(actor, user),
+            lambda number: _build(session, build_feedback_report, replace(data, doc_number=number), out),
+        )
+    _build(session, build_feedback_report, data, out)
     return data.doc_number
 
 
@@ -95,10 +109,15 @@ def bulletin(
     if not draft and not data.doc_number:
         first = date.fromisoformat(f"{data.month}-01")
         subject = docnumbers.bulletin_subject(data.month)
-        number = docnumbers.ensure_number(session, "bulletin", subject, first, _actor(actor, user))
-        data = replace(data, doc_number=number)
-    with using_faces(gather.font_choices(session)):
-        build_bulletin(data, out)
+        return docnumbers.issue_with_document(
+            session,
+            "bulletin",
+            subject,
+            first,
+            _actor(actor, user),
+            lambda number: _build(session, build_bulletin, replace(data, doc_number=number), out),
+        )
+    _build(session, build_bulletin, data, out)
     return data.doc_number
 
 
@@ -120,10 +139,15 @@ def notice(
     data = gather.notice_data(session, institution_id, now=now)
     if not data.doc_number and _may_issue(user):
         subject = docnumbers.notice_subject(institution_id, data.issue_date)
-        number = docnumbers.ensure_number(session, "notice", subject, data.issue_date, _actor(actor, user))
-        data = replace(data, doc_number=number)
-    with using_faces(gather.font_choices(session)):
-        build_notice(data, out)
+        return docnumbers.issue_with_document(
+            session,
+            "notice",
+            subject,
+            data.issue_date,
+            _actor(actor, user),
+            lambda number: _build(session, build_notice, replace(data, doc_number=number), out),
+        )
+    _build(session, build_notice, data, out)
     return data.doc_number
 
 

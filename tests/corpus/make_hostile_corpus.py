@@ -131,7 +131,41 @@ def checklist_files() -> dict[str, tuple[bytes, Any]]:
         "xlsx-zip-bomb.xlsx": (zip_bomb, []),
         "xlsx-empty-zip.xlsx": (_empty_zip(), []),
         "xlsx-really-a-pdf.xlsx": (_pdf(), []),
+        # Issue 18: absurd numbers and sizes are refused with the limit stated; a hidden first sheet is not read.
+        "yaml-points-1e308.yaml": (
+            (CHECKLIST_HEAD + ITEM.replace("points: 5", "points: 1.0e+308")).encode(),
+            ["A1.1", "超出 0–1000 分"],
+        ),
+        "yaml-title-5000-characters.yaml": (
+            CHECKLIST_HEAD.replace("恶意输入测试", "标" * 5000).encode() + ITEM.encode(),
+            ["标题", "上限 200 个"],
+        ),
+        "yaml-title-terminal-escapes.yaml": (
+            (CHECKLIST_HEAD.replace("title: 恶意输入测试", 'title: "\\e[2J\\e]0;x\\a恶意\\r标题\\u202e"') + ITEM)
+            .encode(),
+            ["标题", "控制字符"],
+        ),
+        "xlsx-hidden-first-sheet.xlsx": (_hidden_first_sheet(), {"load": {"items": 1}}),
     }
+
+
+def _hidden_first_sheet() -> bytes:
+    """A hidden first sheet of three items nobody reviewed, then the visible checklist of one item."""
+    workbook = openpyxl.Workbook()
+    hidden = workbook.active
+    assert hidden is not None
+    hidden.title = "隐藏"
+    for n in range(3):
+        hidden.append(CHECKLIST_HEADER if n == 0 else [])
+    for row in (["预检分诊", f"隐藏的检查项 {n}", "现场查看", "未设置不得分", 5] for n in range(3)):
+        hidden.append(row)
+    hidden.sheet_state = "hidden"
+    visible = workbook.create_sheet("预检分诊检查表")
+    visible.append(CHECKLIST_HEADER)
+    visible.append(["预检分诊", "设置预检分诊点", "现场查看", "未设置不得分", 5])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def _empty_zip() -> bytes:
@@ -199,6 +233,22 @@ def institution_files() -> dict[str, tuple[bytes, Any]]:
         "xlsx-really-a-zip-of-photos.xlsx": (
             _zip({"photo1.jpg": b"\xff\xd8\xff\xe0 not really", "说明.txt": "照片".encode()}),
             [],
+        ),
+        # Issue 18: a name with a zero-width space and a full-width code are the institution already there (the
+        # corpus database holds 上街区人民医院), not a second one that looks the same.
+        "csv-zero-width-space-in-name.csv": (
+            _csv([INSTITUTION_HEADER, ["上街区\u200b人民医院\u202c", "", "二级", "上街区", "否"]]).encode(),
+            {"load": {"created": 0, "names": ["上街区人民医院"]}},
+        ),
+        "csv-full-width-code-twice.csv": (
+            _csv(
+                [
+                    INSTITUTION_HEADER,
+                    ["甲医院", "T001", "二级", "南区", "否"],
+                    ["乙医院", "Ｔ００１", "二级", "南区", "否"],
+                ]
+            ).encode(),
+            ["第 3 行", "编码「T001」与第 2 行重复"],
         ),
     }
 
@@ -392,7 +442,7 @@ def package_files() -> dict[str, tuple[bytes, Any]]:
             _package({"inspections": [{"id": "不是编号", "date": "昨天"}], "institutions": [], "findings": []}),
             [],
         ),
-        "pkg-symlink-entry.ygpkg.zip": (_package(data, symlink="/etc/passwd"), []),
+        "pkg-symlink-entry.ygpkg.zip": (_package(data, symlink="/etc/passwd"), ["符号链接"]),
     }
 
 

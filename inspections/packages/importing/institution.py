@@ -21,22 +21,34 @@ from inspections.packages.records import (
     institution_record,
 )
 from inspections.permissions import CurrentUser
+from inspections.text import clean_identifier, clean_name, without_invisible
 from models.reference import Institution
+
+_NAMES = ("name", "category", "district")
+_TEXTS = ("address", "contact")
 
 
 def institution_data(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: record[k] for k in INSTITUTION_DATA_FIELDS}
+    """An institution's fields as stored here: names and codes normalized as a local edit would store them
+    (``InstitutionData.normalized``), so a name with a zero-width space or a full-width code is the same institution."""
+    data = {k: record[k] for k in INSTITUTION_DATA_FIELDS}
+    for key in _NAMES:
+        data[key] = clean_name(data[key])
+    for key in _TEXTS:
+        data[key] = without_invisible(data[key]).strip()
+    data["code"] = (clean_identifier(data["code"]) or None) if data["code"] is not None else None
+    return data
 
 
 def plan_institutions(session: Session, plan: Plan, user: CurrentUser | None) -> None:
     existing = list(session.scalars(select(Institution)))
     by_id = {str(i.id): i for i in existing}
-    by_code = {i.code.casefold(): i for i in existing if i.code}
+    by_code = {name_key(i.code): i for i in existing if i.code}
     by_name = {name_key(i.name): i for i in existing}
     for record_id, record in plan.institutions.items():
         local = by_id.get(record_id)
         if local is None and record["code"]:
-            local = by_code.get(record["code"].casefold())
+            local = by_code.get(name_key(record["code"]))
         if local is None:
             local = by_name.get(name_key(record["name"]))
         local_id = local.id if local is not None else uuid.UUID(record_id)
@@ -99,7 +111,7 @@ def apply_institution(applier: Applier, record_id: str, new: bool) -> None:
     clash = applier.session.scalars(select(Institution).where(Institution.id != local_id)).all()
     for other in clash:
         if name_key(other.name) == name_key(data["name"]) or (
-            data["code"] and other.code and other.code.casefold() == data["code"].casefold()
+            data["code"] and other.code and name_key(other.code) == name_key(data["code"])
         ):
             raise UserError(
                 f"采用导入的机构信息后，「{data['name']}」会与本机已有的机构「{other.name}」重名或编码相同"

@@ -1,17 +1,16 @@
-"""Photos arriving in a package: each blob checked (JPEG, size, sha256) and stored once, then attached."""
+"""Photos arriving in a package: each blob checked (as the local photo pipeline stores photos: limits read before
+decoding, no metadata, nothing appended; size and sha256 as recorded) and stored once, then attached."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
-from inspections.errors import InvalidInputError
+from inspections.errors import InvalidInputError, UserError
 from inspections.packages.importing.applier import Applier
 from inspections.packages.importing.plan import parse_datetime, problem
+from inspections.photos import check_stored_photo
 from models.inspection import Attachment, Blob
 
 
@@ -21,10 +20,10 @@ def ensure_blob(applier: Applier, sha: str) -> None:
     record = applier.plan.photos[sha]
     data = applier.plan.package.photo(sha)
     try:
-        with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
-            size = image.size
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise InvalidInputError([problem(applier.plan, f"photos/{sha}.jpg", "不是有效的 JPEG 照片")]) from None
+        # The limits and checks of the local photo pipeline, read before decoding; see photos.check_stored_photo.
+        size = check_stored_photo(data)
+    except UserError as err:
+        raise InvalidInputError([problem(applier.plan, f"photos/{sha}.jpg", str(err))]) from None
     if size != (record["width"], record["height"]) or hashlib.sha256(data).hexdigest() != sha:
         raise InvalidInputError([problem(applier.plan, f"photos/{sha}.jpg", "照片尺寸或内容与记录不符")])
     applier.session.add(Blob(sha256=sha, mime="image/jpeg", width=size[0], height=size[1], size=len(data), data=data))
