@@ -220,6 +220,9 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
             return
         window.database_ready()
         _schedule_backups(window, context)
+        from ui.integrity import schedule_full_checks
+
+        schedule_full_checks(context)
         if probe is not None:
             probe("ready", window)
 
@@ -262,6 +265,11 @@ def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None) -
         QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
         return exit_code or code
     finally:
+        from ui.integrity import scheduler_of
+
+        checking = scheduler_of(context)
+        if checking is not None:
+            checking.stop()
         context.tasks.shutdown(wait=True)
         restore_signals()
         hook.uninstall()
