@@ -76,8 +76,8 @@ def bare_openpyxl(path: Path, sheets: Sequence[tuple[str, Sequence[Column], list
     book.save(path)
 
 
-def measure(data_dir: Path, month: str | None, runs: int) -> list[dict[str, Any]]:
-    db = open_workspace(None, data_dir, backup=False)
+def measure(data_dir: Path, month: str | None, runs: int, *, url: str | None = None) -> list[dict[str, Any]]:
+    db = open_workspace(url, data_dir, backup=False)
     figures: list[dict[str, Any]] = []
     with db.session() as s, tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -128,9 +128,10 @@ def main() -> None:
     parser.add_argument("--data-dir", required=True, type=Path)
     parser.add_argument("--month", default=None, help="only this month (YYYY-MM); default: every inspection")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database", default=None, help="a PostgreSQL URL (default: the SQLite file in --data-dir)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    figures = measure(args.data_dir, args.month, args.runs)
+    figures = measure(args.data_dir, args.month, args.runs, url=args.database)
     for f in figures:
         print(
             f"{f['figure']}: median {f['median_s']:.3f} s; bare XlsxWriter {f['baseline_s']:.3f} s "
