@@ -206,8 +206,12 @@ def build_province(
                 f"{month_text}: {index + 1}/{months} months, {counts['inspections']:,} inspections, "
                 f"{counts['item_results']:,} item results ({time.perf_counter() - started:.0f} s)"
             )
-        cursor.execute("ANALYZE")
         raw.commit()
+        # A freshly loaded table has no visibility map: without VACUUM, PostgreSQL will not answer from the covering
+        # indexes (index-only scans) until autovacuum has passed. A server that has been running has done this.
+        raw.driver_connection.autocommit = True  # type: ignore[attr-defined]
+        for table in ("item_results", "findings", "inspections", "inspection_checklists", "round_entries"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     finally:
         raw.close()
     db.close()
@@ -237,7 +241,9 @@ def _finding(
     severity = "critical" if item.critical and answer == "fail" else "general"
     deadline = day + timedelta(days=3 if severity == "critical" else 15)
     age = (today - day).days
-    if age > 60:
+    if age > 120:
+        status = "passed" if rng.random() < 0.997 else "failed"  # a few re-inspections still failing
+    elif age > 60:
         status = "passed" if rng.random() < 0.9 else "failed"
     elif age > 20:
         status = rng.choice(("passed", "passed", "feedback", "open"))
