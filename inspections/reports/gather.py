@@ -331,11 +331,13 @@ def ledger_rows(
     """
     today = _now(now).date()
     rows: list[FindingRow] = list_findings(
-        session, today=today, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
+        session,
+        today=today,
+        institution_id=institution_id,
+        statuses=statuses,
+        overdue_only=overdue_only,
+        inspected=None if month is None else analytics.month_bounds(month),
     )
-    if month is not None:
-        first = parse_month(month)
-        rows = [r for r in rows if (r.inspection_date.year, r.inspection_date.month) == (first.year, first.month)]
     ids = [r.id for r in rows]
     texts: dict[uuid.UUID, str] = {}
     feedback: dict[uuid.UUID, str] = {}

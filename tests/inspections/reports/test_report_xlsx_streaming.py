@@ -140,3 +140,17 @@ def test_a_failed_export_leaves_the_previous_workbook(tmp_path: Path) -> None:
         write_ledger_workbook(broken, target, data_as_of=AS_OF)  # type: ignore[arg-type]
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["台账.xlsx"]
+
+
+def test_a_months_ledger_holds_exactly_the_findings_of_that_months_inspections(ws: Database) -> None:
+    from inspections.reports.gather import ledger_rows
+
+    generate_demo(ws, institutions=3, months=2, seed=7, end_month="2026-10")
+    with ws.session() as s:
+        everything = ledger_rows(s, now=NOW)
+        october = ledger_rows(s, now=NOW, month="2026-10")
+        september = ledger_rows(s, now=NOW, month="2026-09")
+    assert october and september
+    assert all(r.found_on is not None and r.found_on.strftime("%Y-%m") == "2026-10" for r in october)
+    assert all(r.found_on is not None and r.found_on.strftime("%Y-%m") == "2026-09" for r in september)
+    assert len(october) + len(september) == len(everything)
