@@ -1,7 +1,7 @@
 """Benchmark of the Excel exports against bare writes of the same rows and columns, in the same run.
 
 Run: ``.venv/bin/python bench/xlsx_bench.py --data-dir bench/.cache/city-100x12 [--month 2026-11] [--runs 3]``.
-Prints, for the results workbook (and the 整改台账), the median of:
+Prints, for the results workbook (and the 整改台账), the median of (run in turns after a warm-up of each):
 
 - the application's export: ``documents.results_xlsx`` — reading the database, scoring, writing both sheets;
 - a bare XlsxWriter write (``constant_memory``) of the same rows and columns, already in memory, with ``write_row``;
@@ -32,13 +32,18 @@ from inspections.workspace import open_workspace
 NOW = datetime(2026, 11, 28, 14, 3).astimezone()
 
 
-def median(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def medians(fns: Sequence[Callable[[], object]], runs: int) -> list[float]:
+    """The median time of each function, run in turns (a, b, c, a, b, c …) after one warm-up each, so that a change
+    in the machine's load during the measurement falls on all of them alike."""
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(runs):
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def values(columns: Sequence[Column], rows: Sequence[object]) -> list[list[Any]]:
@@ -87,9 +92,14 @@ def measure(data_dir: Path, month: str | None, runs: int, *, url: str | None = N
             ("汇总", SUMMARY_COLUMNS, values(SUMMARY_COLUMNS, export.summary)),
         ]
         shape = f"{len(export.rows):,} rows × {len(RESULT_COLUMNS)} columns + {len(export.summary):,} summary rows"
-        app = median(lambda: documents.results_xlsx(s, out / "app.xlsx", month=month, now=NOW), runs)
-        bare = median(lambda: bare_xlsxwriter(out / "bare.xlsx", sheets), runs)
-        opx = median(lambda: bare_openpyxl(out / "openpyxl.xlsx", sheets), runs)
+        app, bare, opx = medians(
+            [
+                lambda: documents.results_xlsx(s, out / "app.xlsx", month=month, now=NOW),
+                lambda: bare_xlsxwriter(out / "bare.xlsx", sheets),
+                lambda: bare_openpyxl(out / "openpyxl.xlsx", sheets),
+            ],
+            runs,
+        )
         figures.append(
             {
                 "figure": f"export results ({shape})",
@@ -104,9 +114,14 @@ def measure(data_dir: Path, month: str | None, runs: int, *, url: str | None = N
         )
         ledger = gather.ledger_data(s, now=NOW, month=month)
         rows = values(LEDGER_COLUMNS, ledger.rows)
-        app = median(lambda: documents.ledger_xlsx(s, out / "ledger.xlsx", month=month, now=NOW), runs)
-        bare = median(lambda: bare_xlsxwriter(out / "bare-ledger.xlsx", [("整改台账", LEDGER_COLUMNS, rows)]), runs)
-        opx = median(lambda: bare_openpyxl(out / "opx-ledger.xlsx", [("整改台账", LEDGER_COLUMNS, rows)]), runs)
+        app, bare, opx = medians(
+            [
+                lambda: documents.ledger_xlsx(s, out / "ledger.xlsx", month=month, now=NOW),
+                lambda: bare_xlsxwriter(out / "bare-ledger.xlsx", [("整改台账", LEDGER_COLUMNS, rows)]),
+                lambda: bare_openpyxl(out / "opx-ledger.xlsx", [("整改台账", LEDGER_COLUMNS, rows)]),
+            ],
+            runs,
+        )
         figures.append(
             {
                 "figure": f"export ledger ({len(rows):,} rows × {len(LEDGER_COLUMNS)} columns)",
