@@ -119,10 +119,14 @@ def list_findings(
     severity: str | None = None,
     overdue_only: bool = False,
     inspection_id: uuid.UUID | None = None,
+    inspected: tuple[date, date] | None = None,
     limit: int | None = None,
     user: CurrentUser | None = None,
 ) -> list[FindingRow]:
-    """Findings, most urgent first (overdue, then by deadline); a hospital officer's ``user``: their own only."""
+    """Findings, most urgent first (overdue, then by deadline); a hospital officer's ``user``: their own only.
+
+    ``inspected=(start, end)``: only findings of inspections dated on or after ``start`` and before ``end``.
+    """
     user = acting_user(user)
     if user is not None:
         authorize(user, "finding.view")
@@ -136,6 +140,8 @@ def list_findings(
         query = query.where(Finding.status.in_(statuses))
     if severity is not None:
         query = query.where(Finding.severity == severity)
+    if inspected is not None:
+        query = query.where(Inspection.date >= inspected[0], Inspection.date < inspected[1])
     if overdue_only:
         query = query.where(Finding.status.in_(OPEN_STATUSES), Finding.deadline < today)
     query = query.order_by(Finding.deadline, Institution.name, Finding.item_code)

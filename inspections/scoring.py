@@ -148,6 +148,26 @@ def response_options(spec: ChecklistSpec, item: ItemSpec) -> list[ResponseOption
     return options
 
 
+_OPTIONS_CACHE: dict[tuple[int, int], tuple[ChecklistSpec, ItemSpec, tuple[ResponseOption, ...], Decimal]] = {}
+_OPTIONS_CACHE_SIZE = 20_000
+
+
+def _options(spec: ChecklistSpec, item: ItemSpec) -> tuple[tuple[ResponseOption, ...], Decimal]:
+    """``response_options`` and the item maximum, remembered per (spec, item) object: scoring a city's export
+    resolves millions of answers against a few hundred stored items. Keyed by identity and checked by it, since
+    specs are immutable and the cache holds them alive."""
+    key = (id(spec), id(item))
+    hit = _OPTIONS_CACHE.get(key)
+    if hit is not None and hit[0] is spec and hit[1] is item:
+        return hit[2], hit[3]
+    options = tuple(response_options(spec, item))
+    maximum = _item_maximum(options)
+    if len(_OPTIONS_CACHE) >= _OPTIONS_CACHE_SIZE:
+        _OPTIONS_CACHE.clear()
+    _OPTIONS_CACHE[key] = (spec, item, options, maximum)
+    return options, maximum
+
+
 def item_maximum(spec: ChecklistSpec, item: ItemSpec) -> float:
     """The most an item can earn: its points, or the highest option points of its custom set."""
     return float(_item_maximum(response_options(spec, item)))
@@ -160,12 +180,11 @@ def validate_answer(spec: ChecklistSpec, item: ItemSpec, answer: Answer) -> None
 
 def _resolve(spec: ChecklistSpec, item: ItemSpec, answer: Answer) -> tuple[ResponseOption, Decimal]:
     """The chosen option and the item maximum; raises UserError for an invalid answer."""
-    options = response_options(spec, item)
+    options, maximum = _options(spec, item)
     option = next((o for o in options if o.code == answer.response), None)
     if option is None:
         choices = "、".join(f"{o.label}（{o.code}）" for o in options)
         raise UserError(f"检查项“{item.code}”没有“{answer.response}”这个选项，可选：{choices}")
-    maximum = _item_maximum(options)
     if answer.points is None:
         return option, maximum
     if option.outcome != "partial":
@@ -266,9 +285,8 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
 
 def _score_item(spec: ChecklistSpec, section: str, item: ItemSpec, answer: Answer | None) -> _Scored:
     if answer is None:
-        options = response_options(spec, item)
+        options, maximum = _options(spec, item)
         option = next(o for o in options if o.outcome == "not_checked")
-        maximum = _item_maximum(options)
     else:
         option, maximum = _resolve(spec, item, answer)
     adjusted = answer is not None and answer.points is not None

@@ -236,9 +236,50 @@ def _xlsx_rows(data: bytes, source: str, sheet: str | None) -> Iterator[tuple[in
             _fail(source, not_xlsx)
         if not rows:
             _fail(source, f"工作表「{worksheet.title}」是空的")
+        title = worksheet.title
     finally:
         workbook.close()
+    try:
+        missing = uncached_formulas(io.BytesIO(data), title)
+    except broken:
+        _fail(source, not_xlsx)
+    if missing:
+        _fail(source, uncached_formulas_message(missing))
     return iter(rows)
+
+
+def uncached_formulas(source: Path | io.BytesIO, sheet_title: str, limit: int = 5) -> list[str]:
+    """Cells (A1 references, at most ``limit``) of a sheet that hold a formula whose result the file does not store.
+
+    Imports read every cell as its value (the result Excel saved with the file), never as formula text; a formula
+    without a saved result would otherwise read as an empty cell and be dropped without a word.
+    """
+    from openpyxl import load_workbook
+
+    formulas = load_workbook(source, read_only=True, data_only=False)
+    values = load_workbook(source, read_only=True, data_only=True)
+    found: list[str] = []
+    try:
+        with_formulas, with_values = formulas[sheet_title], values[sheet_title]
+        with_formulas.reset_dimensions()
+        with_values.reset_dimensions()
+        for cells, row in zip(with_formulas.iter_rows(), with_values.iter_rows(values_only=True), strict=False):
+            for cell, value in zip(cells, row, strict=False):
+                if value is None and getattr(cell, "data_type", None) == "f":
+                    found.append(f"{_column_letter(cell.column - 1)}{cell.row}（第 {cell.row} 行）")
+                    if len(found) >= limit:
+                        return found
+    finally:
+        formulas.close()
+        values.close()
+    return found
+
+
+def uncached_formulas_message(cells: Sequence[str]) -> str:
+    return (
+        f"单元格 {'、'.join(cells)}是公式，但文件中没有保存公式的计算结果（常见于由程序生成的表格）。"
+        "导入只读取单元格的值：请在 Excel 或 WPS 中打开并保存后重试，或复制这些单元格后“选择性粘贴 → 数值”"
+    )
 
 
 def _decode(data: bytes, source: str) -> str:

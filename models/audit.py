@@ -117,11 +117,26 @@ class ChainProblem:
     message: str
 
 
-def verify_audit_chain(session: Session) -> list[ChainProblem]:
-    """Recompute every hash: an edited, deleted or inserted row breaks the chain and is named."""
+def verify_audit_chain(session: Session, *, after: tuple[int, str] | None = None) -> list[ChainProblem]:
+    """Recompute every hash: an edited, deleted or inserted row breaks the chain and is named.
+
+    ``after=(seq, hash)``: an earlier check verified the chain up to ``seq``, whose hash it recorded. Only that event
+    (which must still be intact and carry that hash) and the ones after it are read.
+    """
     problems: list[ChainProblem] = []
     prev_hash, expected_seq = GENESIS, 1
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(2000):
+    query = select(AuditEvent).order_by(AuditEvent.seq)
+    if after is not None and after[0] > 0:
+        seq, recorded = after
+        anchor = session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
+        if anchor is None or anchor.hash != recorded or anchor.hash != _event_hash(
+            anchor.prev_hash, anchor.seq, anchor.at, anchor.actor, anchor.action, anchor.entity, anchor.entity_id,
+            anchor.before, anchor.after, anchor.reason,
+        ):
+            problems.append(ChainProblem(seq, f"审计记录第 {seq} 条与上次核对时不同（已核对过的记录被改写或删除）"))
+        prev_hash, expected_seq = recorded, seq + 1
+        query = query.where(AuditEvent.seq > seq)
+    for event in session.scalars(query).yield_per(2000):
         if event.seq != expected_seq:
             problems.append(ChainProblem(expected_seq, f"审计记录缺失：第 {expected_seq}–{event.seq - 1} 条不存在"))
         if event.prev_hash != prev_hash:

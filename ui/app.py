@@ -251,6 +251,10 @@ def run_gui(
         _schedule_backups(window, context)
         if package is not None and window.packages is not None:
             window.packages.import_from(package)
+
+        from ui.integrity import schedule_full_checks
+
+        schedule_full_checks(context)
         if probe is not None:
             probe("ready", window)
 
@@ -293,6 +297,11 @@ def run_gui(
         QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
         return exit_code or code
     finally:
+        from ui.integrity import scheduler_of
+
+        checking = scheduler_of(context)
+        if checking is not None:
+            checking.stop()
         context.tasks.shutdown(wait=True)
         restore_signals()
         hook.uninstall()

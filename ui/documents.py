@@ -77,9 +77,12 @@ def render_in_background(
     *,
     progress: str,
     done: str,
-    on_written: Callable[[Path], None] | None = None,
+    on_written: Callable[[Path, str], None] | None = None,
 ) -> None:
     """Run ``render(session, path)`` on the worker thread; then tell the user and offer to open the file or folder.
+
+    Long exports report their progress to the dialog (``reporting_progress``); what ``render`` returns may carry a
+    ``notice`` for the user (a workbook split into several sheets), handed to ``on_written`` with the path.
 
     The session reads. A document issued for the first time (整改通知书, 月度督导通报, the 反馈单 of an inspection
     finalized before numbers were registered) records its 文号 in a short write transaction of its own, so no write
@@ -93,27 +96,30 @@ def render_in_background(
         with db.begin() as w:
             return fn(w)
 
-    def work(_progress: Progress) -> Path:
+    def work(progress: Progress) -> tuple[Path, str]:
         from inspections.docnumbers import issuing_apart
+        from inspections.reports.output import reporting_progress
 
-        with acting_as(user), issuing_apart(write_apart), db.session() as s:
-            render(s, target)
-        return target
+        with acting_as(user), issuing_apart(write_apart), reporting_progress(progress.update), db.session() as s:
+            outcome = render(s, target)
+        # A workbook split past Excel's row limit says so (WorkbookResult.notice).
+        return target, str(getattr(outcome, "notice", "") or "")
 
-    def written(result: Path) -> None:
+    def written(outcome: tuple[Path, str]) -> None:
+        result, notice = outcome
         context.settings.setValue(LAST_DIR, str(result.parent))
         context.message.emit(done.format(str(result)))
         if on_written is not None:
-            on_written(result)
+            on_written(result, notice)
 
     context.tasks.run_in_background(work, written, parent=parent, progress=progress)
 
 
-def offer_to_open(parent: QWidget, path: Path, text: str) -> QMessageBox:
+def offer_to_open(parent: QWidget, path: Path, text: str, notice: str = "") -> QMessageBox:
     """A non-blocking message: 打开文件 / 打开所在文件夹 / 关闭."""
     box = QMessageBox(QMessageBox.Icon.Information, tr("文件已保存"), text, QMessageBox.StandardButton.NoButton, parent)
     box.setObjectName("documentSavedDialog")
-    box.setInformativeText(str(path))
+    box.setInformativeText(f"{path}\n\n{notice}" if notice else str(path))
     open_file = box.addButton(tr("打开文件"), QMessageBox.ButtonRole.AcceptRole)
     open_folder = box.addButton(tr("打开所在文件夹"), QMessageBox.ButtonRole.ActionRole)
     box.addButton(tr("关闭"), QMessageBox.ButtonRole.RejectRole)
@@ -145,8 +151,8 @@ def save_document(
         if path is None:
             return None
 
-    def show(result: Path) -> None:
-        box = offer_to_open(page, result, done.format(result.name))
+    def show(result: Path, notice: str) -> None:
+        box = offer_to_open(page, result, done.format(result.name), notice)
         if hasattr(page, "last_dialog"):
             page.last_dialog = box
 

@@ -145,6 +145,15 @@ def load_checklist_xlsx(
         raise InvalidInputError(
             [Problem(source, "", f"文件已损坏，或不是有效的 Excel（.xlsx）文件（{type(err).__name__}）")]
         ) from None
+    # Cells are read as values; a formula whose result the file does not store is refused, not read as empty.
+    from inspections.tabular import uncached_formulas, uncached_formulas_message
+
+    try:
+        missing = uncached_formulas(path, sheet_name)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError, SyntaxError):
+        missing = []  # the values were read above; a sheet openpyxl cannot read twice has no formulas to report
+    if missing:
+        raise InvalidInputError([Problem(source, "", uncached_formulas_message(missing))])
     default_title = path.stem if _DEFAULT_SHEET_NAME.fullmatch(sheet_name.strip()) else sheet_name.strip()
     return _TableReader(source).read(
         rows, code=code or _default_code(path.stem, "xlsx"), title=title, default_title=default_title, version=version

@@ -299,13 +299,17 @@ def _check(args: argparse.Namespace) -> int:
             print(f"\r正在核对{what} {shown}\033[K", end="", file=sys.stderr, flush=True)
 
     with open_db(args) as db:
-        report = check_database(db, progress)
+        report = check_database(db, progress, full=args.full)
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     for line in report.lines:
         print(line)
+    depth = "完整核对" if report.full else "增量核对"
+    for warning in report.warnings:
+        if warning not in "\n".join(report.lines):
+            print(warning, file=sys.stderr)
     if report.ok:
-        print("检查通过：数据库完整，审计链连续，已完成检查的内容与签名哈希一致")
+        print(f"检查通过（{depth}，{report.seconds:.1f} 秒）：数据库完整，审计链连续，已完成检查的内容与签名哈希一致")
         return 0
     print(f"发现 {len(report.problems)} 个问题", file=sys.stderr)
     for problem in report.problems:
@@ -359,5 +363,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--end-month", default=None, help="最后一个月 YYYY-MM，默认本月")
     p.set_defaults(handler=_demo)
 
-    p = sub.add_parser("check", help="检查数据库完整性、审计链和已签名检查的哈希")
+    p = sub.add_parser(
+        "check",
+        help="检查数据库完整性、审计链、已签名检查的哈希和照片（默认只核对上次核对以来新增或改动的记录并轮流抽查）",
+    )
+    p.add_argument("--full", action="store_true", help="完整核对：不依赖上次的核对记录，逐一核对全部数据")
     p.set_defaults(handler=_check)

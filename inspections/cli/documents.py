@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -69,23 +70,36 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminal_progress(done: int, total: int, text: str) -> None:
+    """The running figure on one terminal line (nothing when the output is not a terminal)."""
+    if sys.stderr.isatty():
+        print(f"\r{text}\033[K", end="", file=sys.stderr, flush=True)
+
+
 def _export(args: argparse.Namespace) -> int:
     from inspections.reports import documents
+    from inspections.reports.output import reporting_progress
 
     institution = _uuid(args.institution, "医疗机构") if args.institution else None
     month = _month(args.month) if args.month else None
     out = _output(args.output, ".xlsx")
-    with open_db(args) as db, db.session() as s:
+    with open_db(args) as db, db.session() as s, reporting_progress(_terminal_progress):
         user = login(s)
-        if args.kind == "results":
-            rows = documents.results_xlsx(
-                s, out, month=month, institution_id=institution, include_drafts=args.include_drafts, user=user
-            )
-        else:
-            rows = documents.ledger_xlsx(
-                s, out, month=month, institution_id=institution, overdue_only=args.overdue, user=user
-            )
-    print(f"已导出 {rows} 行到 {args.output}")
+        try:
+            if args.kind == "results":
+                result = documents.results_xlsx(
+                    s, out, month=month, institution_id=institution, include_drafts=args.include_drafts, user=user
+                )
+            else:
+                result = documents.ledger_xlsx(
+                    s, out, month=month, institution_id=institution, overdue_only=args.overdue, user=user
+                )
+        finally:
+            if sys.stderr.isatty():
+                print("\r\033[K", end="", file=sys.stderr, flush=True)
+    print(f"已导出 {result.rows} 行到 {args.output}")
+    if result.notice:
+        print(result.notice)
     return 0
 
 

@@ -18,7 +18,7 @@ from inspections.reports.feedback import build_feedback_report
 from inspections.reports.fonts import using_faces
 from inspections.reports.notice import build_ledger_pdf, build_notice
 from inspections.reports.output import Output
-from inspections.reports.xlsx import write_ledger_workbook, write_results_workbook
+from inspections.reports.xlsx import WorkbookResult, write_ledger_workbook, write_results_stream
 from inspections.users import CurrentUser, acting_user, authorize, authorize_inspection
 from inspections.workspace import current_actor
 from models.inspection import Inspection
@@ -188,14 +188,13 @@ def ledger_xlsx(
     overdue_only: bool = False,
     month: str | None = None,
     user: CurrentUser | None = None,
-) -> int:
-    """``export ledger -o FILE.xlsx``: the 整改台账 workbook; returns the number of rows."""
+) -> WorkbookResult:
+    """``export ledger -o FILE.xlsx``: the 整改台账 workbook; returns its rows and sheets (split past Excel's limit)."""
     authorize_scope(user, institution_id)
     data = gather.ledger_data(
         session, now=now, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only, month=month
     )
-    write_ledger_workbook(data.rows, out, data_as_of=data.data_as_of)
-    return len(data.rows)
+    return write_ledger_workbook(data.rows, out, data_as_of=data.data_as_of)
 
 
 def results_xlsx(
@@ -208,10 +207,11 @@ def results_xlsx(
     inspection_ids: Sequence[uuid.UUID] | None = None,
     include_drafts: bool = False,
     user: CurrentUser | None = None,
-) -> int:
-    """``export results -o FILE.xlsx``: item results and checklist scores; returns the number of item rows."""
+) -> WorkbookResult:
+    """``export results -o FILE.xlsx``: item results and checklist scores, streamed from the database into the
+    workbook; returns the item rows and the sheets they went to (split past Excel's limit)."""
     authorize_scope(user, institution_id)
-    export = gather.results_rows(
+    stream = gather.results_stream(
         session,
         month=month,
         institution_id=institution_id,
@@ -219,5 +219,6 @@ def results_xlsx(
         include_drafts=include_drafts,
         now=now,
     )
-    write_results_workbook(export, out)
-    return len(export.rows)
+    return write_results_stream(
+        stream.rows, lambda: stream.summary, out, data_as_of=stream.data_as_of, total=stream.expected_rows
+    )

@@ -5,13 +5,39 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO
 
 from inspections.errors import UserError
 
 Output = str | Path | IO[bytes]
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, text)``: how far a long export has got (text in Chinese, for the user)."""
+
+
+def _no_progress(_done: int, _total: int, _text: str) -> None:
+    pass
+
+
+_progress: ContextVar[Progress] = ContextVar("report_progress", default=_no_progress)
+
+
+@contextlib.contextmanager
+def reporting_progress(progress: Progress) -> Iterator[None]:
+    """Within the block, long exports report to ``progress`` (the terminal's line, the window's progress dialog)."""
+    token = _progress.set(progress)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def current_progress() -> Progress:
+    """Where a long export reports its progress (nowhere unless ``reporting_progress`` is active)."""
+    return _progress.get()
 
 
 def deliver(render: Callable[[IO[bytes]], None], out: Output) -> None:
@@ -38,7 +64,12 @@ def write_file(path: Path, data: bytes) -> None:
     except OSError as err:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-        raise UserError(f"无法写入文件“{path}”：{_reason(err)}") from err
+        raise write_error(path, err) from err
+
+
+def write_error(path: Path, err: OSError) -> UserError:
+    """The Chinese message for a file that could not be written."""
+    return UserError(f"无法写入文件“{path}”：{_reason(err)}")
 
 
 def _reason(err: OSError) -> str:

@@ -305,15 +305,14 @@ class FindingsPage(Page):
         scope = " · ".join(scope_parts)
         today = dt.date.today()
 
-        def render(s: Session, out: Path) -> None:
+        def render(s: Session, out: Path) -> object:
             if saving.kind_of(out) == saving.XLSX:
-                saving.reports().ledger_xlsx(
+                return saving.reports().ledger_xlsx(
                     s, out, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
                 )
-            else:
-                saving.reports().ledger_pdf(
-                    s, out, scope=scope, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
-                )
+            return saving.reports().ledger_pdf(
+                s, out, scope=scope, institution_id=institution_id, statuses=statuses, overdue_only=overdue_only
+            )
 
         name = self.institution.currentText() if institution_id is not None else self.tr("全部机构")
         return saving.save_document(

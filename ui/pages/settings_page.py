@@ -80,6 +80,7 @@ class SettingsPage(Page):
         layout.addWidget(data)
 
         layout.addWidget(self._build_backups())
+        layout.addWidget(self._build_checks())
 
         shared = QGroupBox(self.tr("督导设置（保存在数据库中，所有人共用）"))
         self.shared_form = QFormLayout(shared)
@@ -180,6 +181,94 @@ class SettingsPage(Page):
         form.addRow("", QLabel(self.tr("每天第一次使用时自动备份；恢复前会先另存当前数据库。")))
         return box
 
+    def _build_checks(self) -> QGroupBox:
+        from ui.integrity import interval_days
+
+        box = QGroupBox(self.tr("数据核对"))
+        form = QFormLayout(box)
+        self.check_info = QLabel(self.tr("正在读取…"))
+        self.check_info.setObjectName("checkInfo")
+        self.check_info.setWordWrap(True)
+        self.check_days = QSpinBox()
+        self.check_days.setRange(0, 365)
+        self.check_days.setSuffix(self.tr(" 天"))
+        self.check_days.setSpecialValueText(self.tr("不自动核对"))
+        self.check_days.setValue(interval_days(self.context))
+        self.check_days.valueChanged.connect(self._on_check_days)
+        self.check_button = QPushButton(self.tr("立即完整核对"))
+        self.check_button.clicked.connect(self.check_now)
+        form.addRow(self.tr("上次完整核对"), self.check_info)
+        form.addRow(self.tr("自动完整核对间隔"), self.check_days)
+        form.addRow("", self.check_button)
+        note = QLabel(
+            self.tr(
+                "完整核对在后台逐一核对数据库文件、审计链、已签名检查的哈希和全部照片，不影响使用；"
+                "命令行 check 只核对上次以来新增或改动的记录（check --full 为完整核对）。"
+            )
+        )
+        note.setWordWrap(True)
+        form.addRow("", note)
+        self._check_connected = False
+        return box
+
+    def _on_check_days(self, days: int) -> None:
+        from ui.integrity import INTERVAL_DAYS
+
+        self.context.settings.setValue(INTERVAL_DAYS, days)
+
+    def _scheduler(self) -> Any:
+        from ui.integrity import schedule_full_checks
+
+        scheduler = schedule_full_checks(self.context)
+        if not self._check_connected:
+            scheduler.progress.connect(self._show_check_progress)
+            scheduler.finished.connect(lambda _report: self._refresh_checks())
+            scheduler.failed.connect(self.check_info.setText)
+            self._check_connected = True
+        return scheduler
+
+    def check_now(self) -> None:
+        if self.context.db is not None and self._scheduler().run_now():
+            self.check_info.setText(self.tr("正在完整核对…"))
+
+    def _show_check_progress(self, done: int, total: int, what: str) -> None:
+        shown = f" {done:,}/{total:,}" if total > 1 else ""
+        self.check_info.setText(self.tr("正在完整核对：{0}{1}").format(what, shown))
+
+    def _refresh_checks(self) -> None:
+        from inspections.integrity import last_checks
+
+        if self.context.db is None:
+            return
+        self._scheduler()
+        self.context.read(last_checks, self._show_checks, parent=self)
+
+    def _show_checks(self, found: tuple[Any, Any]) -> None:
+        last, last_full = found
+        if last_full is None:
+            text = self.tr("还没有完整核对过")
+        else:
+            minutes, seconds = divmod(round(last_full.seconds), 60)
+            took = self.tr("{0} 分 {1} 秒").format(minutes, seconds) if minutes else self.tr("{0} 秒").format(seconds)
+            outcome = (
+                self.tr("通过")
+                if last_full.ok
+                else self.tr("未通过：发现 {0} 个问题，请在命令行运行 check --full 查看").format(last_full.problems)
+            )
+            text = self.tr("{0}，{1}（{2} 份已完成的检查，{3} 张照片，用时 {4}）").format(
+                last_full.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                outcome,
+                f"{last_full.inspections:,}",
+                f"{last_full.photos:,}",
+                took,
+            )
+        if last is not None and last_full is not None and last.at > last_full.at:
+            text += "\n" + self.tr("最近一次增量核对：{0}，{1}").format(
+                last.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                self.tr("通过") if last.ok else self.tr("发现 {0} 个问题").format(last.problems),
+            )
+        self.check_info.setText(text)
+
     def _refresh_backups(self) -> None:
         db = self.context.db
         if db is None:
@@ -271,6 +360,7 @@ class SettingsPage(Page):
     def reload(self) -> None:
         self.context.read(db_settings.all_settings, self._show_shared, parent=self)
         self._refresh_backups()
+        self._refresh_checks()
 
     def _show_shared(self, values: dict[str, Any]) -> None:
         for key, value in values.items():

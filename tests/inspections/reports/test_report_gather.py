@@ -126,8 +126,8 @@ def test_one_call_per_document_writes_each_file(ws: Database, tmp_path: Path) ->
         documents.bulletin(s, "2026-11", tmp_path / "通报.pdf", now=NOW)
         documents.notice(s, institution_id, tmp_path / "通知书.pdf", now=NOW)
         documents.ledger_pdf(s, tmp_path / "台账.pdf", now=NOW)
-        assert documents.ledger_xlsx(s, tmp_path / "台账.xlsx", now=NOW) == 3
-        assert documents.results_xlsx(s, tmp_path / "结果.xlsx", month="2026-11", now=NOW) > 50
+        assert documents.ledger_xlsx(s, tmp_path / "台账.xlsx", now=NOW).rows == 3
+        assert documents.results_xlsx(s, tmp_path / "结果.xlsx", month="2026-11", now=NOW).rows > 50
     for name in ("反馈单.pdf", "通报.pdf", "通知书.pdf", "台账.pdf"):
         assert page_texts((tmp_path / name).read_bytes())[0].strip(), name
     assert openpyxl.load_workbook(tmp_path / "结果.xlsx")["汇总"].max_row > 1
