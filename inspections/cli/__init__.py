@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "inspections.cli.documents",
     "inspections.cli.maintenance",
     "inspections.cli.exchange",
+    "inspections.cli.photos",
 ]
 
 
