@@ -32,7 +32,7 @@ from inspections.workflow.folder_photos import (
 from inspections.workflow.hashing import content_digest, content_hash, content_hashes, digest_header
 from inspections.workflow.lists import InspectionRow, list_inspections, parse_inspection_id, scoped_inspections
 from inspections.workflow.loading import FAILING, inspection_score, previous_inspection_id
-from inspections.workflow.photos import add_item_photo, remove_item_photo
+from inspections.workflow.photos import add_item_photo, remove_item_photo, set_photo_caption
 from inspections.workflow.views import (
     ChecklistView,
     InspectionView,
@@ -78,5 +78,6 @@ __all__ = [
     "remove_item_photo",
     "scoped_inspections",
     "set_header",
+    "set_photo_caption",
     "start_inspection",
 ]

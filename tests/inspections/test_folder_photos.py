@@ -182,3 +182,34 @@ def test_command_line_lists_matches_and_imports_with_yes(
 def _code_of(ws: Database, inspection_id: uuid.UUID, item_id: uuid.UUID) -> str:
     with ws.session() as s:
         return next(i.code for i in load_inspection(s, inspection_id).items() if i.item_id == item_id)
+
+
+def test_captions_are_kept_audited_and_printed_under_the_photos(ws: Database, clock: Clock, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from inspections.reports.documents import inspection_report
+    from inspections.workflow import set_photo_caption
+    from models.audit import AuditEvent
+
+    inspection_id, _items = _inspection_answered_at(ws, clock, ["09:00", "09:05", "09:20"])
+    folder = _phone_folder(tmp_path)
+    with ws.session() as s:
+        proposal = propose_folder_photos(s, inspection_id, folder, tz=BEIJING)
+    with ws.begin() as s:
+        first, second, _third = import_folder_photos(
+            s, "张三", inspection_id, [(p.path, p.item_id) for p in proposal.matched if p.item_id]
+        )
+        set_photo_caption(s, "张三", first, "缓冲间  东侧门\n未关闭")
+        set_photo_caption(s, "张三", second, "手卫生设施缺少干手纸")
+    with ws.session() as s:
+        photos = {p.attachment_id: p.caption for item in load_inspection(s, inspection_id).items() for p in item.photos}
+        assert photos[first] == "缓冲间 东侧门 未关闭" and photos[second] == "手卫生设施缺少干手纸"
+        assert s.scalar(select(AuditEvent.after).where(AuditEvent.action == "photo.caption").limit(1)) == (
+            "缓冲间 东侧门 未关闭"
+        )
+        with pytest.raises(UserError, match="最多 200"):
+            set_photo_caption(s, "张三", first, "长" * 201)
+        buffer = io.BytesIO()
+        inspection_report(s, inspection_id, buffer)
+    text = "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(buffer.getvalue())).pages)
+    assert "缓冲间东侧门未关闭" in text and "手卫生设施缺少干手纸" in text
