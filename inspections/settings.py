@@ -20,6 +20,7 @@ class SettingSpec:
     default: Any
     kind: type
     hint: str = ""  # shown under the field where settings are edited
+    required: bool = True  # a text setting that may not be left empty
 
 
 SETTINGS: dict[str, SettingSpec] = {
@@ -38,6 +39,9 @@ SETTINGS: dict[str, SettingSpec] = {
             "文号成为“前缀〔2026〕11-A03号”，互不重复",
         ),
         SettingSpec("issuer", "发文单位", "区卫生健康委员会", str),
+        SettingSpec("contact_person", "联系人", "", str, "反馈单和整改通知书中接收整改报告的联系人", required=False),
+        SettingSpec("contact_phone", "联系电话", "", str, "", required=False),
+        SettingSpec("hospital_name", "本院名称", "", str, "医院感控人员使用本程序时所在医院的名称", required=False),
     )
 }
 
@@ -77,7 +81,7 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
             raise UserError(f"{spec.label}只能是 1 到 {SERIES_MAX} 个英文字母（如 A、B），或留空")
     else:
         value = str(value).strip()
-        if not value:
+        if not value and spec.required:
             raise UserError(f"{spec.label}不能为空")
     row = session.get(Setting, key)
     before = spec.default if row is None else row.value
@@ -88,3 +92,46 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
     append_audit(
         session, actor=actor, action="setting.change", entity="setting", entity_id=key, before=before, after=value
     )
+
+
+ROLES = {"commission": "督导人员（卫生健康委员会）", "hospital": "医院感控人员"}
+"""Who uses this copy of the program, asked at first start: the user's role for the agency's or the hospital's name."""
+
+
+@dataclass(frozen=True)
+class Organization:
+    """For whom the user works, as asked at first start: a commission (its full name, 代字, contact) or a hospital."""
+
+    role: str
+    agency: str = ""
+    agency_code: str = ""
+    contact_person: str = ""
+    contact_phone: str = ""
+    hospital: str = ""
+
+
+def set_organization(session: Session, actor: str, org: Organization) -> None:
+    """Store the first start's answers in the commission-wide settings (each change audited).
+
+    A commission user's agency goes to ``issuer`` (发文机关全称), ``doc_prefix`` (代字), ``contact_person`` and
+    ``contact_phone``; a hospital officer's hospital to ``hospital_name``."""
+    if org.role not in ROLES:
+        raise UserError(f"角色“{org.role}”无效，可选：{'、'.join(ROLES.values())}")
+    if org.role == "hospital":
+        if not org.hospital.strip():
+            raise UserError("请填写医院名称")
+        wanted = {"hospital_name": org.hospital}
+    else:
+        if not org.agency.strip():
+            raise UserError("请填写发文机关全称（如“上街区卫生健康委员会”）")
+        if not org.agency_code.strip():
+            raise UserError("请填写发文机关代字（如“上卫院感”），文号以它开头")
+        wanted = {
+            "issuer": org.agency,
+            "doc_prefix": org.agency_code,
+            "contact_person": org.contact_person,
+            "contact_phone": org.contact_phone,
+        }
+    for key, value in wanted.items():
+        if str(value).strip() != str(get_setting(session, key)):
+            set_setting(session, actor, key, value)
