@@ -213,3 +213,27 @@ def test_captions_are_kept_audited_and_printed_under_the_photos(ws: Database, cl
         inspection_report(s, inspection_id, buffer)
     text = "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(buffer.getvalue())).pages)
     assert "缓冲间东侧门未关闭" in text and "手卫生设施缺少干手纸" in text
+
+
+def test_captions_travel_in_an_exchange_package(ws: Database, clock: Clock, tmp_path: Path) -> None:
+    from inspections.packages import export_inspections, import_package
+    from inspections.workflow import set_photo_caption
+    from inspections.workspace import open_workspace
+
+    inspection_id, (a, _b) = _inspection_answered_at(ws, clock, ["09:00", "09:05"])
+    exif_jpeg(tmp_path / "f" / "IMG_1.jpg", "2026:11:28 08:59:00", "+08:00")
+    with ws.begin() as s:
+        (photo,) = import_folder_photos(s, "张三", inspection_id, [(tmp_path / "f" / "IMG_1.jpg", a)])
+        set_photo_caption(s, "张三", photo, "缓冲间东侧门未关闭")
+    with ws.session() as s:
+        export_inspections(s, tmp_path / "p.ygpkg", exporter="张三", inspection_ids=[inspection_id])
+    (tmp_path / "commission").mkdir()
+    commission = open_workspace(None, tmp_path / "commission")
+    try:
+        with commission.begin() as s:
+            import_package(s, "王磊", tmp_path / "p.ygpkg")
+        with commission.session() as s:
+            captions = [p.caption for item in load_inspection(s, inspection_id).items() for p in item.photos]
+        assert captions == ["缓冲间东侧门未关闭"]
+    finally:
+        commission.close()
