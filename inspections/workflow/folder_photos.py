@@ -17,6 +17,7 @@ The rule, in full:
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -37,6 +38,18 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif")
 MATCH_WINDOW = timedelta(minutes=10)
 MAX_FOLDER_FILES = 20_000
 """A folder with more image files than this is refused (choose the day's sub-folder instead)."""
+
+UNREADABLE = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    KeyError,
+    Image.DecompressionBombError,
+)
+_PHOTO_FORMATS = ("JPEG", "MPO", "PNG", "HEIF", "AVIF")
 
 _EXIF_IFD = 0x8769
 _DATETIME = 0x0132
@@ -85,13 +98,21 @@ class FolderProposal:
 def photo_taken_at(path: Path, tz: tzinfo | None = None) -> datetime | None:
     """When the photo at ``path`` was taken, aware (see the module's rule); None if it carries no time.
 
-    Raises OSError/SyntaxError/ValueError (from Pillow) when the file cannot be read as an image."""
-    with Image.open(path) as image:
-        exif = image.getexif()
+    Raises one of UNREADABLE when the file cannot be read as a photo (only its header is read here: the photo's
+    pixels are checked when it is imported)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path, formats=_formats()) as image:
+            exif = image.getexif()
     sub = exif.get_ifd(_EXIF_IFD)
     stamp = sub.get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
     offset = sub.get(_OFFSET_TIME_ORIGINAL) or sub.get(_OFFSET_TIME)
     return _parse_exif_time(stamp, offset, tz)
+
+
+def _formats() -> list[str]:
+    Image.init()
+    return [f for f in _PHOTO_FORMATS if f in Image.OPEN]
 
 
 def _parse_exif_time(stamp: object, offset: object, tz: tzinfo | None) -> datetime | None:
@@ -194,7 +215,7 @@ def propose_folder_photos(
         name = path.relative_to(folder).as_posix()
         try:
             taken = photo_taken_at(path, tz)
-        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError):
+        except UNREADABLE:
             reason = "HEIC 格式，本程序无法读取" if path.suffix.lower() in (".heic", ".heif") else "不是可读取的图片"
             skipped.append(SkippedFile(name, reason))
             continue

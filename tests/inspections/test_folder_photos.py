@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import uuid
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -74,6 +76,12 @@ def _inspection_answered_at(ws: Database, clock: Clock, times: list[str]) -> tup
     return inspection_id, items
 
 
+def _png_header(width: int, height: int) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+
+
 def _phone_folder(root: Path) -> Path:
     dcim = root / "DCIM"
     exif_jpeg(dcim / "100PHONE" / "IMG_0001.JPG", "2026:11:28 08:59:00", "+08:00")  # → item A (09:00)
@@ -82,6 +90,7 @@ def _phone_folder(root: Path) -> Path:
     exif_jpeg(dcim / "101PHONE" / "IMG_0004.jpeg", "2026:11:28 09:19:30", "+08:00")  # sub-folder → C (09:20)
     exif_jpeg(dcim / "100PHONE" / "IMG_0005.jpg", "2026:10:01 09:00:00", "+08:00")  # another day: left alone
     (dcim / "100PHONE" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (dcim / "100PHONE" / "bomb.png").write_bytes(_png_header(100_000, 100_000))  # 10 gigapixels declared
     (dcim / "notes.txt").write_text("not a photo")
     return dcim
 
@@ -100,7 +109,7 @@ def test_photos_are_proposed_for_the_item_answered_just_after_they_were_taken(
         "100PHONE/IMG_0003.jpg": None,
         "101PHONE/IMG_0004.jpeg": c,
     }
-    assert [s.name for s in proposal.skipped] == ["100PHONE/broken.jpg"]
+    assert [s.name for s in proposal.skipped] == ["100PHONE/bomb.png", "100PHONE/broken.jpg"]
     assert proposal.other_days == 1
     # The photo without an offset is read in the zone given: as UTC it would be 8 hours off and match nothing.
     with ws.session() as s:
