@@ -140,9 +140,12 @@ def main(out: Path) -> None:
     editor.photo_flow.request_import(data_dir / "DCIM")
     idle()
     dialog_import = editor.last_dialog
-    assert dialog_import is not None
+    from ui.dialogs.folder_photos import FolderPhotosDialog
+
+    assert isinstance(dialog_import, FolderPhotosDialog)
+    dialog_import.table.selectRow(3)  # an unmatched photo, previewed for the user to place
     shoot("folder-photos", dialog_import)
-    dialog_import.accept()  # type: ignore[attr-defined]
+    dialog_import.accept()
     idle()
 
     editor.select_item(items[0].item_id)

@@ -58,6 +58,10 @@ def _import_two(qtbot: QtBot, context: AppContext, tmp_path: Path) -> tuple[obje
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["100PHONE/IMG_0001.jpg", "100PHONE/IMG_0002.jpg"]
     assert dialog.choosers[0].currentData() == first.item_id and dialog.checks[0].isChecked()
     assert dialog.choosers[1].currentData() is None and not dialog.checks[1].isChecked()
+    dialog.table.selectRow(1)  # to place a photo the user sees it
+    preview = dialog.preview.pixmap()
+    assert not preview.isNull() and preview.width() == dialog.PREVIEW
+    assert preview.toImage().pixelColor(10, 10).blue() > 150  # the blue photo, not the red one
     chooser = dialog.choosers[1]
     chooser.setCurrentIndex(next(n for n in range(chooser.count()) if chooser.itemData(n) == second.item_id))
     assert dialog.checks[1].isChecked()  # choosing an item ticks the photo

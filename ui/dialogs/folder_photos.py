@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -34,7 +36,7 @@ class FolderPhotosDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("folderPhotosDialog")
         self.setWindowTitle(self.tr("从文件夹导入照片"))
-        self.resize(900, 560)
+        self.resize(1100, 600)
         self.proposal = proposal
         layout = QVBoxLayout(self)
         matched, unmatched = len(proposal.matched), len(proposal.unmatched)
@@ -50,7 +52,9 @@ class FolderPhotosDialog(QDialog):
         self.table.setObjectName("folderPhotosTable")
         self.table.setHorizontalHeaderLabels([self.tr("导入"), self.tr("照片"), self.tr("拍摄时间"), self.tr("检查项")])
         self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -81,7 +85,18 @@ class FolderPhotosDialog(QDialog):
             self.table.setCellWidget(row, 3, chooser)
             self.checks.append(check)
             self.choosers.append(chooser)
-        layout.addWidget(self.table, 1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.table, 1)
+        self.preview = QLabel(self.tr("选中一行可预览照片"))
+        self.preview.setObjectName("folderPhotoPreview")
+        self.preview.setFixedSize(self.PREVIEW, self.PREVIEW)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("background: #f4f4f4; color: #777;")
+        middle.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(middle, 1)
+        self.table.currentCellChanged.connect(lambda row, _c, _pr, _pc: self.show_preview(row))
+        if proposal.photos:
+            self.table.selectRow(0)
         notes = []
         if proposal.skipped:
             shown = "、".join(f"{s.name}（{s.reason}）" for s in proposal.skipped[:5])
@@ -101,6 +116,23 @@ class FolderPhotosDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    PREVIEW = 300
+
+    def show_preview(self, row: int) -> None:
+        """Show the photo of ``row``, read at preview size (upright by its EXIF orientation)."""
+        if not 0 <= row < len(self.proposal.photos):
+            return
+        reader = QImageReader(str(self.proposal.photos[row].path))
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and max(size.width(), size.height()) > self.PREVIEW:
+            reader.setScaledSize(size.scaled(QSize(self.PREVIEW, self.PREVIEW), Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
+        if image.isNull():
+            self.preview.setText(self.tr("无法预览"))
+        else:
+            self.preview.setPixmap(QPixmap.fromImage(image))
 
     def placements(self) -> list[tuple[Path, uuid.UUID]]:
         """The ticked photos with an item chosen: (file, item id)."""
