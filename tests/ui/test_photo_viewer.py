@@ -106,3 +106,5 @@ def test_double_click_opens_the_viewer_arrows_move_and_the_caption_is_saved(
     assert viewer.caption.text() == "洗手池旁无干手设施"
     qtbot.keyClick(viewer.image, Qt.Key.Key_Escape)
     assert viewer.result() == QDialog.DialogCode.Rejected and not viewer.isVisible()
+    qtbot.waitUntil(lambda: editor.pane.photos.count() == 1 and editor.pane.photos.item(0).text() != "IMG_0001.jpg")
+    assert editor.pane.photos.item(0).text() == "洗手池旁无干手设施"  # the thumbnail shows its caption

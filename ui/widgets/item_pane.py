@@ -305,7 +305,9 @@ class ItemPane(QWidget):
     def show_photos(self, item: ItemView, thumbnails: dict[str, QPixmap] | None = None) -> None:
         self.photos.clear()
         for photo in item.photos:
-            entry = QListWidgetItem(photo.filename or self.tr("照片"))
+            name = photo.filename or self.tr("照片")
+            entry = QListWidgetItem(photo.caption or name)  # the caption once there is one
+            entry.setToolTip(f"{name}\n{photo.caption}" if photo.caption else name)
             entry.setData(Qt.ItemDataRole.UserRole, photo.attachment_id)
             pixmap = (thumbnails or {}).get(photo.sha256)
             if pixmap is not None:
