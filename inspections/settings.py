@@ -62,6 +62,7 @@ SETTINGS: dict[str, SettingSpec] = {
             SettingSpec(f"font_{role}", f"{label}字体", "", str, FONT_HINT, required=False)
             for role, label in FONT_ROLES.items()
         ),
+        SettingSpec("hospital_name", "本院名称", "", str, "医院感控人员使用本程序时所在医院的名称", required=False),
     )
 }
 
@@ -112,3 +113,46 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
     append_audit(
         session, actor=actor, action="setting.change", entity="setting", entity_id=key, before=before, after=value
     )
+
+
+ROLES = {"commission": "督导人员（卫生健康委员会）", "hospital": "医院感控人员"}
+"""Who uses this copy of the program, asked at first start: the user's role for the agency's or the hospital's name."""
+
+
+@dataclass(frozen=True)
+class Organization:
+    """For whom the user works, as asked at first start: a commission (its full name, 代字, contact) or a hospital."""
+
+    role: str
+    agency: str = ""
+    agency_code: str = ""
+    contact_person: str = ""
+    contact_phone: str = ""
+    hospital: str = ""
+
+
+def set_organization(session: Session, actor: str, org: Organization) -> None:
+    """Store the first start's answers in the commission-wide settings (each change audited).
+
+    A commission user's agency goes to ``issuer`` (发文机关全称), ``doc_prefix`` (代字), ``contact_person`` and
+    ``contact_phone``; a hospital officer's hospital to ``hospital_name``."""
+    if org.role not in ROLES:
+        raise UserError(f"角色“{org.role}”无效，可选：{'、'.join(ROLES.values())}")
+    if org.role == "hospital":
+        if not org.hospital.strip():
+            raise UserError("请填写医院名称")
+        wanted = {"hospital_name": org.hospital}
+    else:
+        if not org.agency.strip():
+            raise UserError("请填写发文机关全称（如“上街区卫生健康委员会”）")
+        if not org.agency_code.strip():
+            raise UserError("请填写发文机关代字（如“上卫院感”），文号以它开头")
+        wanted = {
+            "issuer": org.agency,
+            "doc_prefix": org.agency_code,
+            "contact_person": org.contact_person,
+            "contact_phone": org.contact_phone,
+        }
+    for key, value in wanted.items():
+        if str(value).strip() != str(get_setting(session, key)):
+            set_setting(session, actor, key, value)

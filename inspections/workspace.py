@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import getpass
 import os
 import re
@@ -17,10 +18,34 @@ from inspections.templates import sync_builtin_checklists
 from models.database import Database, default_data_dir, open_database
 from models.migrations import NewerDatabaseError
 
+_opened: dict[str, Path] = {}
+"""The data directory open_workspace last opened (a command line process opens one): where settings.ini is."""
 
-def current_actor() -> str:
-    """Who the audit log names for changes made on this machine (YG_USER, else the login name)."""
+SETTINGS_FILE = "settings.ini"
+"""The window's preferences in the data directory (QSettings, INI format, UTF-8); [user] name is the user's name."""
+
+
+def configured_user_name(data_dir: Path) -> str:
+    """The user's name as given at first start or in 设置 (``[user] name`` in the data directory's settings.ini)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(data_dir / SETTINGS_FILE, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return ""
+    name = parser.get("user", "name", fallback="").strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':  # QSettings quotes values with commas
+        name = name[1:-1]
+    return name.strip()
+
+
+def current_actor(data_dir: Path | None = None) -> str:
+    """Who the audit log names for changes made on this machine where the database has no users: YG_USER, else the
+    name given at first start (settings.ini of ``data_dir`` or of the workspace opened last), else the login name."""
     name = os.environ.get("YG_USER", "").strip()
+    if name:
+        return name
+    folder = data_dir or _opened.get("data_dir")
+    name = configured_user_name(folder) if folder is not None else ""
     if name:
         return name
     try:
@@ -42,6 +67,7 @@ def open_workspace(url: str | None = None, data_dir: Path | None = None, *, back
     data_dir = data_dir or default_data_dir()
     if url is not None and _in_memory(url):
         raise StorageError(f"数据库地址「{url}」是内存数据库：数据不会保存，不能作为院感督导的数据库")
+    _opened["data_dir"] = data_dir
 
     def back_up(path: Path) -> None:
         backup_before_upgrade(path, data_dir)

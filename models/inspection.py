@@ -136,5 +136,6 @@ class Attachment(IdMixin, Base):
     item_result_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("item_results.id"), index=True)
     finding_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("finding_events.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
+    caption: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64), default="")

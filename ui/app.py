@@ -137,7 +137,8 @@ def _restore(url: str | None, data_dir: Path, file: Path) -> str:
     from inspections import backup
     from inspections.workspace import current_actor
 
-    result = backup.restore(backup.database_path_for(url, data_dir), file, actor=current_actor(), data_dir=data_dir)
+    target = backup.database_path_for(url, data_dir)
+    result = backup.restore(target, file, actor=current_actor(data_dir), data_dir=data_dir)
     return result.message
 
 

@@ -12,6 +12,7 @@ LAST_PAGE = "window/last_page"
 STAY_ON_ITEM = "editor/stay_on_item"
 DATABASE_URL = "database/url"
 INSPECTOR_NAME = "user/name"
+USER_ROLE = "user/role"  # "commission" or "hospital" (inspections.settings.ROLES), asked at first start
 
 
 def open_settings(data_dir: Path) -> QSettings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -53,8 +53,39 @@ def install_translators(app: QApplication, locale: QLocale | None = None) -> lis
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     qtbase = QTranslator(app)
     if qtbase.load(qt_locale, "qtbase", "_", qt_dir):
+        # Installed first, so asked last: only for what the catalogue itself does not translate.
+        mnemonics = MnemonicFallback(qtbase, app)
+        app.installTranslator(mnemonics)
         app.installTranslator(qtbase)
-        installed.append(qtbase)
+        installed.extend((mnemonics, qtbase))
     else:
         log.warning("Qt's translations for %s not found in %s", qt_locale.name(), qt_dir)
     return installed
+
+
+class MnemonicFallback(QTranslator):
+    """Qt 6 gave some of its own strings a mnemonic ("&Look in:", "Files of &type:" in the file dialog) that Qt's
+    shipped zh_CN catalogue still has only without one ("Look in:" → 查找范围：), so they stayed English. This
+    translates such a string as its plain form and adds the mnemonic the Chinese way: 查找范围(&L)：."""
+
+    def __init__(self, catalogue: QTranslator, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._catalogue = catalogue
+
+    def isEmpty(self) -> bool:
+        return False
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str | None:
+        # None (a null string) lets Qt fall back to the source text; "" would replace it with nothing.
+        at = source.find("&")
+        if at < 0 or at + 1 >= len(source) or source[at + 1] in "& " or "&" in source[at + 1 :]:
+            return None
+        plain = source[:at] + source[at + 1 :]
+        text = self._catalogue.translate(context, plain, disambiguation, n)
+        if not text:
+            return None
+        key = source[at + 1].upper()
+        for colon in ("：", ":"):
+            if text.endswith(colon):
+                return f"{text[: -len(colon)]}(&{key}){colon}"
+        return f"{text}(&{key})"

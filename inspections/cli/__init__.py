@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "inspections.cli.documents",
     "inspections.cli.maintenance",
     "inspections.cli.exchange",
+    "inspections.cli.photos",
 ]
 
 

@@ -31,7 +31,8 @@ def login(session: Session) -> CurrentUser | None:
     """The logged-in user; None when the database has no users (single-user mode on a laptop)."""
     if user_count(session) == 0:
         return None
-    username = os.environ.get("YG_USER", "").strip() or current_actor()
+    # The account name: YG_USER or the system login (not the display name given at first start).
+    username = os.environ.get("YG_USER", "").strip() or getpass.getuser()
     password = os.environ.get("YG_PASSWORD")
     if password is None:
         if not sys.stdin.isatty():

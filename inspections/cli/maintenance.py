@@ -39,7 +39,7 @@ def _restore(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise UserError(f"找不到备份文件 {path}")
-    result = restore(database_path_for(args.database, data_dir), path, actor=current_actor(), data_dir=data_dir)
+    result = restore(database_path_for(args.database, data_dir), path, actor=current_actor(data_dir), data_dir=data_dir)
     print(result.message)
     return 0
 

@@ -73,18 +73,22 @@ def template_keys(session: Session, template_ids: set[uuid.UUID]) -> dict[uuid.U
     return {tid: template_key(code, h) for tid, code, h in rows}
 
 
+def _photo_ref(a: Attachment) -> dict[str, Any]:
+    ref: dict[str, Any] = {
+        "id": str(a.id),
+        "sha256": a.sha256,
+        "filename": a.filename,
+        "created_at": _iso(a.created_at),
+        "created_by": a.created_by,
+    }
+    if a.caption:  # only when there is one: packages without captions stay readable by older versions
+        ref["caption"] = a.caption
+    return ref
+
+
 def _photo_refs(attachments: list[Attachment]) -> list[dict[str, Any]]:
     return sorted(
-        (
-            {
-                "id": str(a.id),
-                "sha256": a.sha256,
-                "filename": a.filename,
-                "created_at": _iso(a.created_at),
-                "created_by": a.created_by,
-            }
-            for a in attachments
-        ),
+        (_photo_ref(a) for a in attachments),
         key=lambda p: (p["created_at"] or "", p["id"]),
     )
 
@@ -339,6 +343,7 @@ PHOTO_REF_SCHEMA: dict[str, Check] = {
     "created_at": _is_datetime,
     "created_by": _line(64),
 }
+PHOTO_REF_OPTIONAL: dict[str, Check] = {"caption": _str(200)}
 INSPECTION_SCHEMA: dict[str, Check] = {
     "id": _is_uuid,
     "institution_id": _is_uuid,
@@ -479,14 +484,16 @@ def check_data(data: Mapping[str, Any], source: str) -> list[Problem]:
             for m, r in enumerate(obj["results"]):
                 if _check_object(r, RESULT_SCHEMA, f"{where}.results[{m}]", source, problems):
                     for k, p in enumerate(r["photos"]):
-                        _check_object(p, PHOTO_REF_SCHEMA, f"{where}.results[{m}].photos[{k}]", source, problems)
+                        at = f"{where}.results[{m}].photos[{k}]"
+                        _check_object(p, PHOTO_REF_SCHEMA, at, source, problems, PHOTO_REF_OPTIONAL)
     for n, obj in enumerate(sections["findings"]):
         where = f"data.json findings[{n}]"
         if _check_object(obj, FINDING_SCHEMA, where, source, problems):
             for m, e in enumerate(obj["events"]):
                 if _check_object(e, EVENT_SCHEMA, f"{where}.events[{m}]", source, problems):
                     for k, p in enumerate(e["photos"]):
-                        _check_object(p, PHOTO_REF_SCHEMA, f"{where}.events[{m}].photos[{k}]", source, problems)
+                        at = f"{where}.events[{m}].photos[{k}]"
+                        _check_object(p, PHOTO_REF_SCHEMA, at, source, problems, PHOTO_REF_OPTIONAL)
     if problems:
         return problems
     return _reference_problems(sections, source)

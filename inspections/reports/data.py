@@ -129,6 +129,7 @@ class PhotoRow:
     item_code: str
     caption: str
     jpeg: bytes
+    photo_caption: str = ""  # the inspector's own caption of this photo, printed under the item's line
 
 
 @dataclass(frozen=True)

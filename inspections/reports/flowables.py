@@ -271,14 +271,18 @@ class FittedImage(Flowable):
 
 
 def photo_grid(photos: Sequence[PhotoRow], width: float, *, per_row: int = 2, max_height: float = 68 * mm) -> Table:
-    """Photos two to a row, each captioned by its item code and text; rows never split, the table does."""
+    """Photos two to a row, each captioned by its item code and text and, under that, the photo's own caption;
+    rows never split, the table does."""
     st = styles()
     padding = 3 * mm
     column = width / per_row
     cells: list[list[object]] = []
     for photo in photos:
         caption = f"{esc(photo.item_code)}　{esc(photo.caption)}" if photo.item_code else esc(photo.caption)
-        cells.append([FittedImage(photo.jpeg, column - 2 * padding, max_height), Para(caption, st.caption)])
+        cell: list[object] = [FittedImage(photo.jpeg, column - 2 * padding, max_height), Para(caption, st.caption)]
+        if photo.photo_caption:
+            cell.append(Para(esc(photo.photo_caption), st.caption))
+        cells.append(cell)
     while len(cells) % per_row:
         cells.append([])
     rows = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]

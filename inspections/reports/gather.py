@@ -180,24 +180,25 @@ def _prospective_findings(session: Session, view: InspectionView) -> list[d.Find
 
 
 def _photos(session: Session, view: InspectionView) -> list[d.PhotoRow]:
-    wanted = [(item, photo.sha256) for item in view.items() for photo in item.photos]
+    wanted = [(item, photo) for item in view.items() for photo in item.photos]
     if not wanted:
         return []
     blobs = {
         sha: (mime, data)
         for sha, mime, data in session.execute(
-            select(Blob.sha256, Blob.mime, Blob.data).where(Blob.sha256.in_({sha for _i, sha in wanted}))
+            select(Blob.sha256, Blob.mime, Blob.data).where(Blob.sha256.in_({p.sha256 for _i, p in wanted}))
         )
     }
     photos = []
-    for item, sha in wanted:
-        if sha not in blobs:
+    for item, photo in wanted:
+        if photo.sha256 not in blobs:
             continue
-        mime, data = blobs[sha]
+        mime, data = blobs[photo.sha256]
         caption = (item.note.strip() or item.spec.text).replace("\n", " ")
         if len(caption) > PHOTO_CAPTION_LIMIT:
             caption = caption[: PHOTO_CAPTION_LIMIT - 1] + "…"
-        photos.append(d.PhotoRow(item.code, caption, data if mime == "image/jpeg" else _as_jpeg(data)))
+        jpeg = data if mime == "image/jpeg" else _as_jpeg(data)
+        photos.append(d.PhotoRow(item.code, caption, jpeg, photo.caption))
     return photos
 
 

@@ -5,6 +5,7 @@ The package, by job:
 - ``views``: the plain views the editor, reports and command line read (``load_inspection``);
 - ``answering``: starting an inspection, recording answers and the header;
 - ``photos``: photos on items;
+- ``folder_photos``: photos from a phone's folder, matched to items by when they were taken;
 - ``finalize``: what blocks signing, scores and grade, findings, the 文号;
 - ``hashing``: the content hash a signature vouches for;
 - ``amendments``: changing a signed inspection (rescore, findings, re-hash);
@@ -21,10 +22,17 @@ from inspections.workflow.finalize import (
     finalize_blockers,
     finalize_inspection,
 )
+from inspections.workflow.folder_photos import (
+    FolderProposal,
+    PhotoMatch,
+    import_folder_photos,
+    parse_utc_offset,
+    propose_folder_photos,
+)
 from inspections.workflow.hashing import content_digest, content_hash, content_hashes, digest_header
 from inspections.workflow.lists import InspectionRow, list_inspections, parse_inspection_id, scoped_inspections
 from inspections.workflow.loading import FAILING, inspection_score, previous_inspection_id
-from inspections.workflow.photos import add_item_photo, remove_item_photo
+from inspections.workflow.photos import add_item_photo, remove_item_photo, set_photo_caption
 from inspections.workflow.views import (
     ChecklistView,
     InspectionView,
@@ -40,9 +48,11 @@ __all__ = [
     "Blocker",
     "ChecklistView",
     "FinalizeResult",
+    "FolderProposal",
     "InspectionRow",
     "InspectionView",
     "ItemView",
+    "PhotoMatch",
     "PhotoRef",
     "PreviousResult",
     "SavedAnswer",
@@ -55,15 +65,19 @@ __all__ = [
     "digest_header",
     "finalize_blockers",
     "finalize_inspection",
+    "import_folder_photos",
     "inspection_score",
     "list_inspections",
     "load_inspection",
     "overall_grade",
     "parse_inspection_id",
+    "parse_utc_offset",
     "previous_inspection_id",
+    "propose_folder_photos",
     "record_answer",
     "remove_item_photo",
     "scoped_inspections",
     "set_header",
+    "set_photo_caption",
     "start_inspection",
 ]

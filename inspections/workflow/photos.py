@@ -1,4 +1,4 @@
-"""Photos on an inspection's items: attach and remove (a signed inspection: as an audited amendment)."""
+"""Photos on an inspection's items: attach, caption and remove (a signed inspection: as an audited amendment)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspections.errors import NotFoundError, ReadOnlyError
+from inspections.errors import NotFoundError, ReadOnlyError, UserError
 from inspections.workflow.amendments import after_amendment
 from inspections.workflow.loading import get_inspection, item_in
+from models.audit import append_audit
 from models.base import utcnow
 from models.inspection import Attachment, ItemResult
 
@@ -66,3 +67,38 @@ def remove_item_photo(session: Session, actor: str, attachment_id: uuid.UUID, *,
     remove_attachment(session, actor, attachment_id, reason=reason)
     if inspection.status == "finalized":
         after_amendment(session, actor, inspection, reason)
+
+
+CAPTION_LIMIT = 200
+"""A caption is a line or two under the photo in the 反馈单."""
+
+
+def set_photo_caption(
+    session: Session, actor: str, attachment_id: uuid.UUID, caption: str, *, reason: str = ""
+) -> None:
+    """Set the caption of a photo on an item (printed under it in the 反馈单); audited as photo.caption.
+    A finalized inspection needs a reason (the signed content, answers and photos, is not changed)."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.item_result_id is None:
+        raise NotFoundError("找不到该照片")
+    caption = " ".join(caption.split())
+    if len(caption) > CAPTION_LIMIT:
+        raise UserError(f"照片说明最多 {CAPTION_LIMIT} 个字（现有 {len(caption)} 个）")
+    result = session.get(ItemResult, attachment.item_result_id)
+    assert result is not None
+    inspection = get_inspection(session, result.inspection_id)
+    if inspection.status == "finalized" and not reason.strip():
+        raise ReadOnlyError("该检查已完成签字，只读；如需修改照片说明请填写修改原因")
+    if caption == attachment.caption:
+        return
+    before, attachment.caption = attachment.caption, caption
+    append_audit(
+        session,
+        actor=actor,
+        action="photo.caption",
+        entity="attachment",
+        entity_id=attachment.id,
+        before=before,
+        after=caption,
+        reason=reason,
+    )

@@ -33,6 +33,7 @@ class PhotoRef:
     attachment_id: uuid.UUID
     sha256: str
     filename: str
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def load_inspection(session: Session, inspection_id: uuid.UUID, *, user: Current
             select(Attachment).where(Attachment.item_result_id.in_(by_result)).order_by(Attachment.created_at)
         ):
             assert a.item_result_id is not None
-            photos.setdefault(by_result[a.item_result_id], []).append(PhotoRef(a.id, a.sha256, a.filename))
+            photos.setdefault(by_result[a.item_result_id], []).append(PhotoRef(a.id, a.sha256, a.filename, a.caption))
 
     previous: dict[str, PreviousResult] = {}
     prev_id = previous_inspection_id(session, inspection)

@@ -92,8 +92,10 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(
     from models.database import Database
     from tests.helpers import answer_all, jpeg_bytes, make_institution
 
+    # The records are made with today's model at the newest schema, which is then taken down to 0003: the model can
+    # only write the tables as they are now (a column added since would be missing in an 0003 database).
     engine = make_engine(sqlite_url(tmp_path / DB_FILENAME))
-    upgrade_to_head(engine, "0003")
+    upgrade_to_head(engine)
     old = Database(engine, tmp_path)
     # The version this database comes from issued no numbers (it derived them on every print).
     monkeypatch.setattr(inspections.workflow.finalize, "issue_feedback_number", lambda *args: SimpleNamespace(text=""))
@@ -110,6 +112,7 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(
         finalize_inspection(s, "张三", inspection_id)
     old.close()
     monkeypatch.undo()
+    _downgrade(tmp_path, "0003")
 
     db = open_database(None, tmp_path)
     assert current_revision(db.engine) == head_revision()
@@ -127,3 +130,22 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(
             numbers.append(documents.inspection_report(s, inspection_id, tmp_path / f"反馈单{n}.pdf"))
     assert numbers == ["院感督〔2026〕1号"] * 2
     db.close()
+
+
+def _downgrade(folder: Path, revision: str) -> None:
+    """Take the SQLite database in ``folder`` down to ``revision`` (foreign keys off while tables are rebuilt)."""
+    from alembic import command
+
+    from models.migrations import alembic_config
+
+    engine = make_engine(sqlite_url(folder / DB_FILENAME))
+    try:
+        with engine.connect() as conn:
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            with conn.begin():
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, revision)
+        assert current_revision(engine) == revision
+    finally:
+        engine.dispose()

@@ -50,6 +50,12 @@ def test_first_start_offers_demo_data_then_shows_the_dashboard(
     assert window.current_key() == "welcome"
     assert isinstance(window.stack.currentWidget(), WelcomePage)
     qtbot.mouseClick(window.welcome.demo_button, Qt.MouseButton.LeftButton)
+    confirm = window.last_dialog
+    assert isinstance(confirm, QMessageBox) and "不能撤销" in confirm.text()  # it asks before writing
+    assert empty_context.db is not None
+    with empty_context.db.session() as s:
+        assert s.scalar(select(func.count(Institution.id))) == 0
+    qtbot.mouseClick(confirm.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.current_key() == "dashboard", timeout=30000)
     dashboard = window.pages["dashboard"]
     assert isinstance(dashboard, DashboardPage)

@@ -104,8 +104,62 @@ def connect(window: PageHost, key: str, page: Page) -> None:
 
 
 def connect_welcome(window: PageHost) -> None:
-    window.welcome.demo_requested.connect(lambda: load_demo(window))
+    window.welcome.demo_requested.connect(lambda: confirm_demo(window))
     window.welcome.import_requested.connect(lambda: import_institutions(window))
+    window.welcome.shown.connect(lambda: ask_who(window, only_if_unknown=True))
+
+
+_asked: set[int] = set()  # windows whose user put the first-start question off ("以后再说") in this session
+
+
+def ask_who(window: PageHost, *, only_if_unknown: bool = False) -> None:
+    """The first-start question: the user's name and role, and the commission (or hospital) they work for. The name
+    is the actor of their changes from now on; the organization goes to the settings. ``only_if_unknown``: only
+    where nobody is logged in, no name is set yet and the question was not put off in this session."""
+    from inspections.settings import SETTINGS, all_settings, set_organization
+    from ui import settings as keys
+    from ui.dialogs.first_start import FirstStartDialog
+
+    context = window.context
+    name = str(context.settings.value(keys.INSPECTOR_NAME, "") or "")
+    if only_if_unknown and (context.user is not None or name or id(window) in _asked):
+        return
+    stored = context.read_now(all_settings)
+    # Only what someone has set: the built-in defaults would pass for an answer.
+    defaults = {k: str(v) for k, v in stored.items() if v != SETTINGS[k].default}
+    dialog = FirstStartDialog(name, defaults, window.window())
+    role = str(context.settings.value(keys.USER_ROLE, "") or "")
+    if role in ("commission", "hospital"):
+        dialog.set_role(role)
+
+    def save() -> None:
+        chosen = dialog.name.text().strip()
+        org = dialog.organization()
+        context.settings.setValue(keys.INSPECTOR_NAME, chosen)
+        context.settings.setValue(keys.USER_ROLE, org.role)
+        context.write(lambda s: set_organization(s, chosen, org), changed="settings", parent=window.window())
+
+    dialog.accepted.connect(save)
+    dialog.rejected.connect(lambda: _asked.add(id(window)))
+    window.last_dialog = dialog
+    dialog.open()
+
+
+def confirm_demo(window: PageHost) -> None:
+    """Ask before loading the demo data: it is written into this database and cannot be undone."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        tr("载入演示数据"),
+        tr("演示数据（虚构的机构、检查和整改）将写入当前数据库，载入后不能撤销或单独删除。\n确定载入吗？"),
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        window.window(),
+    )
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    yes.setText(tr("载入"))
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.buttonClicked.connect(lambda button: load_demo(window) if button is yes else None)
+    window.last_dialog = box
+    box.open()
 
 
 def open_editor(window: PageHost, inspection_id: uuid.UUID) -> None:

@@ -15,11 +15,13 @@ class WelcomePage(Page):
 
     Signals:
         import_requested: the user wants to import institutions from a file.
-        demo_requested: the user wants the demo data loaded.
+        demo_requested: the user wants the demo data loaded (the window asks first: it cannot be undone).
+        shown: the page became the current page (a first start: the window asks who the user is).
     """
 
     import_requested = Signal()
     demo_requested = Signal()
+    shown = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -56,6 +58,10 @@ class WelcomePage(Page):
         outer.addSpacing(12)
         outer.addWidget(caution)
         outer.addStretch(2)
+
+    def activate(self) -> None:
+        super().activate()
+        self.shown.emit()
 
     def _big_button(self, text: str, hint: str) -> QPushButton:
         button = QPushButton(f"{text}\n{hint}")

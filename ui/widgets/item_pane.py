@@ -96,6 +96,8 @@ class ItemPane(QWidget):
         note_commit(object, str): the note of item (uuid) should be saved now (debounced, focus-out, item change).
         photos_added(list): [(filename, bytes)] to attach to the current item.
         photo_remove(object): the attachment id to remove.
+        photo_open(object): the attachment id to show full size (double-click or Enter on a thumbnail).
+        import_folder_requested: the user wants photos imported from a folder (a phone, a memory card).
         back_to_tree: Esc in the note.
     """
 
@@ -104,6 +106,8 @@ class ItemPane(QWidget):
     note_commit = Signal(object, str)
     photos_added = Signal(list)
     photo_remove = Signal(object)
+    photo_open = Signal(object)
+    import_folder_requested = Signal()
     back_to_tree = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -183,6 +187,13 @@ class ItemPane(QWidget):
         self.add_photo_button.setToolTip(self.tr("选择照片文件；也可以拖入照片或按 Ctrl+V 粘贴"))
         self.add_photo_button.clicked.connect(self._on_add_photo_clicked)
         photos_row.addWidget(self.add_photo_button)
+        self.import_folder_button = QPushButton(self.tr("从文件夹导入…"))
+        self.import_folder_button.setObjectName("importFolderButton")
+        self.import_folder_button.setToolTip(
+            self.tr("从手机或存储卡的文件夹导入照片，按拍摄时间归入当时正在填写的检查项，确认后导入")
+        )
+        self.import_folder_button.clicked.connect(self.import_folder_requested)
+        photos_row.addWidget(self.import_folder_button)
         self.photos = QListWidget()
         self.photos.setObjectName("photoList")
         self.photos.setViewMode(QListWidget.ViewMode.IconMode)
@@ -190,7 +201,8 @@ class ItemPane(QWidget):
         self.photos.setWrapping(False)
         self.photos.setIconSize(QPixmap(72, 72).size())
         self.photos.setFixedHeight(104)
-        self.photos.setToolTip(self.tr("选中照片后按 Delete 删除"))
+        self.photos.setToolTip(self.tr("双击或按回车查看大图、填写说明；选中照片后按 Delete 删除"))
+        self.photos.itemActivated.connect(self._on_photo_activated)
         self.photos.installEventFilter(self)
         photos_row.addWidget(self.photos, 1)
         layout.addLayout(photos_row)
@@ -276,6 +288,7 @@ class ItemPane(QWidget):
         self._saved_note = item.note
         self.note.setReadOnly(read_only)
         self.add_photo_button.setEnabled(not read_only)
+        self.import_folder_button.setEnabled(not read_only)
         self.photo_hint.setVisible(not read_only)
         evidence = spec.evidence
         needs_photo = evidence == "photo-always" or (
@@ -292,12 +305,19 @@ class ItemPane(QWidget):
     def show_photos(self, item: ItemView, thumbnails: dict[str, QPixmap] | None = None) -> None:
         self.photos.clear()
         for photo in item.photos:
-            entry = QListWidgetItem(photo.filename or self.tr("照片"))
+            name = photo.filename or self.tr("照片")
+            entry = QListWidgetItem(photo.caption or name)  # the caption once there is one
+            entry.setToolTip(f"{name}\n{photo.caption}" if photo.caption else name)
             entry.setData(Qt.ItemDataRole.UserRole, photo.attachment_id)
             pixmap = (thumbnails or {}).get(photo.sha256)
             if pixmap is not None:
                 entry.setIcon(QIcon(pixmap))
             self.photos.addItem(entry)
+
+    def _on_photo_activated(self, entry: QListWidgetItem) -> None:
+        attachment_id = entry.data(Qt.ItemDataRole.UserRole)
+        if isinstance(attachment_id, uuid.UUID):
+            self.photo_open.emit(attachment_id)
 
     def set_thumbnail(self, sha256: str, pixmap: QPixmap) -> None:
         if self.item is None:

@@ -39,6 +39,7 @@ def add_attachments(applier: Applier, refs: list[dict[str, Any]], **owner: uuid.
                 id=uuid.UUID(ref["id"]),
                 sha256=ref["sha256"],
                 filename=ref["filename"],
+                caption=ref.get("caption", ""),
                 created_at=parse_datetime(ref["created_at"]),
                 created_by=ref["created_by"],
                 **owner,

@@ -39,6 +39,7 @@ from ui.pages.base import Page
 from ui.pages.editor.finishing import FinishFlow
 from ui.pages.editor.header import EditorHeader
 from ui.pages.editor.keys import EditorKeys
+from ui.pages.editor.photos import EditorPhotos
 from ui.pages.editor.tree import UNANSWERED, ItemTree
 from ui.tasks import show_user_error
 from ui.widgets.item_pane import ItemPane
@@ -79,6 +80,7 @@ class InspectionEditor(Page):
         self._build()
         self.keys = EditorKeys(self, self)
         self.finishing = FinishFlow(self, self)
+        self.photo_flow = EditorPhotos(self)  # the viewer with captions, photos from a folder
 
     @property
     def items(self) -> dict[uuid.UUID, ItemView]:
