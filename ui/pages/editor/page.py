@@ -80,7 +80,7 @@ class InspectionEditor(Page):
         self._build()
         self.keys = EditorKeys(self, self)
         self.finishing = FinishFlow(self, self)
-        self.photo_flow = EditorPhotos(self)  # the viewer with captions, photos from a folder
+        self.photo_flow = EditorPhotos(self, self)  # the viewer with captions, photos from a folder
 
     @property
     def items(self) -> dict[uuid.UUID, ItemView]:

@@ -5,28 +5,45 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from inspections import photos, workflow
 from inspections.errors import UserError
-from inspections.workflow import FolderProposal
+from inspections.workflow import FolderProposal, InspectionView, ItemView
+from ui.context import AppContext
 from ui.dialogs.folder_photos import FolderPhotosDialog
 from ui.tasks import show_user_error
+from ui.widgets.item_pane import ItemPane
 from ui.widgets.photo_viewer import PhotoViewer, ViewerPhoto
 
-if TYPE_CHECKING:
-    from ui.pages.editor.page import InspectionEditor
+
+class PhotoEditor(Protocol):
+    """What the photo actions read and drive: the editor page (``page.InspectionEditor``)."""
+
+    view: InspectionView | None
+    amend_reason: str
+    context: AppContext
+    inspection_id: uuid.UUID
+    last_dialog: QWidget | None
+
+    @property
+    def items(self) -> dict[uuid.UUID, ItemView]: ...
+    @property
+    def pane(self) -> ItemPane: ...
+    def reload(self) -> None: ...
+    def show_saved(self) -> None: ...
 
 
 class EditorPhotos(QObject):
     """Opens the viewer on a thumbnail and imports a folder; dialogs it opens are kept in ``editor.last_dialog``."""
 
-    def __init__(self, editor: InspectionEditor) -> None:
-        super().__init__(editor)
+    def __init__(self, editor: PhotoEditor, owner: QWidget) -> None:
+        super().__init__(owner)
         self.editor = editor
+        self.owner = owner
         editor.pane.photo_open.connect(self.open_viewer)
         editor.pane.import_folder_requested.connect(lambda: self.request_import())
 
@@ -53,7 +70,7 @@ class EditorPhotos(QObject):
             lambda sha: context.read_now(lambda s: photos.photo_bytes(s, sha)),
             start=start,
             read_only=read_only,
-            parent=self.editor,
+            parent=self.owner,
         )
         viewer.caption_changed.connect(self._save_caption)
         viewer.finished.connect(lambda _r: self.editor.reload())
@@ -69,7 +86,7 @@ class EditorPhotos(QObject):
                 changed=("inspections",),
             )
         except UserError as exc:
-            show_user_error(self.editor, exc)
+            show_user_error(self.owner, exc)
             return
         self.editor.show_saved()
 
@@ -80,7 +97,7 @@ class EditorPhotos(QObject):
         self.editor.pane.flush_note()  # the note being typed is a save time too
         if folder is None:
             chosen = QFileDialog.getExistingDirectory(
-                self.editor, self.editor.tr("选择照片所在的文件夹（如手机的 DCIM 或存储卡）")
+                self.owner, self.owner.tr("选择照片所在的文件夹（如手机的 DCIM 或存储卡）")
             )
             if not chosen:
                 return
@@ -89,12 +106,12 @@ class EditorPhotos(QObject):
         self.editor.context.read(
             lambda s: workflow.propose_folder_photos(s, inspection_id, folder),
             self._show_proposal,
-            parent=self.editor,
+            parent=self.owner,
         )
 
     def _show_proposal(self, proposal: FolderProposal) -> None:
         items = [(item.item_id, f"{item.code} {item.spec.text[:50]}") for item in self.editor.items.values()]
-        dialog = FolderPhotosDialog(proposal, items, self.editor)
+        dialog = FolderPhotosDialog(proposal, items, self.owner)
         dialog.accepted.connect(lambda: self._import(dialog.placements()))
         self.editor.last_dialog = dialog
         dialog.open()
@@ -107,10 +124,10 @@ class EditorPhotos(QObject):
             lambda s: workflow.import_folder_photos(s, actor, inspection_id, placements, reason=reason),
             lambda ids: self._imported(len(ids)),
             changed=("inspections",),
-            parent=self.editor,
+            parent=self.owner,
         )
 
     def _imported(self, count: int) -> None:
-        self.editor.context.message.emit(self.editor.tr("已导入 {0} 张照片").format(count))
+        self.editor.context.message.emit(self.owner.tr("已导入 {0} 张照片").format(count))
         self.editor.show_saved()
         self.editor.reload()
