@@ -5,6 +5,8 @@ The package, by job:
 - ``views``: the plain views the editor, reports and command line read (``load_inspection``);
 - ``answering``: starting an inspection, recording answers and the header;
 - ``photos``: photos on items;
+- ``scope``: checklists and sections left out as a whole (本次未检 / 不适用), and the score without them;
+- ``drafts``: changing a draft's scope, voiding a draft;
 - ``finalize``: what blocks signing, scores and grade, findings, the 文号;
 - ``hashing``: the content hash a signature vouches for;
 - ``amendments``: changing a signed inspection (rescore, findings, re-hash);
@@ -14,6 +16,7 @@ Everything public is re-exported here: callers import from ``inspections.workflo
 
 from inspections.scoring import overall_grade
 from inspections.workflow.answering import SavedAnswer, record_answer, set_header, start_inspection
+from inspections.workflow.drafts import set_scope, void_inspection
 from inspections.workflow.finalize import (
     Blocker,
     FinalizeResult,
@@ -25,6 +28,7 @@ from inspections.workflow.hashing import content_digest, content_hash, content_h
 from inspections.workflow.lists import InspectionRow, list_inspections, parse_inspection_id, scoped_inspections
 from inspections.workflow.loading import FAILING, inspection_score, previous_inspection_id
 from inspections.workflow.photos import add_item_photo, remove_item_photo
+from inspections.workflow.scope import SCOPE_MODES, ScopeMark, scope_marks, score_in_scope
 from inspections.workflow.views import (
     ChecklistView,
     InspectionView,
@@ -37,6 +41,7 @@ from inspections.workflow.views import (
 
 __all__ = [
     "FAILING",
+    "SCOPE_MODES",
     "Blocker",
     "ChecklistView",
     "FinalizeResult",
@@ -46,6 +51,7 @@ __all__ = [
     "PhotoRef",
     "PreviousResult",
     "SavedAnswer",
+    "ScopeMark",
     "SectionView",
     "add_item_photo",
     "content_digest",
@@ -63,7 +69,11 @@ __all__ = [
     "previous_inspection_id",
     "record_answer",
     "remove_item_photo",
+    "scope_marks",
     "scoped_inspections",
+    "score_in_scope",
     "set_header",
+    "set_scope",
     "start_inspection",
+    "void_inspection",
 ]

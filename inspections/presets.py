@@ -1,0 +1,91 @@
+"""Checklist presets (检查表组合) the commission defines, e.g. 发热门诊专项 = 预检分诊 + 三区两通道 + 闭环管理.
+
+Stored as the shared setting ``checklist_presets``, one text the settings page edits:
+``发热门诊专项：triage、fever-clinic-zoning、fever-clinic-loop；常规督导：全部`` — presets separated by “；”, each a
+name, “：” and checklist codes separated by “、” (or “全部”: every checklist that applies to the institution).
+A preset names codes; the version used is the one in force on the inspection's date.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inspections.errors import NotFoundError, UserError
+from inspections.templates import _BUILTIN_ORDER, applicable_templates, effective_on
+from models.checklist import ChecklistTemplate
+from models.reference import Institution
+
+ALL = "全部"
+DEFAULT_PRESETS = "发热门诊专项：triage、fever-clinic-zoning、fever-clinic-loop；常规督导：全部"
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    codes: tuple[str, ...] | None  # None: every checklist that applies
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}：{ALL if self.codes is None else '、'.join(self.codes)}"
+
+
+def parse_presets(text: str) -> list[Preset]:
+    """The presets a setting's text defines (see the module's docstring); a malformed text is a UserError."""
+    presets: list[Preset] = []
+    for part in re.split(r"[；;\n]", text):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, rest = part.replace(":", "：").partition("：")
+        name, rest = name.strip(), rest.strip()
+        if not sep or not name or not rest:
+            raise UserError(f"检查表组合“{part}”格式应为“名称：代码、代码”或“名称：全部”")
+        if rest == ALL:
+            presets.append(Preset(name, None))
+            continue
+        codes = tuple(c.strip() for c in re.split(r"[、,，\s]+", rest) if c.strip())
+        presets.append(Preset(name, codes))
+    names = [p.name for p in presets]
+    if len(set(names)) != len(names):
+        raise UserError("检查表组合的名称不能重复")
+    return presets
+
+
+def checklist_presets(session: Session) -> list[Preset]:
+    """The presets as the commission set them."""
+    from inspections.settings import get_setting
+
+    return parse_presets(str(get_setting(session, "checklist_presets")))
+
+
+def templates_in_force(session: Session, on: date) -> list[ChecklistTemplate]:
+    """For each checklist code, the newest active version in force on ``on`` (expired versions are not offered)."""
+    chosen: dict[str, ChecklistTemplate] = {}
+    for template in session.scalars(select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True))):
+        if effective_on(template, on):
+            current = chosen.get(template.code)
+            if current is None or template.version > current.version:
+                chosen[template.code] = template
+    return sorted(chosen.values(), key=lambda t: (_BUILTIN_ORDER.get(t.code, 99), t.code))
+
+
+def preset_template_ids(session: Session, preset: Preset, institution: Institution, on: date) -> list[uuid.UUID]:
+    """The checklist versions a preset means for an institution on a date."""
+    if preset.codes is None:
+        return [t.id for t in applicable_templates(session, institution, on)]
+    return template_ids_for_codes(session, preset.codes, on)
+
+
+def template_ids_for_codes(session: Session, codes: tuple[str, ...] | list[str], on: date) -> list[uuid.UUID]:
+    """The version of each code in force on ``on``; a code with none in force is a UserError."""
+    in_force = {t.code: t.id for t in templates_in_force(session, on)}
+    missing = [c for c in codes if c not in in_force]
+    if missing:
+        raise NotFoundError(f"检查表“{'”“'.join(missing)}”在 {on.isoformat()} 没有有效的版本")
+    return [in_force[c] for c in dict.fromkeys(codes)]
