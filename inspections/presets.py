@@ -89,3 +89,39 @@ def template_ids_for_codes(session: Session, codes: tuple[str, ...] | list[str],
     if missing:
         raise NotFoundError(f"检查表“{'”“'.join(missing)}”在 {on.isoformat()} 没有有效的版本")
     return [in_force[c] for c in dict.fromkeys(codes)]
+
+
+@dataclass(frozen=True)
+class OfferedChecklist:
+    """A checklist version in force on the day, as 新建检查 lists it."""
+
+    id: uuid.UUID
+    code: str
+    title: str
+    version: int
+    applies: bool  # applies to the chosen institution (what 全部 means)
+
+
+@dataclass(frozen=True)
+class ChecklistOffer:
+    """What 新建检查 offers for an institution on a day: the versions in force and each preset's choice of them."""
+
+    checklists: tuple[OfferedChecklist, ...]
+    presets: tuple[tuple[str, tuple[uuid.UUID, ...]], ...]  # (name, ids); codes with no version in force are left out
+
+
+def checklist_offer(session: Session, institution_id: uuid.UUID | None, on: date) -> ChecklistOffer:
+    """The checklists in force on ``on`` and the presets resolved for the institution (None: none chosen yet)."""
+    institution = session.get(Institution, institution_id) if institution_id is not None else None
+    in_force = templates_in_force(session, on)
+    applying = {t.id for t in applicable_templates(session, institution, on)} if institution is not None else set()
+    offered = tuple(OfferedChecklist(t.id, t.code, t.title, t.version, t.id in applying) for t in in_force)
+    by_code = {t.code: t.id for t in in_force}
+    presets = []
+    for preset in checklist_presets(session):
+        if preset.codes is None:
+            ids = tuple(t.id for t in offered if t.applies)
+        else:
+            ids = tuple(by_code[c] for c in preset.codes if c in by_code)
+        presets.append((preset.name, ids))
+    return ChecklistOffer(offered, tuple(presets))

@@ -12,6 +12,7 @@ LAST_PAGE = "window/last_page"
 STAY_ON_ITEM = "editor/stay_on_item"
 DATABASE_URL = "database/url"
 INSPECTOR_NAME = "user/name"
+NEW_INSPECTION_PRESET = "new_inspection/preset"  # + "/YYYY-MM": the preset last chosen for that month's round
 
 
 def open_settings(data_dir: Path) -> QSettings:

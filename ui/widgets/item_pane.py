@@ -259,8 +259,8 @@ class ItemPane(QWidget):
             bad = prev.outcome in ("fail", "partial")
             self.previous_label.setStyleSheet("color: #c62828;" if bad else "color: #2e7d32;")
         self.set_options([(o.code, o.label, o.outcome) for o in item.options if o.outcome != "not_checked"])
+        self.check_answer(item.response)
         for button in self.answer_buttons:
-            button.setChecked(button.property("code") == item.response)
             button.setEnabled(not read_only)
         partial = item.outcome == "partial"
         self.points_spin.blockSignals(True)
@@ -288,6 +288,14 @@ class ItemPane(QWidget):
             self.photo_hint.setText(self.tr("拖入照片或按 Ctrl+V 粘贴"))
             self.photo_hint.setStyleSheet("color: #777;")
         self.show_photos(item)
+
+    def check_answer(self, code: str | None) -> None:
+        """Show ``code``'s button as chosen, or none at all. An exclusive group never unchecks its checked button,
+        so exclusivity is lifted while clearing."""
+        self.answer_group.setExclusive(False)
+        for button in self.answer_buttons:
+            button.setChecked(button.property("code") == code)
+        self.answer_group.setExclusive(True)
 
     def show_photos(self, item: ItemView, thumbnails: dict[str, QPixmap] | None = None) -> None:
         self.photos.clear()

@@ -1,0 +1,115 @@
+"""The inspector's day in the window: the right hospital, chosen checklists, no stale answer, voiding a draft,
+partial scope, the keyboard rules of docs/keyboard.md, layouts that fit at 1280×720 and 150 %."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+
+from tests.ui.helpers import start_inspection, stored_results
+from ui.context import AppContext
+from ui.dialogs.new_inspection import NewInspectionDialog
+from ui.main_window import MainWindow
+from ui.pages.editor import InspectionEditor
+from ui.pages.inspections_list import InspectionsPage
+from ui.pages.institutions import InstitutionsPage
+
+
+def _modal(kind: type[QDialog]) -> QDialog | None:
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+    return found[0] if found else None
+
+
+def open_editor(qtbot: QtBot, context: AppContext, inspection_id: uuid.UUID | None = None) -> InspectionEditor:
+    editor = InspectionEditor(context, inspection_id or start_inspection(context))
+    qtbot.addWidget(editor)
+    editor.resize(1200, 700)
+    editor.show()
+    editor.activate()
+    qtbot.waitUntil(lambda: editor.view is not None)
+    editor.tree.setFocus()
+    return editor
+
+
+def _window(qtbot: QtBot, context: AppContext) -> MainWindow:
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_new_inspection_from_institutions_preselects_the_selected_row(qtbot: QtBot, demo_context: AppContext) -> None:
+    window = _window(qtbot, demo_context)
+    window.show_page("institutions")
+    page = window.pages["institutions"]
+    assert isinstance(page, InstitutionsPage)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 3)
+    rows = page.table.visible_rows()
+    n = next(n for n, r in enumerate(rows) if r.active and n >= 2)
+    page.table.selectRow(n)
+    page.inspect_button.click()
+    qtbot.waitUntil(lambda: _modal(NewInspectionDialog) is not None, timeout=5000)
+    dialog = _modal(NewInspectionDialog)
+    assert isinstance(dialog, NewInspectionDialog)
+    assert dialog.institution.currentText() == rows[n].name
+    assert dialog.institution_id() == rows[n].id
+    dialog.reject()
+
+
+def test_new_inspection_offers_presets_of_checklists_in_force(qtbot: QtBot, demo_context: AppContext) -> None:
+    window = _window(qtbot, demo_context)
+    window.show_page("inspections")
+    page = window.pages["inspections"]
+    assert isinstance(page, InspectionsPage)
+    page.request_new()
+    qtbot.waitUntil(lambda: _modal(NewInspectionDialog) is not None, timeout=5000)
+    dialog = _modal(NewInspectionDialog)
+    assert isinstance(dialog, NewInspectionDialog)
+    names = [dialog.preset.itemText(i) for i in range(dialog.preset.count())]
+    assert names[:2] == ["发热门诊专项", "常规督导"] and names[-1] == "自定义"
+    # Only versions in force: one entry per checklist code.
+    codes = [dialog.checklists.item(i).toolTip() for i in range(dialog.checklists.count())]
+    assert len(codes) == len(set(codes)) and "fever-clinic-loop" in codes
+    dialog.preset.setCurrentIndex(0)
+    checked = [
+        dialog.checklists.item(i).toolTip()
+        for i in range(dialog.checklists.count())
+        if dialog.checklists.item(i).checkState() == Qt.CheckState.Checked
+    ]
+    assert checked == ["triage", "fever-clinic-zoning", "fever-clinic-loop"]
+    assert "fever-clinic-loop" not in " ".join(
+        dialog.checklists.item(i).text() for i in range(dialog.checklists.count())
+    )
+    dialog.accept()
+    qtbot.waitUntil(lambda: demo_context.tasks.pending == 0)
+    assert demo_context.db is not None
+    from inspections.workflow import list_inspections, load_inspection
+
+    with demo_context.db.session() as s:
+        started = [load_inspection(s, r.id) for r in list_inspections(s, status="draft")]
+    assert any(
+        [c.spec.code for c in v.checklists] == ["triage", "fever-clinic-zoning", "fever-clinic-loop"] for v in started
+    )
+    # Remembered for this month's round: the next dialog starts on the same preset.
+    page.request_new()
+    qtbot.waitUntil(lambda: page.new_dialog is not dialog and page.new_dialog.isVisible(), timeout=5000)
+    assert page.new_dialog.preset.currentText() == "发热门诊专项"
+    page.new_dialog.reject()
+
+
+def test_an_unanswered_item_shows_no_answer_selected(qtbot: QtBot, demo_context: AppContext) -> None:
+    editor = open_editor(qtbot, demo_context)
+    first = editor.current_item()
+    assert first is not None
+    demo_context.settings.setValue("editor/stay_on_item", True)
+    qtbot.keyClick(editor.tree, Qt.Key.Key_3)
+    assert editor.pane.answer_buttons[2].isChecked()
+    editor.tree.setFocus()
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Down)
+    item = editor.current_item()
+    assert item is not None and item.item_id != first.item_id and item.response is None
+    assert [b.isChecked() for b in editor.pane.answer_buttons] == [False] * len(editor.pane.answer_buttons)
+    assert stored_results(demo_context, editor.inspection_id)[first.item_id][0] == "fail"
