@@ -3,8 +3,15 @@ partial scope, the keyboard rules of docs/keyboard.md, layouts that fit at 1280�
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
@@ -113,3 +120,45 @@ def test_an_unanswered_item_shows_no_answer_selected(qtbot: QtBot, demo_context:
     assert item is not None and item.item_id != first.item_id and item.response is None
     assert [b.isChecked() for b in editor.pane.answer_buttons] == [False] * len(editor.pane.answer_buttons)
     assert stored_results(demo_context, editor.inspection_id)[first.item_id][0] == "fail"
+
+
+@pytest.mark.parametrize("scale", ["1", "1.5"])
+def test_settings_answers_coverage_and_new_inspection_fit_at_1280x720(
+    scale: str, demo_template: Path, tmp_path: Path
+) -> None:
+    """At 1280×720 (and 1920×1080 at 150 %, the same logical size) nothing is crushed or clipped."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(demo_template, data / "yuangan.db")
+    here = Path(__file__).parent
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": f"offscreen:configfile={here / 'fhd_screen.json'}",
+        "QT_SCALE_FACTOR": scale,
+        "PYTHONPATH": str(here.parent.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, str(here / "fit_check.py"), str(data)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["problems"] == []
+
+
+def test_checklists_page_names_checklists_by_title_not_code(qtbot: QtBot, demo_context: AppContext) -> None:
+    from ui.pages.checklists import ChecklistsPage
+
+    page = ChecklistsPage(demo_context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    model = page.model
+    shown = {str(model.data(model.index(r, c))) for r in range(model.rowCount()) for c in range(model.columnCount())}
+    assert "fever-clinic-loop" not in shown and "triage" not in shown
+    titles = {row.title for row in model.rows}
+    assert titles <= shown

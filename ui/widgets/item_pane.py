@@ -11,6 +11,8 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFocusEvent,
+    QFont,
+    QFontMetrics,
     QIcon,
     QImage,
     QKeyEvent,
@@ -37,6 +39,7 @@ from inspections.workflow import ItemView
 from ui.widgets.state_icons import OUTCOME_COLORS, state_icon
 
 NOTE_DEBOUNCE_MS = 400
+ANSWER_BUTTON_PADDING = 2 * 8 + 2 * 1 + 14  # the checked style's side padding and border, icon spacing, margin
 PHOTO_FILTER = "*.jpg *.jpeg *.png *.bmp *.gif *.webp *.heic *.tif *.tiff"
 
 
@@ -224,6 +227,11 @@ class ItemPane(QWidget):
             button.setProperty("code", code)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setMinimumHeight(34)
+            # The chosen button is drawn bold: room for the bold text, or “3 不符合” is cut to “3 不符”.
+            bold = QFont(button.font())
+            bold.setBold(True)
+            text_width = QFontMetrics(bold).horizontalAdvance(button.text())
+            button.setMinimumWidth(text_width + button.iconSize().width() + ANSWER_BUTTON_PADDING)
             button.setToolTip(self.tr("按 {0}").format(n))
             button.clicked.connect(lambda _c=False, c=code: self.answer_chosen.emit(c))
             self.answer_group.addButton(button)
