@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inspections.errors import UserError
-from inspections.presets import DEFAULT_PRESETS, parse_presets
+from inspections.preset_text import DEFAULT_PRESETS, parse_presets
 from models.audit import append_audit
 from models.reference import Setting
 
