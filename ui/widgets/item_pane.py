@@ -6,7 +6,7 @@ import uuid
 from itertools import pairwise
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -56,25 +56,45 @@ def image_bytes(image: QImage) -> bytes:
 
 
 class NoteEdit(QPlainTextEdit):
-    """The note field: Esc goes back to the tree, losing focus saves, pasting an image adds a photo.
+    """The note field: Esc goes back to the tree, Enter or Tab moves on to the next item (Shift+Enter starts a new
+    line, Shift+Tab goes back to the answers), losing focus saves, pasting an image adds a photo. Everything else
+    typed here — digits and “n” included — is text.
 
     Signals:
         focus_lost: the field lost focus (save now).
         escape: Esc pressed.
+        move_on: Enter or Tab pressed: done with this item.
         image_pasted(bytes): an image was pasted instead of text.
     """
 
     focus_lost = Signal()
     escape = Signal()
+    move_on = Signal()
     image_pasted = Signal(bytes)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         self.focus_lost.emit()
 
+    def event(self, event: QEvent) -> bool:
+        # Tab is taken before the focus chain sees it: in the note it means “next item”.
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Tab
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            self.move_on.emit()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.escape.emit()
+            return
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+            self.move_on.emit()
             return
         super().keyPressEvent(event)
 
@@ -100,6 +120,7 @@ class ItemPane(QWidget):
         photos_added(list): [(filename, bytes)] to attach to the current item.
         photo_remove(object): the attachment id to remove.
         back_to_tree: Esc in the note.
+        move_on: Enter or Tab in the note: on to the next item.
     """
 
     answer_chosen = Signal(str)
@@ -108,6 +129,7 @@ class ItemPane(QWidget):
     photos_added = Signal(list)
     photo_remove = Signal(object)
     back_to_tree = Signal()
+    move_on = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,6 +200,7 @@ class ItemPane(QWidget):
         self.note.textChanged.connect(self._on_note_changed)
         self.note.focus_lost.connect(self.flush_note)
         self.note.escape.connect(self.back_to_tree)
+        self.note.move_on.connect(self.move_on)
         self.note.image_pasted.connect(lambda data: self._add_photos([(self.tr("粘贴的图片.png"), data)]))
 
         photos_row = QHBoxLayout()
