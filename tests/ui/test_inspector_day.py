@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.ui.helpers import start_inspection, stored_results
@@ -162,3 +162,123 @@ def test_checklists_page_names_checklists_by_title_not_code(qtbot: QtBot, demo_c
     assert "fever-clinic-loop" not in shown and "triage" not in shown
     titles = {row.title for row in model.rows}
     assert titles <= shown
+
+
+# -- the keyboard rules of docs/keyboard.md ---------------------------------------------------------------------
+
+
+def test_failing_answers_stay_in_the_note_passing_ones_move_on(qtbot: QtBot, demo_context: AppContext) -> None:
+    editor = open_editor(qtbot, demo_context)
+    first = editor.current_item()
+    assert first is not None
+    qtbot.keyClick(editor.tree, Qt.Key.Key_2)  # 部分符合: stay, cursor in 问题描述
+    assert editor.current_item().item_id == first.item_id  # type: ignore[union-attr]
+    assert editor.pane.note.hasFocus()
+    qtbot.keyClicks(editor.pane.note, "3 n door")  # digits and n are text here
+    assert editor.pane.note.toPlainText() == "3 n door"
+    assert editor.current_item().item_id == first.item_id  # type: ignore[union-attr]
+    qtbot.keyClick(editor.pane.note, Qt.Key.Key_Return)  # Enter: saved, on to the next item, tree focused
+    assert stored_results(demo_context, editor.inspection_id)[first.item_id] == ("partial", "3 n door")
+    second = editor.current_item()
+    assert second is not None and second.item_id != first.item_id
+    assert editor.tree.hasFocus()
+    qtbot.keyClick(editor.tree, Qt.Key.Key_1)  # 符合 moves on
+    third = editor.current_item()
+    assert third is not None and third.item_id != second.item_id
+    qtbot.keyClick(editor.tree, Qt.Key.Key_3)
+    assert editor.pane.note.hasFocus() and editor.current_item().item_id == third.item_id  # type: ignore[union-attr]
+    qtbot.keyClick(editor.pane.note, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)  # Alt+2 answers from the note
+    assert stored_results(demo_context, editor.inspection_id)[third.item_id][0] == "partial"
+
+
+def test_up_and_down_skip_headings_and_typing_never_drops(qtbot: QtBot, demo_context: AppContext) -> None:
+    editor = open_editor(qtbot, demo_context)
+    leaves = editor.item_tree.visible_leaves()
+    # The last item of the first section, then ↓: the first item of the next section, not its heading.
+    boundary = next(n for n in range(len(leaves) - 1) if leaves[n].parent() is not leaves[n + 1].parent())
+    editor.tree.setCurrentItem(leaves[boundary])
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Down)
+    assert editor.tree.currentItem() is leaves[boundary + 1]
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Up)
+    assert editor.tree.currentItem() is leaves[boundary]
+    # A heading clicked with the mouse: typed text goes into the note of its first item.
+    heading = leaves[boundary + 1].parent()
+    editor.tree.setCurrentItem(heading)
+    qtbot.keyClicks(editor.tree, "x")
+    assert editor.current_item() is not None and editor.tree.currentItem() is leaves[boundary + 1]
+    assert editor.pane.note.toPlainText() == "x"
+
+
+def test_esc_asks_before_leaving_and_esc_in_the_note_returns_to_the_tree(
+    qtbot: QtBot, demo_context: AppContext
+) -> None:
+    editor = open_editor(qtbot, demo_context)
+    left: list[bool] = []
+    editor.back_requested.connect(lambda: left.append(True))
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Return)
+    assert editor.pane.note.hasFocus()
+    qtbot.keyClick(editor.pane.note, Qt.Key.Key_Escape)
+    assert editor.tree.hasFocus() and not left
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Escape)
+    assert not left
+    question = editor.last_dialog
+    assert isinstance(question, QMessageBox) and question.isVisible()
+    question.button(QMessageBox.StandardButton.No).click()  # 继续检查
+    assert not left
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Escape)
+    question = editor.last_dialog
+    assert isinstance(question, QMessageBox)
+    question.button(QMessageBox.StandardButton.Yes).click()
+    assert left == [True]
+
+
+def test_a_draft_says_so_instead_of_a_final_grade(qtbot: QtBot, demo_context: AppContext) -> None:
+    editor = open_editor(qtbot, demo_context)
+    qtbot.keyClick(editor.tree, Qt.Key.Key_1)
+    text = editor.score_label.text()
+    assert text.startswith("草稿 · 暂计 100.0") and "已答 1/" in text
+    assert "优秀" not in text and not text.startswith("得分")
+
+
+def test_voiding_a_draft_asks_then_drops_it_from_the_list(qtbot: QtBot, demo_context: AppContext) -> None:
+    from inspections.workflow import list_inspections
+
+    editor = open_editor(qtbot, demo_context)
+    left: list[bool] = []
+    editor.back_requested.connect(lambda: left.append(True))
+    editor.drafts.request_void("选错了医院")
+    question = editor.last_dialog
+    assert isinstance(question, QMessageBox) and "作废" in question.text()
+    assert demo_context.db is not None
+    with demo_context.db.session() as s:
+        assert editor.inspection_id in {r.id for r in list_inspections(s)}  # nothing happens before confirming
+    question.button(QMessageBox.StandardButton.Yes).click()
+    assert left == [True]
+    with demo_context.db.session() as s:
+        assert editor.inspection_id not in {r.id for r in list_inspections(s)}
+
+
+def test_a_section_marked_not_checked_is_left_out_of_score_and_blockers(qtbot: QtBot, demo_context: AppContext) -> None:
+    from ui.dialogs.scope import ScopeDialog
+
+    editor = open_editor(qtbot, demo_context)
+    item = editor.current_item()
+    assert item is not None and editor.view is not None
+    total_before = editor.score.total if editor.score else 0
+    dialog = editor.drafts.request_scope()
+    assert isinstance(dialog, ScopeDialog)
+    dialog._on_accept()
+    assert dialog.isVisible() and "原因" in dialog.error.text()  # 本次未检 needs a reason
+    dialog.reason.setText("负责人不在岗")
+    dialog._on_accept()
+    qtbot.waitUntil(lambda: editor.view is not None and bool(editor.view.scope), timeout=5000)
+    heading = editor.item_tree.leaves[item.item_id].parent()
+    assert heading is not None
+    section = heading.text(0)
+    assert "本次未检：负责人不在岗" in section
+    assert editor.score is not None and editor.score.total < total_before
+    # N skips the section left out.
+    editor.tree.setFocus()
+    qtbot.keyClick(editor.tree, Qt.Key.Key_N)
+    now = editor.current_item()
+    assert now is not None and not editor.item_tree.out_of_scope(now.item_id)
