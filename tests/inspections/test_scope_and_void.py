@@ -105,6 +105,26 @@ def test_a_section_out_of_scope_blocks_nothing_scores_nothing_and_makes_no_findi
             set_scope(s, "张三", inspection_id, loop.template_id, mode="na")
 
 
+def test_the_feedback_report_states_the_scope(ws: Database, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from inspections.reports import documents
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        loop = load_inspection(s, inspection_id).checklists[2]
+    with ws.begin() as s:
+        set_scope(s, "张三", inspection_id, loop.template_id, mode="not_checked", reason="发热门诊停诊改造")
+    answer_all(ws, inspection_id)
+    with ws.begin() as s:
+        finalize_inspection(s, "张三", inspection_id)
+    with ws.begin() as s:
+        documents.inspection_report(s, inspection_id, tmp_path / "反馈单.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "反馈单.pdf").pages).replace(" ", "")
+    assert f"本次未检：{loop.spec.title}（发热门诊停诊改造）" in text.replace("\n", "")
+
+
 def test_a_whole_checklist_not_applicable_leaves_the_others(ws: Database) -> None:
     inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
     inspection_id = _start_preset(ws, inst, "发热门诊专项")
