@@ -113,6 +113,8 @@ class NewInspectionDialog(QDialog):
         if offer is not None:
             self._refresh_offer(preset)
             self.institution.currentIndexChanged.connect(lambda _i: self._refresh_offer(self.preset_name()))
+            # A name typed or completed in full selects that row (and so refreshes what applies to it).
+            self.institution.currentTextChanged.connect(self._on_institution_typed)
             self.date.dateChanged.connect(lambda _d: self._refresh_offer(self.preset_name()))
             self.preset.currentIndexChanged.connect(self._apply_preset)
             self.checklists.itemChanged.connect(self._on_checked_by_hand)
@@ -153,6 +155,11 @@ class NewInspectionDialog(QDialog):
             index = next((n for n, (_name, ids) in enumerate(self._offer.presets) if set(ids) == every), 0)
         self.preset.setCurrentIndex(index)
         self._apply_preset()
+
+    def _on_institution_typed(self, text: str) -> None:
+        index = self.institution.findText(text)
+        if index >= 0 and index != self.institution.currentIndex():
+            self.institution.setCurrentIndex(index)
 
     def _apply_preset(self) -> None:
         if self._updating or self._offer is None:

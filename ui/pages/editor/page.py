@@ -158,7 +158,7 @@ class InspectionEditor(Page):
         self.finalize_button.setToolTip(self.tr("Ctrl+Enter"))
         self.scope_button = QPushButton(self.tr("检查范围…"))
         self.scope_button.setObjectName("scopeButton")
-        self.scope_button.setToolTip(self.tr("把当前部分或整张检查表标为本次未检（写明原因）或不适用"))
+        self.scope_button.setToolTip(self.tr("把当前部分或整张检查表标为本次未检（写明原因）或不适用（Ctrl+Shift+S）"))
         self.void_button = QPushButton(self.tr("作废草稿…"))
         self.void_button.setObjectName("voidButton")
         self.void_button.setToolTip(self.tr("误建的草稿（如选错了机构）作废，记入审计日志"))
