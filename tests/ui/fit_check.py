@@ -42,6 +42,7 @@ def crushed(root: QWidget) -> list[str]:
 
 
 def main(data_dir: Path, shots: Path | None, suffix: str) -> None:
+    from inspections import workflow
     from models.database import open_database, sqlite_url
     from tests.ui.helpers import start_inspection
     from ui.app import create_application
@@ -121,6 +122,21 @@ def main(data_dir: Path, shots: Path | None, suffix: str) -> None:
     assert isinstance(editor, InspectionEditor)
     while editor.view is None:
         QTest.qWait(50)
+    assert editor.view is not None
+    loop = editor.view.checklists[-1]  # one section left out, as an inspector would mark it
+    context.write_now(
+        lambda s: workflow.set_scope(
+            s,
+            "张三",
+            inspection_id,
+            loop.template_id,
+            section_code=loop.sections[-1].code,
+            mode="not_checked",
+            reason="负责人不在岗",
+        )
+    )
+    editor.reload()
+    idle()
     items = list(editor.items.values())
     for item in items[:4]:
         editor.select_item(item.item_id)

@@ -63,7 +63,9 @@ class SettingsPage(Page):
         self.name = QLineEdit(str(context.settings.value(keys.INSPECTOR_NAME, "") or ""))
         self.name.setPlaceholderText(self.tr("记入审计日志和检查人员"))
         self.name.editingFinished.connect(self._on_name_edited)
-        self.stay = QCheckBox(self.tr("作答后停留在当前检查项（默认自动进入下一项）"))
+        self.stay = QCheckBox(
+            self.tr("答符合、不适用后也停留在当前检查项（默认进入下一项；部分符合、不符合总是停留写问题描述）")
+        )
         self.stay.setChecked(bool(context.settings.value(keys.STAY_ON_ITEM, False, type=bool)))
         self.stay.toggled.connect(lambda on: context.settings.setValue(keys.STAY_ON_ITEM, on))
         local_form.addRow(self.tr("我的姓名"), self.name)
