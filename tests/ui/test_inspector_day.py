@@ -282,3 +282,25 @@ def test_a_section_marked_not_checked_is_left_out_of_score_and_blockers(qtbot: Q
     qtbot.keyClick(editor.tree, Qt.Key.Key_N)
     now = editor.current_item()
     assert now is not None and not editor.item_tree.out_of_scope(now.item_id)
+
+
+def test_a_round_entrys_checklists_list_only_versions_in_force(qtbot: QtBot, demo_context: AppContext) -> None:
+    from ui.dialogs.choose_checklists import ChecklistChoiceDialog
+    from ui.pages.rounds import RoundsPage
+
+    page = RoundsPage(demo_context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: page.rounds_model.rowCount() > 0)
+    page.rounds_table.selectRow(0)
+    qtbot.waitUntil(lambda: page.detail is not None and bool(page.detail.entries))
+    page.entries_table.selectRow(0)
+    page.request_checklists()
+    qtbot.waitUntil(lambda: isinstance(page.last_dialog, ChecklistChoiceDialog))
+    dialog = page.last_dialog
+    assert isinstance(dialog, ChecklistChoiceDialog)
+    titles = [dialog.list.item(i).text().split("（第")[0] for i in range(dialog.list.count())]
+    assert titles and len(titles) == len(set(titles))  # one version of each checklist, no expired ones
+    assert not any("2023-01-07" in dialog.list.item(i).text() for i in range(dialog.list.count()))
+    dialog.reject()

@@ -268,6 +268,17 @@ class RoundsPage(Page):
         self.context.read(templates.list_templates, lambda rows: self._show_checklists(row, rows), parent=self)
 
     def _show_checklists(self, row: EntryRow, rows: list[templates.TemplateRow]) -> None:
+        if self.detail is not None:  # only versions in force in the round's month (and those already chosen)
+            first = dt.date.fromisoformat(f"{self.detail.month}-01")
+            rows = [
+                r
+                for r in rows
+                if r.id in row.template_ids
+                or (
+                    (r.effective_from is None or r.effective_from <= first)
+                    and (r.last_day is None or r.last_day >= first)
+                )
+            ]
         dialog = ChecklistChoiceDialog(rows, row.template_ids, row.institution_name, self)
         dialog.accepted.connect(lambda: self.set_checklists(row, dialog.chosen()))
         self.last_dialog = dialog
