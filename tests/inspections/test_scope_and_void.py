@@ -225,3 +225,20 @@ def test_unknown_codes_name_what_is_missing(ws: Database) -> None:
 
     with ws.session() as s, pytest.raises(NotFoundError, match="no-such"):
         template_ids_for_codes(s, ["triage", "no-such"], DAY)
+
+
+def test_a_voided_draft_is_not_exported(ws: Database, tmp_path: Path) -> None:
+    from inspections.packages import export_inspections
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    with ws.begin() as s:
+        round_id = create_round(s, "张三", month="2026-11", team=["张三"], scope=RoundScope(institution_ids=(inst,)))
+        kept = start_inspection(s, "张三", institution_id=inst, on=DAY, inspectors=["张三"], round_id=round_id)
+        voided = start_inspection(s, "张三", institution_id=inst, on=DAY, inspectors=["张三"], round_id=round_id)
+    with ws.begin() as s:
+        void_inspection(s, "张三", voided, reason="重复")
+    with ws.session() as s:
+        summary = export_inspections(s, tmp_path / "a.ygpkg", exporter="张三", round_id=round_id)
+        with pytest.raises(UserError, match="已作废"):
+            export_inspections(s, tmp_path / "b.ygpkg", exporter="张三", inspection_ids=[voided])
+    assert summary.inspections == 1 and kept
