@@ -30,6 +30,8 @@ from models.finding import Finding
 from models.reference import Institution
 from tests.helpers import answer_all, make_institution
 
+pytestmark = pytest.mark.postgres  # these run on SQLite and on the PostgreSQL test server
+
 DAY = date(2026, 11, 10)
 
 
