@@ -304,3 +304,17 @@ def test_a_round_entrys_checklists_list_only_versions_in_force(qtbot: QtBot, dem
     assert titles and len(titles) == len(set(titles))  # one version of each checklist, no expired ones
     assert not any("2023-01-07" in dialog.list.item(i).text() for i in range(dialog.list.count()))
     dialog.reject()
+
+
+def test_a_voided_draft_opens_read_only(qtbot: QtBot, demo_context: AppContext) -> None:
+    from inspections.workflow import void_inspection
+
+    inspection_id = start_inspection(demo_context)
+    assert demo_context.db is not None
+    with demo_context.db.begin() as s:
+        void_inspection(s, "张三", inspection_id, reason="重复")
+    editor = open_editor(qtbot, demo_context, inspection_id)
+    assert editor.read_only and "已作废" in editor.banner.text()
+    assert not editor.finalize_button.isVisible() and not editor.void_button.isVisible()
+    qtbot.keyClick(editor.tree, Qt.Key.Key_1)
+    assert stored_results(demo_context, inspection_id) == {}

@@ -63,6 +63,11 @@ class EditorHeader(QWidget):
         self.score_label.setText(text)
         self.score_label.setStyleSheet("color: #c62828;" if score.vetoed else "")
 
+    def show_voided(self) -> None:
+        self.banner.setText(self.tr("这份草稿已作废（原因见审计日志），只读；不计入检查记录和批次覆盖。"))
+        self.banner.setStyleSheet("background: #eeeeee; color: #555; padding: 6px;")
+        self.banner.setVisible(True)
+
     def show_mode(self, finalized: bool, finalized_at: dt.datetime | None, amend_reason: str) -> None:
         if finalized and amend_reason:
             self.banner.setText(self.tr("修订中（原因：{0}）。每项修改都记入审计日志。").format(amend_reason))

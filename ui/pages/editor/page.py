@@ -206,7 +206,9 @@ class InspectionEditor(Page):
 
     @property
     def read_only(self) -> bool:
-        return self.view is None or (self.view.finalized and not self.amend_reason)
+        if self.view is None or self.view.status == "voided":
+            return True
+        return self.view.finalized and not self.amend_reason
 
     def current_item(self) -> ItemView | None:
         return self.item_tree.current_item()
@@ -278,12 +280,14 @@ class InspectionEditor(Page):
     def update_mode(self) -> None:
         assert self.view is not None
         finalized = self.view.finalized
-        self.finalize_button.setVisible(not finalized)
         draft = self.view.status == "draft"
+        self.finalize_button.setVisible(draft)
         self.scope_button.setVisible(draft)
         self.void_button.setVisible(draft)
         self.amend_button.setVisible(finalized and not self.amend_reason)
         self.header.show_mode(finalized, self.view.finalized_at, self.amend_reason)
+        if self.view.status == "voided":
+            self.header.show_voided()
 
     def checklist_of(self, item_id: uuid.UUID) -> ChecklistView:
         return self._checklist_of[item_id]
