@@ -4,7 +4,7 @@ from __future__ import annotations
 
 LEVELS: dict[int, str] = {0: "未定级", 1: "一级", 2: "二级", 3: "三级"}
 INSPECTION_KINDS: dict[str, str] = {"supervision": "督导", "self": "自查", "reinspection": "复查"}
-INSPECTION_STATUS: dict[str, str] = {"draft": "草稿", "finalized": "已完成"}
+INSPECTION_STATUS: dict[str, str] = {"draft": "草稿", "finalized": "已完成", "voided": "已作废"}
 SEVERITIES: dict[str, str] = {"critical": "严重", "general": "一般"}
 FINDING_STATUS: dict[str, str] = {"open": "待整改", "feedback": "已反馈", "passed": "复查通过", "failed": "复查未通过"}
 ROUND_ENTRY_STATUS: dict[str, str] = {"planned": "计划中", "done": "已完成", "not_done": "未完成"}

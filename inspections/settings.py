@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inspections.errors import UserError
+from inspections.preset_text import DEFAULT_PRESETS, parse_presets
 from models.audit import append_audit
 from models.reference import Setting
 
@@ -63,6 +64,13 @@ SETTINGS: dict[str, SettingSpec] = {
             for role, label in FONT_ROLES.items()
         ),
         SettingSpec("hospital_name", "本院名称", "", str, "医院感控人员使用本程序时所在医院的名称", required=False),
+        SettingSpec(
+            "checklist_presets",
+            "检查表组合",
+            DEFAULT_PRESETS,
+            str,
+            "新建检查时可选的检查表组合：“名称：检查表代码、代码”，多个组合用“；”分隔；“全部”指适用于该机构的全部检查表",
+        ),
     )
 }
 
@@ -96,6 +104,10 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
             raise UserError(f"{spec.label}须为整数") from None
         if not 0 <= value <= 365:
             raise UserError(f"{spec.label}须在 0 到 365 之间")
+    elif key == "checklist_presets":
+        value = "；".join(p.text for p in parse_presets(str(value)))
+        if not value:
+            raise UserError(f"{spec.label}不能为空")
     elif key == "doc_series":
         value = str(value).strip().upper()
         if not SERIES_PATTERN.fullmatch(value):

@@ -5,11 +5,20 @@ from models.base import Base
 from models.checklist import ChecklistItem, ChecklistSection, ChecklistTemplate
 from models.document import DocumentNumber
 from models.finding import Finding, FindingEvent
-from models.inspection import Attachment, Blob, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
+from models.inspection import (
+    Attachment,
+    Blob,
+    Inspection,
+    InspectionChecklist,
+    InspectionScope,
+    ItemResult,
+    Round,
+    RoundEntry,
+)
 from models.reference import Institution, Setting, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditHead", "Base", "Blob", "ChecklistItem", "ChecklistSection",
     "ChecklistTemplate", "DocumentNumber", "Finding", "FindingEvent", "Inspection", "InspectionChecklist",
-    "Institution", "ItemResult", "Round", "RoundEntry", "Setting", "User",
+    "InspectionScope", "Institution", "ItemResult", "Round", "RoundEntry", "Setting", "User",
 ]

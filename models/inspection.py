@@ -58,7 +58,7 @@ class Inspection(IdMixin, TimestampMixin, Base):
     date: Mapped[date] = mapped_column(index=True)
     inspectors: Mapped[list[str]] = mapped_column(JSON, default=list)
     hospital_rep: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | finalized
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | finalized | voided (a draft only)
     finalized_at: Mapped[datetime | None]
     signatures: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str | None] = mapped_column(String(64))
@@ -90,6 +90,22 @@ class InspectionChecklist(Base):
     score: Mapped[float | None]
     grade: Mapped[str | None] = mapped_column(String(32))
     vetoed: Mapped[bool] = mapped_column(default=False)
+
+
+class InspectionScope(IdMixin, Base):
+    """A checklist, or one of its sections, left out of an inspection as a whole: 本次未检 (with a reason) or 不适用.
+    ``section_code`` "" stands for the whole checklist."""
+
+    __tablename__ = "inspection_scopes"
+    __table_args__ = (UniqueConstraint("inspection_id", "template_id", "section_code"),)
+
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), index=True)
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_templates.id"))
+    section_code: Mapped[str] = mapped_column(String(64), default="")
+    mode: Mapped[str] = mapped_column(String(16))  # not_checked 本次未检 | na 不适用
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
 
 
 class ItemResult(IdMixin, Base):

@@ -13,6 +13,7 @@ STAY_ON_ITEM = "editor/stay_on_item"
 DATABASE_URL = "database/url"
 INSPECTOR_NAME = "user/name"
 USER_ROLE = "user/role"  # "commission" or "hospital" (inspections.settings.ROLES), asked at first start
+NEW_INSPECTION_PRESET = "new_inspection/preset"  # + "/YYYY-MM": the preset last chosen for that month's round
 
 
 def open_settings(data_dir: Path) -> QSettings:

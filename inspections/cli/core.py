@@ -246,6 +246,67 @@ def _inspections_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kind_code(text: str) -> str:
+    """An inspection kind as typed: 督导 / 自查 / 复查 or its code."""
+    by_label = {label: code for code, label in INSPECTION_KINDS.items()}
+    code = by_label.get(text.strip(), text.strip())
+    if code not in INSPECTION_KINDS:
+        raise UserError(f"检查类型“{text}”无效，可选：{'、'.join(INSPECTION_KINDS.values())}")
+    return code
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"日期“{text}”格式应为 YYYY-MM-DD，例如 2026-11-28") from None
+
+
+def _inspections_start(args: argparse.Namespace) -> int:
+    from inspections.presets import template_ids_for_codes
+    from inspections.workflow import start_inspection
+
+    try:
+        institution_id = uuid.UUID(args.institution_id.strip())
+    except ValueError:
+        raise UserError(f"“{args.institution_id}”不是有效的机构编号") from None
+    kind = _kind_code(args.kind)
+    on = _day(args.date) if args.date else date.today()
+    with open_db(args) as db, db.begin() as s:
+        user = login(s)
+        actor = actor_of(user)
+        template_ids = None
+        if args.checklists is not None:
+            codes = [c.strip() for c in args.checklists.replace("，", ",").split(",") if c.strip()]
+            if not codes:
+                raise UserError("--checklists 至少要有一个检查表代码")
+            template_ids = template_ids_for_codes(s, codes, on)
+        names = args.inspectors.replace("，", "、").replace(",", "、").split("、") if args.inspectors else [actor]
+        inspection_id = start_inspection(
+            s,
+            actor,
+            institution_id=institution_id,
+            kind=kind,
+            on=on,
+            inspectors=names,
+            template_ids=template_ids,
+            user=user,
+        )
+    print(inspection_id)
+    return 0
+
+
+def _inspections_void(args: argparse.Namespace) -> int:
+    from inspections.workflow import parse_inspection_id, void_inspection
+
+    inspection_id = parse_inspection_id(args.inspection_id)
+    with open_db(args) as db, db.begin() as s:
+        user = login(s)
+        void_inspection(s, actor_of(user), inspection_id, reason=args.reason, user=user)
+    print(f"检查 {inspection_id} 已作废")
+    return 0
+
+
 def _score(args: argparse.Namespace) -> int:
     from inspections.workflow import inspection_score, parse_inspection_id
 
@@ -348,9 +409,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inspections = sub.add_parser("inspections", help="检查记录").add_subparsers(dest="action", required=True)
     p = inspections.add_parser("list", help="列出检查记录")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--status", choices=["draft", "finalized"], default=None)
+    p.add_argument("--status", choices=["draft", "finalized", "voided"], default=None)
     p.add_argument("--limit", type=bounded_int(1), default=None)
     p.set_defaults(handler=_inspections_list)
+    p = inspections.add_parser("start", help="开始一次检查（草稿），输出新检查的编号")
+    p.add_argument("institution_id", help="医疗机构编号")
+    p.add_argument("--checklists", help="检查表代码，逗号分隔（默认：适用于该机构的全部检查表）")
+    p.add_argument("--kind", default="督导", help="督导、自查或复查（默认督导）")
+    p.add_argument("--date", help="检查日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--inspectors", help="检查人员，顿号或逗号分隔（默认当前用户）")
+    p.set_defaults(handler=_inspections_start)
+    p = inspections.add_parser("void", help="作废一份草稿检查（已完成的检查不能作废）")
+    p.add_argument("inspection_id")
+    p.add_argument("--reason", required=True, help="作废原因（记入审计日志）")
+    p.set_defaults(handler=_inspections_void)
 
     p = sub.add_parser("score", help="计算一次检查的得分（含计分公式）")
     p.add_argument("inspection_id")

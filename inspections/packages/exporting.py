@@ -152,13 +152,20 @@ def export_inspections(
         raise UserError("医院感控人员只能导出整改反馈包")
     wanted = set(inspection_ids)
     if round_id is not None:
-        wanted |= set(session.scalars(select(Inspection.id).where(Inspection.round_id == round_id)))
+        wanted |= set(
+            session.scalars(
+                select(Inspection.id).where(Inspection.round_id == round_id, Inspection.status != "voided")
+            )
+        )
     if not wanted:
         raise UserError("请选择要导出的检查（或一个督导批次）；所选批次中没有检查记录")
     inspections = session.scalars(select(Inspection).where(Inspection.id.in_(wanted))).all()
     found = {i.id for i in inspections}
     if found != wanted:
         raise NotFoundError(f"找不到检查记录（编号 {sorted(wanted - found, key=str)[0]}）")
+    voided = [i for i in inspections if i.status == "voided"]
+    if voided:
+        raise UserError(f"检查（编号 {voided[0].id}）已作废，不能导出")
     inspections = sorted(inspections, key=lambda i: (i.date, str(i.id)))
     findings = session.scalars(
         select(Finding).where(Finding.inspection_id.in_(found)).order_by(Finding.deadline, Finding.id)

@@ -183,6 +183,8 @@ class FeedbackReportData:
     reply_by: date | None = None  # the 整改报告 is due by then (the latest deadline when not set)
     contact_person: str = ""  # whom the 整改报告 goes to at the commission
     contact_phone: str = ""
+    # Checklists and sections left out as a whole, one line each: “本次未检：发热门诊闭环管理·一、人员管理（停诊）”.
+    scope: tuple[str, ...] = ()
 
     @property
     def is_draft(self) -> bool:

@@ -134,6 +134,7 @@ def feedback_data(
         overall_grade=overall_grade(view.score),
         contact_person=_text(session, "contact_person"),
         contact_phone=_text(session, "contact_phone"),
+        scope=tuple(mark.line for mark in view.scope),
     )
 
 

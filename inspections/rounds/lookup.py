@@ -45,7 +45,11 @@ def inspection_ids_for_entry(session: Session, entry: RoundEntry) -> list[tuple[
         (r.id, r.status)
         for r in session.execute(
             select(Inspection.id, Inspection.status)
-            .where(Inspection.round_id == entry.round_id, Inspection.institution_id == entry.institution_id)
+            .where(
+                Inspection.round_id == entry.round_id,
+                Inspection.institution_id == entry.institution_id,
+                Inspection.status != "voided",
+            )
             .order_by(Inspection.created_at.desc())
         )
     ]

@@ -61,7 +61,7 @@ def _round_inspections(
                 Inspection.vetoed,
                 Inspection.date,
                 Inspection.created_at,
-            ).where(Inspection.round_id == round_id)
+            ).where(Inspection.round_id == round_id, Inspection.status != "voided")
         )
     )
     rows.sort(key=lambda r: (r.status == "finalized", r.date, r.created_at))

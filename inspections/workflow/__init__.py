@@ -6,6 +6,8 @@ The package, by job:
 - ``answering``: starting an inspection, recording answers and the header;
 - ``photos``: photos on items;
 - ``folder_photos``: photos from a phone's folder, matched to items by when they were taken;
+- ``scope``: checklists and sections left out as a whole (本次未检 / 不适用), and the score without them;
+- ``drafts``: changing a draft's scope, voiding a draft;
 - ``finalize``: what blocks signing, scores and grade, findings, the 文号;
 - ``hashing``: the content hash a signature vouches for;
 - ``amendments``: changing a signed inspection (rescore, findings, re-hash);
@@ -15,6 +17,7 @@ Everything public is re-exported here: callers import from ``inspections.workflo
 
 from inspections.scoring import overall_grade
 from inspections.workflow.answering import SavedAnswer, record_answer, set_header, start_inspection
+from inspections.workflow.drafts import set_scope, void_inspection
 from inspections.workflow.finalize import (
     Blocker,
     FinalizeResult,
@@ -33,6 +36,7 @@ from inspections.workflow.hashing import content_digest, content_hash, content_h
 from inspections.workflow.lists import InspectionRow, list_inspections, parse_inspection_id, scoped_inspections
 from inspections.workflow.loading import FAILING, inspection_score, previous_inspection_id
 from inspections.workflow.photos import add_item_photo, remove_item_photo, set_photo_caption
+from inspections.workflow.scope import SCOPE_MODES, ScopeMark, scope_marks, score_in_scope
 from inspections.workflow.views import (
     ChecklistView,
     InspectionView,
@@ -45,6 +49,7 @@ from inspections.workflow.views import (
 
 __all__ = [
     "FAILING",
+    "SCOPE_MODES",
     "Blocker",
     "ChecklistView",
     "FinalizeResult",
@@ -56,6 +61,7 @@ __all__ = [
     "PhotoRef",
     "PreviousResult",
     "SavedAnswer",
+    "ScopeMark",
     "SectionView",
     "add_item_photo",
     "content_digest",
@@ -76,8 +82,12 @@ __all__ = [
     "propose_folder_photos",
     "record_answer",
     "remove_item_photo",
+    "scope_marks",
     "scoped_inspections",
+    "score_in_scope",
     "set_header",
     "set_photo_caption",
+    "set_scope",
     "start_inspection",
+    "void_inspection",
 ]

@@ -131,6 +131,8 @@ def record_answer(
     A finalized inspection takes changes only with a reason (an amendment: audited, re-hashed)."""
     inspection = get_inspection(session, inspection_id)
     authorize_on(user, "inspection.record", inspection.institution_id)
+    if inspection.status == "voided":
+        raise ReadOnlyError("该检查已作废，不能再作答")
     amending = inspection.status == "finalized"
     if amending and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需修改请填写修改原因")
@@ -196,6 +198,8 @@ def set_header(
     inspection = get_inspection(session, inspection_id)
     if inspection.status == "finalized":
         raise ReadOnlyError("该检查已完成签字，不能修改基本信息")
+    if inspection.status == "voided":
+        raise ReadOnlyError("该检查已作废，不能修改基本信息")
     before = {"inspectors": inspection.inspectors, "hospital_rep": inspection.hospital_rep, "date": inspection.date}
     if inspectors is not None:
         inspection.inspectors = [n.strip() for n in inspectors if n.strip()]

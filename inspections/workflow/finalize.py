@@ -24,10 +24,11 @@ from inspections.workflow.loading import (
     previous_inspection_id,
     template_ids_of,
 )
+from inspections.workflow.scope import mark_for, scope_marks
 from inspections.workflow.views import load_inspection
 from models.audit import append_audit
 from models.base import utcnow
-from models.checklist import ChecklistItem
+from models.checklist import ChecklistItem, ChecklistSection
 from models.finding import Finding, FindingEvent
 from models.inspection import Inspection, ItemResult, RoundEntry
 
@@ -54,7 +55,7 @@ def finalize_blockers(session: Session, inspection_id: uuid.UUID) -> list[Blocke
     blockers: list[Blocker] = []
     if view.finalized:
         return [Blocker(None, "", "该检查已完成签字")]
-    for item in view.items():
+    for item in view.items_in_scope():  # out-of-scope checklists and sections block nothing
         outcome = item.outcome
         if item.response is None:
             blockers.append(Blocker(item.item_id, item.code, "未作答"))
@@ -101,6 +102,8 @@ def finalize_inspection(
     authorize_on(user, "inspection.record", inspection.institution_id)
     if inspection.status == "finalized":
         raise ReadOnlyError("该检查已完成签字")
+    if inspection.status == "voided":
+        raise ReadOnlyError("该检查已作废，不能完成签字")
     if hospital_rep is not None:
         inspection.hospital_rep = hospital_rep.strip()
     blockers = finalize_blockers(session, inspection_id)
@@ -151,10 +154,22 @@ def failed_items(session: Session, inspection: Inspection) -> list[tuple[Checkli
         .where(ItemResult.inspection_id == inspection.id)
     ).all()
     order = {tid: n for n, tid in enumerate(template_ids_of(inspection))}
+    marks = scope_marks(session, inspection.id)
+    sections = (
+        dict(
+            session.execute(
+                select(ChecklistSection.id, ChecklistSection.code).where(ChecklistSection.template_id.in_(order))
+            ).all()
+        )
+        if marks
+        else {}
+    )
     failed = []
     for item, result in sorted(rows, key=lambda r: (order[r[0].template_id], r[0].position)):
         if result.response is None:
             continue
+        if marks and mark_for(marks, item.template_id, sections.get(item.section_id, "")) is not None:
+            continue  # left out of this inspection: no finding
         _label, outcome = labels.get((item.code, result.response), ("", ""))
         if outcome in FAILING:
             failed.append((item, result, outcome))

@@ -40,7 +40,8 @@ def list_inspections(
     limit: int | None = None,
     user: CurrentUser | None = None,
 ) -> list[InspectionRow]:
-    """Inspections, newest first (a hospital officer's ``user``: their own institution's only)."""
+    """Inspections, newest first (a hospital officer's ``user``: their own institution's only). Voided drafts are
+    left out unless ``status`` asks for them."""
     user = acting_user(user)
     if user is not None:
         authorize(user, "inspection.view")
@@ -54,6 +55,8 @@ def list_inspections(
         query = query.where(Inspection.institution_id == institution_id)
     if status is not None:
         query = query.where(Inspection.status == status)
+    else:
+        query = query.where(Inspection.status != "voided")
     if date_from is not None:
         query = query.where(Inspection.date >= date_from)
     if date_to is not None:

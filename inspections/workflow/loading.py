@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from inspections.checklists.spec import ChecklistSpec
 from inspections.errors import NotFoundError
 from inspections.permissions import CurrentUser, authorize
-from inspections.scoring import Answer, InspectionScore, response_options, score_inspection
+from inspections.scoring import Answer, InspectionScore, response_options
 from inspections.templates import template_spec
+from inspections.workflow.scope import scope_marks, score_in_scope
 from models.checklist import ChecklistItem
 from models.inspection import Inspection, ItemResult
 
@@ -85,8 +86,10 @@ def answers_of(session: Session, inspection: Inspection) -> dict[uuid.UUID, dict
 
 
 def current_score(session: Session, inspection: Inspection) -> InspectionScore:
+    """The score as it stands; checklists and sections out of scope are left out."""
     answers = answers_of(session, inspection)
-    return score_inspection([(template_spec(session, tid), answers[tid]) for tid in template_ids_of(inspection)])
+    checklists = [(tid, template_spec(session, tid), answers[tid]) for tid in template_ids_of(inspection)]
+    return score_in_scope(checklists, scope_marks(session, inspection.id))
 
 
 def inspection_score(session: Session, inspection_id: uuid.UUID) -> InspectionScore:

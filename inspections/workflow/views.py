@@ -23,6 +23,7 @@ from inspections.workflow.loading import (
     results_by_code,
     template_ids_of,
 )
+from inspections.workflow.scope import ScopeMark, mark_for, scope_marks
 from models.checklist import ChecklistItem
 from models.inspection import Attachment, Inspection, ItemResult
 from models.reference import Institution
@@ -100,10 +101,27 @@ class InspectionView:
     version: int
     checklists: tuple[ChecklistView, ...]
     score: InspectionScore
+    scope: tuple[ScopeMark, ...] = ()  # checklists and sections left out (本次未检 / 不适用)
 
     @property
     def finalized(self) -> bool:
         return self.status == "finalized"
+
+    def scope_mark(self, template_id: uuid.UUID, section_code: str = "") -> ScopeMark | None:
+        """The mark leaving this checklist (section "") or section out, if any."""
+        if not section_code:
+            return next((m for m in self.scope if m.template_id == template_id and not m.section_code), None)
+        return mark_for(self.scope, template_id, section_code)
+
+    def items_in_scope(self) -> list[ItemView]:
+        """The items to answer: those of checklists and sections not left out."""
+        return [
+            i
+            for c in self.checklists
+            for s in c.sections
+            if self.scope_mark(c.template_id, s.code) is None
+            for i in s.items
+        ]
 
     @property
     def kind_label(self) -> str:
@@ -189,4 +207,5 @@ def load_inspection(session: Session, inspection_id: uuid.UUID, *, user: Current
         version=inspection.version,
         checklists=tuple(checklists),
         score=current_score(session, inspection),
+        scope=tuple(scope_marks(session, inspection.id)),
     )

@@ -99,6 +99,9 @@ def test_an_older_database_full_of_linked_records_upgrades_intact(
     old = Database(engine, tmp_path)
     # The version this database comes from issued no numbers (it derived them on every print).
     monkeypatch.setattr(inspections.workflow.finalize, "issue_feedback_number", lambda *args: SimpleNamespace(text=""))
+    # Nor had it partial scope (no inspection_scopes table before 0010).
+    for module in (inspections.workflow.loading, inspections.workflow.views, inspections.workflow.finalize):
+        monkeypatch.setattr(module, "scope_marks", lambda *args: [])
     with old.begin() as s:
         sync_builtin_checklists(s)
     inst = make_institution(old, "上街区人民医院", level=2, fever=True)

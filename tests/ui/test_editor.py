@@ -119,11 +119,12 @@ def test_finalized_inspection_is_read_only_until_amended(qtbot: QtBot, demo_cont
     assert stored_results(demo_context, editor.inspection_id)[item.item_id][0] == "partial"
 
 
-def test_tab_goes_from_the_tree_to_the_answers_then_the_note(qtbot: QtBot, demo_context: AppContext) -> None:
+def test_tab_goes_from_the_tree_to_the_answers_then_the_note_then_on(qtbot: QtBot, demo_context: AppContext) -> None:
     editor = open_editor(qtbot, demo_context)
     with qtbot.waitActive(editor):
         editor.activateWindow()
     editor.tree.setFocus()
+    first = editor.current_item()
     visited = []
     for _ in range(3):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -131,4 +132,7 @@ def test_tab_goes_from_the_tree_to_the_answers_then_the_note(qtbot: QtBot, demo_
     # The answers are one group (like radio buttons): Tab enters it once, the arrow keys move inside it.
     assert visited[0] is editor.pane.answer_buttons[0]
     assert visited[1] is editor.pane.note
-    assert visited[2] is editor.pane.add_photo_button
+    # Tab in the note is “done with this item”: the next item, the tree ready for its answer.
+    assert visited[2] is editor.tree
+    assert first is not None and editor.current_item() is not None
+    assert editor.current_item().item_id != first.item_id  # type: ignore[union-attr]

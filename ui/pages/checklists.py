@@ -53,9 +53,9 @@ class ChecklistsPage(Page):
         layout.addLayout(top)
 
         columns: list[Column[templates.TemplateRow]] = [
-            Column(self.tr("编码"), lambda r: r.code, width=170),
+            # The title names a checklist; its code (fever-clinic-loop) is for files and the command line.
+            Column(self.tr("名称"), lambda r: r.title or r.code, width=300),
             Column(self.tr("版本"), lambda r: str(r.version), sort=lambda r: r.version, width=50),
-            Column(self.tr("名称"), lambda r: r.title, width=300),
             Column(self.tr("生效"), lambda r: _date(r.effective_from), width=90),
             Column(self.tr("失效"), self._last_day, width=170),
             Column(self.tr("条目"), lambda r: str(r.item_count), sort=lambda r: r.item_count, width=50),

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
-from inspections import institutions, workflow
+from inspections import institutions, presets, workflow
 from inspections.errors import UserError
 from inspections.labels import INSPECTION_KINDS, INSPECTION_STATUS
 from ui import documents as saving
@@ -98,7 +98,7 @@ class InspectionsPage(Page):
         self.status.currentIndexChanged.connect(self.reload)
         self.table.activated.connect(lambda _i: self._open_current())
         self.open_button.clicked.connect(self._open_current)
-        self.new_button.clicked.connect(self.request_new)
+        self.new_button.clicked.connect(lambda: self.request_new())
         self.export_button.clicked.connect(lambda: self.request_results())
 
     def reload(self) -> None:
@@ -143,13 +143,30 @@ class InspectionsPage(Page):
 
     def _show_new_dialog(self, choices: _NewInspectionChoices, institution_id: uuid.UUID | None) -> None:
         inspectors = str(self.context.settings.value(keys.INSPECTOR_NAME, "") or "")
-        dialog = NewInspectionDialog(choices.institutions, inspectors, self, institution_id=institution_id)
+        month = dt.date.today().strftime("%Y-%m")
+        remembered = self.context.settings.value(f"{keys.NEW_INSPECTION_PRESET}/{month}", None)
+        context = self.context
+
+        def offer(chosen: uuid.UUID | None, on: dt.date) -> presets.ChecklistOffer:
+            return context.read_now(lambda s: presets.checklist_offer(s, chosen, on))
+
+        dialog = NewInspectionDialog(
+            choices.institutions,
+            inspectors,
+            self,
+            institution_id=institution_id,
+            offer=offer,
+            preset=remembered if isinstance(remembered, str) and remembered else None,
+        )
         dialog.setObjectName("newInspectionDialog")
-        dialog.accepted.connect(lambda: self._start(dialog.values()))
+        dialog.accepted.connect(lambda: self._start(dialog.values(), dialog.preset_name()))
         self.new_dialog = dialog
         dialog.open()
 
-    def _start(self, values: dict[str, object]) -> None:
+    def _start(self, values: dict[str, object], preset: str | None = None) -> None:
+        on = values.get("on")
+        if preset and isinstance(on, dt.date):  # remembered for this month's round
+            self.context.settings.setValue(f"{keys.NEW_INSPECTION_PRESET}/{on.strftime('%Y-%m')}", preset)
         actor = self.context.actor
         self.context.write(
             lambda s: workflow.start_inspection(s, actor, **values),  # type: ignore[arg-type]

@@ -81,6 +81,11 @@ class RoundsPage(Page):
         self.rounds_model = RowsModel(round_columns, self)
         self.rounds_table = RowsView(self.rounds_model)
         self.rounds_table.setObjectName("roundsTable")
+        # 覆盖 shows “45/45 (100%)” whole: its width follows the font, and the table keeps room for all three.
+        cover = self.rounds_table.fontMetrics().horizontalAdvance("100/100 (100%)") + 24
+        self.rounds_table.setColumnWidth(2, cover)
+        frame = 2 * self.rounds_table.frameWidth() + self.rounds_table.verticalScrollBar().sizeHint().width()
+        self.rounds_table.setMinimumWidth(sum(self.rounds_table.columnWidth(i) for i in range(3)) + frame)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -133,7 +138,8 @@ class RoundsPage(Page):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.rounds_table)
         split.addWidget(right)
-        split.setSizes([330, 870])
+        split.setChildrenCollapsible(False)
+        split.setSizes([self.rounds_table.minimumWidth(), 870])
         layout.addWidget(split, 1)
 
         self.new_button.clicked.connect(self.request_new)
@@ -262,6 +268,17 @@ class RoundsPage(Page):
         self.context.read(templates.list_templates, lambda rows: self._show_checklists(row, rows), parent=self)
 
     def _show_checklists(self, row: EntryRow, rows: list[templates.TemplateRow]) -> None:
+        if self.detail is not None:  # only versions in force in the round's month (and those already chosen)
+            first = dt.date.fromisoformat(f"{self.detail.month}-01")
+            rows = [
+                r
+                for r in rows
+                if r.id in row.template_ids
+                or (
+                    (r.effective_from is None or r.effective_from <= first)
+                    and (r.last_day is None or r.last_day >= first)
+                )
+            ]
         dialog = ChecklistChoiceDialog(rows, row.template_ids, row.institution_name, self)
         dialog.accepted.connect(lambda: self.set_checklists(row, dialog.chosen()))
         self.last_dialog = dialog

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -44,7 +45,17 @@ class SettingsPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # The page scrolls: at 1280×720 or 150 % scaling the groups keep their height instead of being crushed.
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setObjectName("settingsScroll")
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        self.body_scroll.setWidget(body)
+        outer.addWidget(self.body_scroll)
+        layout = QVBoxLayout(body)
         layout.addWidget(heading(self.tr("设置")))
 
         local = QGroupBox(self.tr("本机"))
@@ -52,7 +63,9 @@ class SettingsPage(Page):
         self.name = QLineEdit(str(context.settings.value(keys.INSPECTOR_NAME, "") or ""))
         self.name.setPlaceholderText(self.tr("记入审计日志和检查人员"))
         self.name.editingFinished.connect(self._on_name_edited)
-        self.stay = QCheckBox(self.tr("作答后停留在当前检查项（默认自动进入下一项）"))
+        self.stay = QCheckBox(
+            self.tr("答符合、不适用后也停留在当前检查项（默认进入下一项；部分符合、不符合总是停留写问题描述）")
+        )
         self.stay.setChecked(bool(context.settings.value(keys.STAY_ON_ITEM, False, type=bool)))
         self.stay.toggled.connect(lambda on: context.settings.setValue(keys.STAY_ON_ITEM, on))
         local_form.addRow(self.tr("我的姓名"), self.name)

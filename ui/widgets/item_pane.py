@@ -6,11 +6,13 @@ import uuid
 from itertools import pairwise
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFocusEvent,
+    QFont,
+    QFontMetrics,
     QIcon,
     QImage,
     QKeyEvent,
@@ -37,6 +39,7 @@ from inspections.workflow import ItemView
 from ui.widgets.state_icons import OUTCOME_COLORS, state_icon
 
 NOTE_DEBOUNCE_MS = 400
+ANSWER_BUTTON_PADDING = 2 * 8 + 2 * 1 + 14  # the checked style's side padding and border, icon spacing, margin
 PHOTO_FILTER = "*.jpg *.jpeg *.png *.bmp *.gif *.webp *.heic *.tif *.tiff"
 
 
@@ -53,25 +56,45 @@ def image_bytes(image: QImage) -> bytes:
 
 
 class NoteEdit(QPlainTextEdit):
-    """The note field: Esc goes back to the tree, losing focus saves, pasting an image adds a photo.
+    """The note field: Esc goes back to the tree, Enter or Tab moves on to the next item (Shift+Enter starts a new
+    line, Shift+Tab goes back to the answers), losing focus saves, pasting an image adds a photo. Everything else
+    typed here — digits and “n” included — is text.
 
     Signals:
         focus_lost: the field lost focus (save now).
         escape: Esc pressed.
+        move_on: Enter or Tab pressed: done with this item.
         image_pasted(bytes): an image was pasted instead of text.
     """
 
     focus_lost = Signal()
     escape = Signal()
+    move_on = Signal()
     image_pasted = Signal(bytes)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         self.focus_lost.emit()
 
+    def event(self, event: QEvent) -> bool:
+        # Tab is taken before the focus chain sees it: in the note it means “next item”.
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Tab
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            self.move_on.emit()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.escape.emit()
+            return
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+            self.move_on.emit()
             return
         super().keyPressEvent(event)
 
@@ -99,6 +122,7 @@ class ItemPane(QWidget):
         photo_open(object): the attachment id to show full size (double-click or Enter on a thumbnail).
         import_folder_requested: the user wants photos imported from a folder (a phone, a memory card).
         back_to_tree: Esc in the note.
+        move_on: Enter or Tab in the note: on to the next item.
     """
 
     answer_chosen = Signal(str)
@@ -109,6 +133,7 @@ class ItemPane(QWidget):
     photo_open = Signal(object)
     import_folder_requested = Signal()
     back_to_tree = Signal()
+    move_on = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +204,7 @@ class ItemPane(QWidget):
         self.note.textChanged.connect(self._on_note_changed)
         self.note.focus_lost.connect(self.flush_note)
         self.note.escape.connect(self.back_to_tree)
+        self.note.move_on.connect(self.move_on)
         self.note.image_pasted.connect(lambda data: self._add_photos([(self.tr("粘贴的图片.png"), data)]))
 
         photos_row = QHBoxLayout()
@@ -236,6 +262,11 @@ class ItemPane(QWidget):
             button.setProperty("code", code)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setMinimumHeight(34)
+            # The chosen button is drawn bold: room for the bold text, or “3 不符合” is cut to “3 不符”.
+            bold = QFont(button.font())
+            bold.setBold(True)
+            text_width = QFontMetrics(bold).horizontalAdvance(button.text())
+            button.setMinimumWidth(text_width + button.iconSize().width() + ANSWER_BUTTON_PADDING)
             button.setToolTip(self.tr("按 {0}").format(n))
             button.clicked.connect(lambda _c=False, c=code: self.answer_chosen.emit(c))
             self.answer_group.addButton(button)
@@ -271,8 +302,8 @@ class ItemPane(QWidget):
             bad = prev.outcome in ("fail", "partial")
             self.previous_label.setStyleSheet("color: #c62828;" if bad else "color: #2e7d32;")
         self.set_options([(o.code, o.label, o.outcome) for o in item.options if o.outcome != "not_checked"])
+        self.check_answer(item.response)
         for button in self.answer_buttons:
-            button.setChecked(button.property("code") == item.response)
             button.setEnabled(not read_only)
         partial = item.outcome == "partial"
         self.points_spin.blockSignals(True)
@@ -301,6 +332,14 @@ class ItemPane(QWidget):
             self.photo_hint.setText(self.tr("拖入照片或按 Ctrl+V 粘贴"))
             self.photo_hint.setStyleSheet("color: #777;")
         self.show_photos(item)
+
+    def check_answer(self, code: str | None) -> None:
+        """Show ``code``'s button as chosen, or none at all. An exclusive group never unchecks its checked button,
+        so exclusivity is lifted while clearing."""
+        self.answer_group.setExclusive(False)
+        for button in self.answer_buttons:
+            button.setChecked(button.property("code") == code)
+        self.answer_group.setExclusive(True)
 
     def show_photos(self, item: ItemView, thumbnails: dict[str, QPixmap] | None = None) -> None:
         self.photos.clear()

@@ -1,7 +1,7 @@
 """A photo may carry a caption (shown in the viewer, printed under the photo in the 反馈单): attachments.caption.
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0010
 Create Date: 2026-11-29 03:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0005"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,13 +51,22 @@ class EditorHeader(QWidget):
             " · ".join([view.institution_name, view.kind_label, view.date.isoformat(), "、".join(view.inspectors)])
         )
 
-    def show_score(self, score: InspectionScore) -> None:
-        grade = workflow.overall_grade(score)
+    def show_score(self, score: InspectionScore, *, draft: bool = False) -> None:
+        """The score and grade once signed; a draft's score is only 暂计 (so far), without a grade."""
         percent = f"{score.percent:.1f}" if score.percent is not None else "—"
-        self.score_label.setText(
-            self.tr("得分 {0} {1} · 已答 {2}/{3}").format(percent, grade, score.answered, score.total)
-        )
+        if draft:
+            veto = self.tr(" · 否决项不符合") if score.vetoed else ""
+            text = self.tr("草稿 · 暂计 {0}{1} · 已答 {2}/{3}").format(percent, veto, score.answered, score.total)
+        else:
+            grade = workflow.overall_grade(score)
+            text = self.tr("得分 {0} {1} · 已答 {2}/{3}").format(percent, grade, score.answered, score.total)
+        self.score_label.setText(text)
         self.score_label.setStyleSheet("color: #c62828;" if score.vetoed else "")
+
+    def show_voided(self) -> None:
+        self.banner.setText(self.tr("这份草稿已作废（原因见审计日志），只读；不计入检查记录和批次覆盖。"))
+        self.banner.setStyleSheet("background: #eeeeee; color: #555; padding: 6px;")
+        self.banner.setVisible(True)
 
     def show_mode(self, finalized: bool, finalized_at: dt.datetime | None, amend_reason: str) -> None:
         if finalized and amend_reason:

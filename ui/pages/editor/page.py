@@ -31,11 +31,12 @@ from sqlalchemy.orm import Session
 
 from inspections import photos, workflow
 from inspections.errors import UserError
-from inspections.scoring import Answer, InspectionScore, score_inspection
+from inspections.scoring import Answer, InspectionScore
 from inspections.workflow import ChecklistView, InspectionView, ItemView
 from ui import settings as keys
 from ui.context import AppContext
 from ui.pages.base import Page
+from ui.pages.editor.drafts import DraftActions
 from ui.pages.editor.finishing import FinishFlow
 from ui.pages.editor.header import EditorHeader
 from ui.pages.editor.keys import EditorKeys
@@ -81,6 +82,9 @@ class InspectionEditor(Page):
         self.keys = EditorKeys(self, self)
         self.finishing = FinishFlow(self, self)
         self.photo_flow = EditorPhotos(self, self)  # the viewer with captions, photos from a folder
+        self.drafts = DraftActions(self, self)
+        self.scope_button.clicked.connect(self.request_scope)
+        self.void_button.clicked.connect(lambda: self.drafts.request_void())
 
     @property
     def items(self) -> dict[uuid.UUID, ItemView]:
@@ -116,7 +120,9 @@ class InspectionEditor(Page):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         right_layout.addWidget(scroll, 1)
-        right_layout.addLayout(self._build_actions())
+        actions = self._build_actions()
+        right_layout.addWidget(self.hint)
+        right_layout.addLayout(actions)
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
@@ -129,15 +135,19 @@ class InspectionEditor(Page):
         self.pane.photos_added.connect(self._on_photos_added)
         self.pane.photo_remove.connect(self._on_photo_remove)
         self.pane.back_to_tree.connect(lambda: self.tree.setFocus(Qt.FocusReason.OtherFocusReason))
+        self.pane.move_on.connect(self._on_note_move_on)
 
     def _build_actions(self) -> QHBoxLayout:
         actions = QHBoxLayout()
         self.hint = QLabel(
-            self.tr("1–4 作答并进入下一项 · N 下一未答 · 直接输入即写问题描述 · Ctrl+F 查找 · Ctrl+Enter 完成检查")
+            self.tr(
+                "1 符合 / 4 不适用：作答并进入下一项 · 2 / 3：停在本项写问题描述，Enter 或 Tab 进入下一项 · "
+                "Alt+1–4 在任何位置作答 · N 下一未答 · Esc 回到目录 · Ctrl+Enter 完成检查"
+            )
         )
         self.hint.setStyleSheet("color: #666;")
         self.hint.setWordWrap(True)
-        actions.addWidget(self.hint, 1)
+        actions.addStretch(1)  # the hint has a line of its own above the actions (see _build)
         self.saved_label = QLabel()
         self.saved_label.setObjectName("editorSaved")
         self.saved_label.setStyleSheet("color: #2e7d32;")
@@ -150,6 +160,14 @@ class InspectionEditor(Page):
         self.finalize_button.setObjectName("finalizeButton")
         self.finalize_button.clicked.connect(self.request_finalize)
         self.finalize_button.setToolTip(self.tr("Ctrl+Enter"))
+        self.scope_button = QPushButton(self.tr("检查范围…"))
+        self.scope_button.setObjectName("scopeButton")
+        self.scope_button.setToolTip(self.tr("把当前部分或整张检查表标为本次未检（写明原因）或不适用（Ctrl+Shift+S）"))
+        self.void_button = QPushButton(self.tr("作废草稿…"))
+        self.void_button.setObjectName("voidButton")
+        self.void_button.setToolTip(self.tr("误建的草稿（如选错了机构）作废，记入审计日志"))
+        actions.addWidget(self.scope_button)
+        actions.addWidget(self.void_button)
         self.report_button = QPushButton(self.tr("反馈单 PDF…"))
         self.report_button.setToolTip(self.tr("生成督导检查反馈单（PDF）"))
         self.report_button.clicked.connect(lambda: self.request_report())
@@ -180,7 +198,7 @@ class InspectionEditor(Page):
         self.item_tree.apply_filter()
         target = current.item_id if current is not None and current.item_id in self.item_tree.leaves else None
         if target is None:
-            target = next((i.item_id for i in view.items() if i.response in UNANSWERED), None)
+            target = next((i.item_id for i in view.items_in_scope() if i.response in UNANSWERED), None)
         if target is None and view.items():
             target = view.items()[0].item_id
         if target is not None:
@@ -190,7 +208,9 @@ class InspectionEditor(Page):
 
     @property
     def read_only(self) -> bool:
-        return self.view is None or (self.view.finalized and not self.amend_reason)
+        if self.view is None or self.view.status == "voided":
+            return True
+        return self.view.finalized and not self.amend_reason
 
     def current_item(self) -> ItemView | None:
         return self.item_tree.current_item()
@@ -202,7 +222,10 @@ class InspectionEditor(Page):
         return self.item_tree.visible_leaves()
 
     def next_unanswered(self) -> bool:
-        return self.item_tree.move_to_next(lambda i: i.response in UNANSWERED, wrap=True)
+        """To the next unanswered item in scope, wrapping round."""
+        return self.item_tree.move_to_next(
+            lambda i: i.response in UNANSWERED and not self.item_tree.out_of_scope(i.item_id), wrap=True
+        )
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         self.pane.flush_note()
@@ -259,13 +282,22 @@ class InspectionEditor(Page):
     def update_mode(self) -> None:
         assert self.view is not None
         finalized = self.view.finalized
-        self.finalize_button.setVisible(not finalized)
+        draft = self.view.status == "draft"
+        self.finalize_button.setVisible(draft)
+        self.scope_button.setVisible(draft)
+        self.void_button.setVisible(draft)
         self.amend_button.setVisible(finalized and not self.amend_reason)
         self.header.show_mode(finalized, self.view.finalized_at, self.amend_reason)
+        if self.view.status == "voided":
+            self.header.show_voided()
+
+    def checklist_of(self, item_id: uuid.UUID) -> ChecklistView:
+        return self._checklist_of[item_id]
 
     def _update_scores(self) -> None:
+        """The live score from the items as saved, leaving out-of-scope sections and checklists out."""
         assert self.view is not None
-        pairs = []
+        checklists = []
         for checklist in self.view.checklists:
             answers = {
                 item.code: Answer(item.response, item.points)
@@ -273,9 +305,9 @@ class InspectionEditor(Page):
                 for item in (self.items[i.item_id] for i in section.items)
                 if item.response is not None
             }
-            pairs.append((checklist.spec, answers))
-        self.score = score_inspection(pairs)
-        self.header.show_score(self.score)
+            checklists.append((checklist.template_id, checklist.spec, answers))
+        self.score = workflow.score_in_scope(checklists, self.view.scope)
+        self.header.show_score(self.score, draft=not self.view.finalized)
         self.item_tree.paint_scores(self.score)
 
     # -- saving ---------------------------------------------------------------------------------------------
@@ -284,7 +316,8 @@ class InspectionEditor(Page):
         self.last_saved = dt.datetime.now()
         self.saved_label.setText(self.tr("已保存 {0}").format(self.last_saved.strftime("%H:%M:%S")))
 
-    def _save(self, fn: Callable[[Session], T], changed: tuple[str, ...] = ("inspections",)) -> T | None:
+    def save(self, fn: Callable[[Session], T], changed: tuple[str, ...] = ("inspections",)) -> T | None:
+        """Write at once on the GUI thread and show it as saved; a user's mistake is shown, and None returned."""
         try:
             result = self.context.write_now(fn, changed=changed)
         except UserError as exc:
@@ -295,7 +328,7 @@ class InspectionEditor(Page):
 
     def _record(self, item_id: uuid.UUID, **changes: Unpack[AnswerChange]) -> ItemView | None:
         actor, inspection_id, reason = self.context.actor, self.inspection_id, self.amend_reason
-        saved = self._save(lambda s: workflow.record_answer(s, actor, inspection_id, item_id, reason=reason, **changes))
+        saved = self.save(lambda s: workflow.record_answer(s, actor, inspection_id, item_id, reason=reason, **changes))
         if saved is None:
             return None
         item = replace(
@@ -311,7 +344,8 @@ class InspectionEditor(Page):
         return item
 
     def answer(self, code: str) -> None:
-        """Answer the current item with ``code`` and move on (unless the setting keeps the cursor)."""
+        """Answer the current item with ``code``. 不符合 and 部分符合 keep the cursor on the item, in 问题描述, so the
+        problem is written at once; other answers move on (unless the setting keeps the cursor)."""
         item = self.current_item()
         if item is None or self.read_only:
             return
@@ -320,9 +354,27 @@ class InspectionEditor(Page):
         updated = self._record(item.item_id, response=code)
         if updated is None:
             return
-        stay = self.context.settings.value(keys.STAY_ON_ITEM, False, type=bool)
-        if stay or not self.item_tree.move_to_next(lambda _i: True):
+        if updated.outcome in workflow.FAILING:
             self.show_in_pane(updated)
+            self.pane.note.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.pane.note.moveCursor(self.pane.note.textCursor().MoveOperation.End)
+            return
+        stay = self.context.settings.value(keys.STAY_ON_ITEM, False, type=bool)
+        if stay or not self.move_on():
+            self.show_in_pane(updated)
+
+    def move_on(self) -> bool:
+        """To the next item to answer (skipping sections left out of scope), the tree keeping the focus."""
+        ok = self.item_tree.move_to_next(lambda i: not self.item_tree.out_of_scope(i.item_id))
+        if self.pane.note.hasFocus():
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+        return ok
+
+    def _on_note_move_on(self) -> None:
+        """Enter or Tab in 问题描述: the note is saved, then on to the next item."""
+        self.pane.flush_note()
+        if not self.move_on():
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_points_changed(self, value: float) -> None:
         item = self.current_item()
@@ -385,6 +437,10 @@ class InspectionEditor(Page):
     def request_report(self, path: Path | None = None) -> None:
         """Write the 督导检查反馈单 as a PDF (in the background) and open it; ask where when ``path`` is None."""
         self.finishing.request_report(path)
+
+    def request_scope(self) -> None:
+        """检查范围… for the current item's section or checklist (a draft only)."""
+        self.drafts.request_scope()
 
     def request_amend(self, reason: str | None = None) -> None:
         """Start amending the signed inspection; ask for the reason when ``reason`` is None."""

@@ -23,14 +23,22 @@ from PySide6.QtWidgets import (
 )
 
 from inspections.scoring import InspectionScore
-from inspections.workflow import InspectionView, ItemView
+from inspections.workflow import InspectionView, ItemView, ScopeMark
 from ui import style
 from ui.widgets.state_icons import state_icon
 
 KIND_ITEM, KIND_SECTION, KIND_CHECKLIST = 0, 1, 2
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+TITLE_ROLE = Qt.ItemDataRole.UserRole + 2
+SCOPE_ROLE = Qt.ItemDataRole.UserRole + 3  # “本次未检：原因” / “不适用” on a checklist or section left out
 UNANSWERED = (None, "not_checked")
+
+
+def _scope_text(mark: ScopeMark | None) -> str:
+    if mark is None:
+        return ""
+    return f"{mark.mode_label}：{mark.reason}" if mark.reason else mark.mode_label
 
 
 def children(node: QTreeWidgetItem) -> list[QTreeWidgetItem]:
@@ -45,6 +53,7 @@ class ItemTree(QWidget):
         super().__init__(parent)
         self.items: dict[uuid.UUID, ItemView] = {}
         self.leaves: dict[uuid.UUID, QTreeWidgetItem] = {}
+        self.scope_marks: dict[uuid.UUID, ScopeMark] = {}  # item id → the mark leaving it out of scope
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         tools = QHBoxLayout()
@@ -76,6 +85,7 @@ class ItemTree(QWidget):
     def fill(self, view: InspectionView) -> None:
         """Rebuild the tree for ``view`` without emitting current-item changes."""
         self.items = {item.item_id: item for item in view.items()}
+        self.scope_marks = {}
         self.tree.blockSignals(True)
         self.tree.clear()
         self.leaves = {}
@@ -83,6 +93,8 @@ class ItemTree(QWidget):
             top = QTreeWidgetItem([checklist.spec.title])
             top.setData(0, KIND_ROLE, KIND_CHECKLIST)
             top.setData(0, ID_ROLE, checklist.template_id)
+            whole = view.scope_mark(checklist.template_id)
+            top.setData(0, SCOPE_ROLE, _scope_text(whole))
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
@@ -90,7 +102,12 @@ class ItemTree(QWidget):
                 node = QTreeWidgetItem([section.title])
                 node.setData(0, KIND_ROLE, KIND_SECTION)
                 node.setData(0, ID_ROLE, section.code)
+                node.setData(0, TITLE_ROLE, section.title)
+                mark = view.scope_mark(checklist.template_id, section.code)
+                node.setData(0, SCOPE_ROLE, _scope_text(mark))
                 for item in section.items:
+                    if mark is not None:
+                        self.scope_marks[item.item_id] = mark
                     leaf = QTreeWidgetItem()
                     leaf.setData(0, KIND_ROLE, KIND_ITEM)
                     leaf.setData(0, ID_ROLE, item.item_id)
@@ -102,8 +119,14 @@ class ItemTree(QWidget):
         self.tree.expandAll()
         self.tree.blockSignals(False)
 
+    def out_of_scope(self, item_id: uuid.UUID) -> bool:
+        """Whether the item's section or checklist is left out of this inspection."""
+        return item_id in self.scope_marks
+
     def paint_item(self, item: ItemView) -> None:
         leaf = self.leaves[item.item_id]
+        if self.out_of_scope(item.item_id):
+            leaf.setForeground(0, QBrush(QColor("#999")))
         veto = self.tr("【否决】") if item.spec.critical else ""
         leaf.setText(0, f"{item.code} {veto}{item.spec.text}")
         leaf.setToolTip(0, item.spec.text)
@@ -114,6 +137,14 @@ class ItemTree(QWidget):
         """Each checklist's score and grade (red when vetoed), each section's answered count and percent."""
         for index, top in enumerate(children(self.tree.invisibleRootItem())):
             checklist_score = score.checklists[index]
+            by_code = {section.code: section for section in checklist_score.sections}
+            if top.data(0, SCOPE_ROLE):  # the whole checklist is left out
+                top.setText(0, f"{checklist_score.title}　〔{top.data(0, SCOPE_ROLE)}〕")
+                top.setForeground(0, QBrush(QColor("#999")))
+                for node in children(top):
+                    node.setText(0, node.data(0, TITLE_ROLE))
+                    node.setForeground(0, QBrush(QColor("#999")))
+                continue
             value = f"{checklist_score.score:.1f}" if checklist_score.score is not None else "—"
             top.setText(0, f"{checklist_score.title}　{value} {checklist_score.grade}")
             red = QBrush(style.FAIL) if checklist_score.vetoed else QBrush()
@@ -121,8 +152,12 @@ class ItemTree(QWidget):
             top.setIcon(0, state_icon("fail") if checklist_score.vetoed else state_icon(None))
             if checklist_score.vetoed:
                 top.setToolTip(0, self.tr("否决项不符合：{0}").format("、".join(checklist_score.veto_items)))
-            for s_index, node in enumerate(children(top)):
-                section = checklist_score.sections[s_index]
+            for node in children(top):
+                section = by_code.get(node.data(0, ID_ROLE))
+                if section is None:  # this section is left out
+                    node.setText(0, f"{node.data(0, TITLE_ROLE)}　〔{node.data(0, SCOPE_ROLE)}〕")
+                    node.setForeground(0, QBrush(QColor("#999")))
+                    continue
                 pct = f" {section.percent:.1f}" if section.percent is not None else ""
                 node.setText(0, f"{section.title} ({section.answered}/{section.total}){pct}")
                 complete = section.answered == section.total
@@ -159,8 +194,8 @@ class ItemTree(QWidget):
     def move_to_next(self, wanted: Callable[[ItemView], bool], wrap: bool = False) -> bool:
         """Make the next visible item that is ``wanted`` current; False when there is none."""
         leaves = self.visible_leaves()
-        current = self.tree.currentItem()
-        start = leaves.index(current) + 1 if current in leaves else 0
+        index, on_item = self._position(leaves)
+        start = index + 1 if on_item else index
         order = leaves[start:] + (leaves[:start] if wrap else [])
         for leaf in order:
             if wanted(self.items[leaf.data(0, ID_ROLE)]):
@@ -168,6 +203,43 @@ class ItemTree(QWidget):
                 self.tree.scrollToItem(leaf)
                 return True
         return False
+
+    def _position(self, leaves: list[QTreeWidgetItem]) -> tuple[int, bool]:
+        """Where the current node stands among ``leaves``: (index, True) on an item; on a heading, (index of the
+        first item after it, False)."""
+        current = self.tree.currentItem()
+        if current in leaves:
+            return leaves.index(current), True
+        order: list[QTreeWidgetItem] = []
+        iterator = QTreeWidgetItemIterator(self.tree)
+        while iterator.value():
+            order.append(iterator.value())
+            iterator += 1
+        if current not in order:
+            return 0, False
+        at = order.index(current)
+        rank = {id(node): n for n, node in enumerate(order)}
+        return next((n for n, leaf in enumerate(leaves) if rank[id(leaf)] > at), len(leaves)), False
+
+    def move_to_previous(self) -> bool:
+        """Make the previous visible item current (headings are skipped); False at the first."""
+        leaves = self.visible_leaves()
+        index, _on_item = self._position(leaves)
+        if index <= 0:
+            return False
+        self.tree.setCurrentItem(leaves[index - 1])
+        self.tree.scrollToItem(leaves[index - 1])
+        return True
+
+    def first_leaf_under(self, node: QTreeWidgetItem) -> QTreeWidgetItem | None:
+        """The first visible item below a heading (a checklist or section)."""
+        for leaf in self.visible_leaves():
+            parent = leaf.parent()
+            while parent is not None:
+                if parent is node:
+                    return leaf
+                parent = parent.parent()
+        return None
 
     # -- search and filter ----------------------------------------------------------------------------------
 
