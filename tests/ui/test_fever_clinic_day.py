@@ -1,11 +1,14 @@
 """A whole fever-clinic inspection by keyboard only: the 发热门诊专项 preset chosen in 新建检查, 15+ failed or partial
 answers each with its description (and a pasted photo where the item asks for one), one section marked 本次未检,
-finalize, then the saved results and the 反馈单 that states the scope."""
+photos from the phone's folder matched to the items by when they were taken, finalize, then the saved results and
+the 反馈单 that states the scope."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
@@ -18,6 +21,7 @@ from models.inspection import Attachment, Inspection, ItemResult
 from models.reference import Institution
 from ui.context import AppContext
 from ui.dialogs.finalize import FinalizeDialog
+from ui.dialogs.folder_photos import FolderPhotosDialog
 from ui.dialogs.new_inspection import NewInspectionDialog
 from ui.dialogs.scope import ScopeDialog
 from ui.main_window import MainWindow
@@ -30,6 +34,14 @@ DESCRIBED = 16  # items answered 部分符合 / 不符合, each with a descripti
 def _modal(kind: type[QDialog]) -> QDialog | None:
     found = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
     return found[0] if found else None
+
+
+def _phone_photo(path: Path, taken: datetime) -> None:
+    """A photo as a phone writes it: EXIF DateTimeOriginal in local time, no zone."""
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1200, 900), (200, 60, 60)).save(path, "JPEG", exif=exif)
 
 
 def _paste_photo(qtbot: QtBot, editor: InspectionEditor) -> None:
@@ -109,6 +121,7 @@ def test_a_fever_clinic_inspection_by_keyboard_only(qtbot: QtBot, demo_context: 
     # From the first item: 16 answered 2 or 3 with a description typed at once (Enter moves on), the rest 1.
     editor.select_item(editor.view.checklists[0].sections[0].items[0].item_id)
     described: dict[object, str] = {}
+    phone_photos: dict[str, tuple[object, datetime]] = {}  # file name → (item it was taken for, when)
     for step in range(len(editor.items) * 2):
         item = editor.current_item()
         assert item is not None
@@ -117,6 +130,11 @@ def test_a_fever_clinic_inspection_by_keyboard_only(qtbot: QtBot, demo_context: 
                 break
             continue
         if len(described) < DESCRIBED:
+            if len(described) in (1, 6):
+                # The phone's photo of this item is taken (a second after the last save) before it is answered.
+                qtbot.wait(1100)
+                phone_photos[f"IMG_{len(phone_photos) + 1:04d}.jpg"] = (item.item_id, datetime.now())
+                qtbot.wait(1100)
             qtbot.keyClick(tree, Qt.Key.Key_3 if step % 2 else Qt.Key.Key_2)
             assert editor.pane.note.hasFocus(), "a failing answer leaves the cursor in 问题描述"
             text = f"{step} no sign at door"  # begins with a digit, has an n: all of it is text
@@ -137,8 +155,20 @@ def test_a_fever_clinic_inspection_by_keyboard_only(qtbot: QtBot, demo_context: 
     assert len(described) == DESCRIBED
     assert f"已答 {len(in_scope)}/{len(in_scope)}" in editor.score_label.text()
 
-    # PHOTOS FROM A FOLDER (issue 14, the other helper's part): `photos import INSPECTION_ID FOLDER` or the editor's
-    # folder import would run here, matching photos to items by EXIF time; then assert the matched attachments.
+    # The phone's photos, copied from its DCIM folder: each goes to the item answered just after it was taken.
+    folder = tmp_path / "DCIM"
+    for filename, (_item_id, taken) in phone_photos.items():
+        _phone_photo(folder / "100PHONE" / filename, taken)
+    photos_before = {i.item_id: len(i.photos) for i in editor.items.values()}
+    editor.photo_flow.request_import(folder)
+    qtbot.waitUntil(lambda: isinstance(editor.last_dialog, FolderPhotosDialog))
+    assert editor.last_dialog is not None
+    qtbot.keyClick(editor.last_dialog, Qt.Key.Key_Return)  # the proposed matches, confirmed
+    for _filename, (item_id, _taken) in phone_photos.items():
+        qtbot.waitUntil(lambda i=item_id: len(editor.items[i].photos) == photos_before[i] + 1, timeout=10000)
+    window.activateWindow()
+    tree.setFocus()
+    qtbot.waitUntil(lambda: tree.hasFocus() and QApplication.activeModalWidget() is None)
 
     qtbot.keyClick(tree, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: _modal(FinalizeDialog) is not None)
@@ -166,6 +196,14 @@ def test_a_fever_clinic_inspection_by_keyboard_only(qtbot: QtBot, demo_context: 
         for item_id, note in described.items():
             assert results[item_id].note == note and results[item_id].response in ("partial", "fail")
         assert not skipped_ids & set(results)  # nothing answered in the section left out
+        stored = dict(
+            s.execute(
+                select(Attachment.filename, ItemResult.item_id)
+                .join(ItemResult, Attachment.item_result_id == ItemResult.id)
+                .where(ItemResult.inspection_id == inspection.id, Attachment.filename.like("IMG_%"))
+            ).all()
+        )
+        assert stored == {filename: item_id for filename, (item_id, _taken) in phone_photos.items()}
         findings = s.scalars(select(Finding).where(Finding.inspection_id == inspection.id)).all()
         assert {f.item_id for f in findings} == set(described)
         photos = s.scalars(
