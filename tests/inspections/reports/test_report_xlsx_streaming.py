@@ -145,7 +145,7 @@ def test_a_failed_export_leaves_the_previous_workbook(tmp_path: Path) -> None:
 def test_a_months_ledger_holds_exactly_the_findings_of_that_months_inspections(ws: Database) -> None:
     from inspections.reports.gather import ledger_rows
 
-    generate_demo(ws, institutions=3, months=2, seed=7, end_month="2026-10")
+    generate_demo(ws, institutions=6, months=2, seed=7, end_month="2026-10", today=NOW.date())  # both months inspected
     with ws.session() as s:
         everything = ledger_rows(s, now=NOW)
         october = ledger_rows(s, now=NOW, month="2026-10")
