@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from inspections.checklists.spec import (
     Applicability,
     ChecklistSpec,
+    Deduction,
     GradeBand,
     ItemSpec,
     ResponseOption,
@@ -107,6 +108,28 @@ def _response_sets_from_json(data: dict[str, Any]) -> dict[str, tuple[ResponseOp
     }
 
 
+def deduction_to_json(deduction: Deduction | None) -> dict[str, Any] | None:
+    """A deduction rule as stored in the database (JSON)."""
+    if deduction is None:
+        return None
+    data = asdict(deduction)
+    data["subitems"] = list(deduction.subitems)
+    data["exceptions"] = [list(pair) for pair in deduction.exceptions]
+    return data
+
+
+def deduction_from_json(data: dict[str, Any] | None) -> Deduction | None:
+    if not data:
+        return None
+    return Deduction(
+        per=float(data["per"]),
+        cap=None if data.get("cap") is None else float(data["cap"]),
+        unit=str(data.get("unit", "处")),
+        subitems=tuple(str(s) for s in data.get("subitems", ())),
+        exceptions=tuple((int(n), float(v)) for n, v in data.get("exceptions", ())),
+    )
+
+
 def spec_from_template(template: ChecklistTemplate) -> ChecklistSpec:
     """The spec a stored template was made from."""
     sections = []
@@ -122,11 +145,13 @@ def spec_from_template(template: ChecklistTemplate) -> ChecklistSpec:
                 remedy=i.remedy,
                 evidence=i.evidence,  # type: ignore[arg-type]
                 response_set=i.response_set,
+                consequence=i.consequence,
+                deduction=deduction_from_json(i.deduction),
             )
             for i in template.items
             if i.section_id == section.id
         )
-        sections.append(SectionSpec(section.code, section.title, items))
+        sections.append(SectionSpec(section.code, section.title, items, section.points))
     return ChecklistSpec(
         code=template.code,
         version=template.version,
@@ -163,7 +188,13 @@ def _template_from_spec(spec: ChecklistSpec, version: int, source: str, builtin:
     )
     position = 0
     for s_pos, section_spec in enumerate(spec.sections):
-        section = ChecklistSection(id=uuid.uuid4(), position=s_pos, code=section_spec.code, title=section_spec.title)
+        section = ChecklistSection(
+            id=uuid.uuid4(),
+            position=s_pos,
+            code=section_spec.code,
+            title=section_spec.title,
+            points=section_spec.points,
+        )
         template.sections.append(section)
         for item in section_spec.items:
             template.items.append(
@@ -180,6 +211,8 @@ def _template_from_spec(spec: ChecklistSpec, version: int, source: str, builtin:
                     remedy=item.remedy,
                     evidence=item.evidence,
                     response_set=item.response_set,
+                    consequence=item.consequence,
+                    deduction=deduction_to_json(item.deduction),
                 )
             )
             position += 1
@@ -380,7 +413,7 @@ def load_checklist_any(path: Path) -> ChecklistSpec:
     from inspections.checklists.excel_format import load_checklist_table
     from inspections.checklists.yaml_format import load_checklist_file
 
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".csv"):
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".docx"):
         return load_checklist_table(path)
     return load_checklist_file(path)
 
