@@ -457,16 +457,29 @@ class SheetReader:
                     for index, role in lower.items():
                         combined[index] = role
             return header, self._dedupe(combined, header)
+        candidates = [row for row in rows[:HEADER_SCAN_ROWS] if len(_distinct(row.cells)) >= 2]
         if self.forced:
-            first = rows[0] if rows else SheetRow(1, ())
-            return [first], {}
-        seen = [c for row in rows[:3] for c in row.cells if c]
+            # The header is the row naming the columns the user mapped (or the first row of several cells).
+            names = {header_name(v) for v in self.forced.values() if v}
+            named = [r for r in candidates if names & {header_name(c) for c in r.cells if c}]
+            chosen = (named or candidates or list(rows[:1]) or [SheetRow(1, ())])[0]
+            return [chosen], self._classify(chosen)
+        if not candidates:
+            self.fail(
+                "",
+                f"在前 {HEADER_SCAN_ROWS} 行中找不到表头：表头行应包含检查内容、分值、评分标准等列"
+                f"（例如 {' / '.join(ROLE_LABELS[r] for r in ('section', 'text', 'method', 'criteria', 'points'))}）",
+            )
+        row = candidates[0]
+        headers = list(row.cells)
         self._unclear(
-            "",
-            f"在前 {HEADER_SCAN_ROWS} 行中找不到表头：表头行应包含检查内容、分值、评分标准等列"
-            f"（例如 {' / '.join(ROLE_LABELS[r] for r in ('section', 'text', 'method', 'criteria', 'points'))}）",
+            row.where,
+            f"找不到表头（{' / '.join(ROLE_LABELS[r] for r in ('section', 'text', 'method', 'criteria', 'points'))}"
+            f" 等列），无法确定哪一列是“检查内容”：{row.where}的列为 "
+            + "、".join(f"{column_letter(i)}列“{h}”" for i, h in enumerate(headers) if h)
+            + "；请指定各列的含义（命令行：--columns 检查内容=表头名称,分值=表头名称）",
             rows,
-            seen,
+            headers,
         )
 
     def _dedupe(self, combined: dict[int, str | None], header: list[SheetRow]) -> dict[int, str | None]:
@@ -582,6 +595,7 @@ class SheetReader:
         marks: dict[int, str] = {}
         in_legend = False
         item_rows = 0
+        question = question_code = ""
 
         def cell(row: SheetRow, role: str) -> str:
             index = col.get(role)
@@ -596,6 +610,8 @@ class SheetReader:
             compact = _SPACES.sub("", first)
             if sum(1 for c in row.cells if c and header_name(c) in header_texts) >= 2:
                 continue  # the header repeated (a table continued on the next page)
+            if _is_fill_in(first) and _as_number(cell(row, "points")) is None and not cell(row, "criteria"):
+                continue  # signature and date lines, "被检查科室：____"
             if in_legend and len(all_texts) == 1 and not cell(row, "points"):
                 notes.append(first)
                 continue
@@ -604,8 +620,6 @@ class SheetReader:
                 in_legend = True
                 continue
             if compact.startswith(_TOTAL_WORDS) and not cell(row, "criteria") and not cell(row, "method"):
-                continue
-            if _is_fill_in(first) and len(all_texts) <= 3 and not cell(row, "points"):
                 continue
             if re.match(r"^[★☆▲△◆*＊]\s*(?:为|表示|代表|：|:|是)", compact) and len(all_texts) == 1:
                 notes.append(first)
@@ -618,10 +632,21 @@ class SheetReader:
             key_mark = self._key_mark(row, col)
             if not text and not has_item_data:
                 # a section named on its own row (or merged across it); a row holding only a 序号 is skipped
-                title = section_text or (all_texts[0] if len(all_texts) == 1 and texts else "")
+                lone = all_texts[0] if len(all_texts) == 1 else ""
+                title = section_text or (lone if texts or not _looks_like_code(lone) else "")
                 if title:
                     self._start_section(sections, title, row)
+                    question = ""
                 continue
+            if text and not has_item_data and key_mark is None and _QUESTION.search(text):
+                # "感控团队成员包括（可多选）：" heads the options below it (□ 专职感控医生 …)
+                question = _QUESTION_END.sub("", text)
+                question_code = cell(row, "code")
+                continue
+            if question and not (
+                text.startswith(("□", "☐")) or (question_code and cell(row, "code").startswith(question_code + "."))
+            ):
+                question = ""
             if (
                 text
                 and not has_item_data
@@ -635,6 +660,7 @@ class SheetReader:
                 title, _ = _split_points(section_text)
                 if not sections or sections[-1].title != title:
                     self._start_section(sections, section_text, row)
+                    question = ""
             item_rows += 1
             if item_rows > MAX_ITEM_ROWS:
                 self.fail(row.where, f"检查内容太多（上限 {MAX_ITEM_ROWS} 行）")
@@ -645,6 +671,8 @@ class SheetReader:
                 sections.append(_Section("S1", checklist_title or "检查内容", row.where, None))
             section = sections[-1]
             item = self._item(row, cell, key_mark, "points" in col)
+            if item is not None and question:
+                item = replace(item, text=f"{question}：{item.text}")
             section.raw_codes.append(cell(row, "code"))
             section.wheres.append(row.where)
             if item is None:
@@ -705,8 +733,15 @@ class SheetReader:
         method_text = cell(row, "method")
         method = ""
         if method_text:
-            normalized, _ = normalize_method(method_text, METHOD_ALIASES)
-            method = normalized or method_text
+            normalized, unknown = normalize_method(method_text, METHOD_ALIASES)
+            if normalized is None:
+                self.error(
+                    row.where,
+                    f"检查方法“{'、'.join(unknown) or method_text}”无法识别：应为 现场查看、查阅资料、询问、实操、抽查 "
+                    "之一或几种，或一句说明（如“查阅近3个月记录”）",
+                )
+                ok = False
+            method = normalized or ""
         criteria = cell(row, "criteria")
         criteria = (
             _KEY_WORDS.sub("", criteria).strip()
@@ -814,6 +849,11 @@ METHOD_ALIASES = {
     "操作": "实操",
     "现场抽查": "抽查",
     "随机抽查": "抽查",
+    "观察": "现场查看",
+    "现场观察": "现场查看",
+    "问询": "询问",
+    "核查": "查阅资料",
+    "查记录": "查阅资料",
 }
 
 
@@ -852,7 +892,7 @@ def _split_points(title: str) -> tuple[str, float | None]:
 
 
 def _strip_marks(text: str) -> str:
-    value = text.strip()
+    value = text.strip().lstrip("□☐").strip()
     value = re.sub(r"^[★☆▲△◆*＊]+\s*", "", value)
     value = re.sub(r"\s*[★☆▲△◆*＊]+$", "", value)
     value = re.sub(r"\s*[（(【]\s*(?:一票否决项?|否决项?)\s*[)）】]\s*", "", value)
@@ -869,6 +909,14 @@ def _as_number(text: str) -> float | None:
 def _distinct(cells: Sequence[str]) -> list[str]:
     """The non-empty texts of a row, each once (a merged cell fills its whole range with one text)."""
     return list(dict.fromkeys(c.strip() for c in cells if c and c.strip()))
+
+
+_QUESTION = re.compile(r"(?:可多选|多选|以下|下列)[)）]?\s*[：:]?\s*$|[：:]\s*$")
+_QUESTION_END = re.compile(r"\s*[（(]?\s*(?:可多选|多选)\s*[)）]?\s*[：:]?\s*$|\s*[：:]\s*$")
+
+
+def _looks_like_code(text: str) -> bool:
+    return bool(ITEM_CODE_RE.fullmatch(text)) or bool(re.fullmatch(r"[\d.、（()）]+", text))
 
 
 def _is_fill_in(text: str) -> bool:

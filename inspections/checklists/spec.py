@@ -289,6 +289,6 @@ def normalize_method(text: str, aliases: dict[str, str] | None = None) -> tuple[
     return "、".join(parts), []
 
 
-DESCRIPTION_MIN = 5
+DESCRIPTION_MIN = 4
 """A method text with an unknown part this long is a description, kept as written, not a misspelt method name."""
 _SPACES = re.compile(r"[ \t]+")
