@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import docx
@@ -81,7 +81,7 @@ def communicable_disease() -> None:
     _xlsx(HERE / "二级及以上医院传染病防治监督检查评价表.xlsx", rows, merges)
 
 
-# --- B. 医院卫生检查评分细则 (a hospital's sheet: two header rows, section title rows, no method column) ---------------
+# --- B. 医院卫生检查评分细则 (a hospital's sheet: two header rows, section title rows, no method column) -------------
 
 
 def hospital_hygiene() -> None:
