@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -408,22 +409,34 @@ def import_checklist(
     return ImportOutcome(template.id, spec.code, version, "new_version" if existing else "created")
 
 
-def load_checklist_any(path: Path) -> ChecklistSpec:
-    """Read a checklist file: YAML, or an Excel/CSV table in the commissions' columns."""
-    from inspections.checklists.excel_format import load_checklist_table
+def load_checklist_any(
+    path: Path, *, columns: Mapping[str, str] | None = None, code: str | None = None, title: str | None = None
+) -> ChecklistSpec:
+    """Read a checklist file: YAML, or a sheet (.xlsx / .csv / .docx) as commissions publish them.
+
+    ``columns`` (role → header name, column letter or number), ``code`` and ``title`` apply to sheets only.
+    """
+    from inspections.checklists.excel_format import TABLE_SUFFIXES, load_checklist_table
     from inspections.checklists.yaml_format import load_checklist_file
 
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".docx"):
-        return load_checklist_table(path)
+    if path.suffix.lower() in (*TABLE_SUFFIXES, ".xls", ".doc"):
+        return load_checklist_table(path, columns=columns, code=code, title=title)
     return load_checklist_file(path)
 
 
 def import_checklist_file(
-    session: Session, actor: str, path: Path, *, user: CurrentUser | None = None
+    session: Session,
+    actor: str,
+    path: Path,
+    *,
+    user: CurrentUser | None = None,
+    columns: Mapping[str, str] | None = None,
+    code: str | None = None,
+    title: str | None = None,
 ) -> ImportOutcome:
-    """Import a YAML or Excel checklist file, all or nothing (administrators only where users are set up)."""
+    """Import a YAML or sheet checklist file, all or nothing (administrators only where users are set up)."""
     authorize(user, "checklist.manage")
-    spec = load_checklist_any(path)
+    spec = load_checklist_any(path, columns=columns, code=code, title=title)
     return import_checklist(session, actor, spec, source=path.name)
 
 

@@ -959,3 +959,33 @@ def _plain(value: float) -> str:
 
 # Stands in for a bad row so later rows keep their generated codes (S1.3 stays S1.3); never returned.
 _PLACEHOLDER = ItemSpec(code="", text="", method="", criteria="", points=1.0)
+
+
+def sheet_preview_lines(reading: SheetReading) -> list[str]:
+    """What the recognizer read, in words, for the user to confirm before importing (the CLI and the window)."""
+    spec = reading.spec
+    lines = [
+        f"检查表：{spec.title}（编号 {spec.code}）",
+        f"表头：第 {'、'.join(str(n) for n in reading.header_rows)} 行",
+    ]
+    lines.append(
+        "各列："
+        + "；".join(
+            f"{column_letter(c.index)}列“{c.header or '（无表头）'}” → {ROLE_LABELS[c.role] if c.role else '不导入'}"
+            for c in reading.columns
+        )
+    )
+    items = spec.items()
+    total = sum(i.points for i in items)
+    lines.append(f"共 {len(spec.sections)} 个分组、{len(items)} 项，分值合计 {_plain(total)} 分")
+    for section in spec.sections:
+        stated = f"（标明 {_plain(section.points)} 分）" if section.points is not None else ""
+        points = sum(i.points for i in section.items)
+        lines.append(f"  {section.title}{stated}：{len(section.items)} 项，{_plain(points)} 分")
+    for mark, consequence, count in reading.key_kinds:
+        lines.append(f"关键项“{mark}”{count} 项：不符合时 → {consequence}")
+    if reading.rules:
+        lines.append("从评分标准读出的计分规则：")
+        lines.extend(f"  {code}：{text}" for code, text in reading.rules)
+    lines.extend(f"注意：{warning}" for warning in reading.warnings)
+    return lines
