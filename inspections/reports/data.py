@@ -96,6 +96,7 @@ class ChecklistScoreRow:
     formula: str = ""  # the scoring rule in words, e.g. from ``scoring_formula_text``
     not_checked: int = 0  # items left 未检查 (flagged in the report; 不适用 is not)
     sections: tuple[SectionScoreRow, ...] = ()
+    consequences: tuple[str, ...] = ()  # "重点监督：S2.3 近一年内无迟报" — failed key items that do not veto
 
 
 @dataclass(frozen=True)

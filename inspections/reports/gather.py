@@ -96,6 +96,10 @@ def feedback_data(
                     d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent)
                     for sec in score.sections
                 ),
+                consequences=tuple(
+                    f"{label}：" + "；".join(f"{code} {texts.get((score.title, code), '')}".strip() for code in codes)
+                    for label, codes in score.consequences
+                ),
             )
         )
         critical.extend(

@@ -14,7 +14,13 @@ Everything public is re-exported here: callers import from ``inspections.workflo
 """
 
 from inspections.scoring import overall_grade
-from inspections.workflow.answering import SavedAnswer, record_answer, set_header, start_inspection
+from inspections.workflow.answering import (
+    SavedAnswer,
+    record_answer,
+    record_deduction,
+    set_header,
+    start_inspection,
+)
 from inspections.workflow.finalize import (
     Blocker,
     FinalizeResult,
@@ -75,6 +81,7 @@ __all__ = [
     "previous_inspection_id",
     "propose_folder_photos",
     "record_answer",
+    "record_deduction",
     "remove_item_photo",
     "scoped_inspections",
     "set_header",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from inspections.errors import NotFoundError, ReadOnlyError, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.permissions import CurrentUser
-from inspections.scoring import Answer, validate_answer
+from inspections.scoring import Answer, deduction_answer, validate_answer
 from inspections.templates import applicable_templates
 from inspections.workflow.amendments import after_amendment
 from inspections.workflow.loading import authorize_on, get_inspection, item_in
@@ -180,6 +180,41 @@ def record_answer(
     if amending:
         after_amendment(session, actor, inspection, reason)
     return SavedAnswer(item_id, now, new_response, new_points, new_note)
+
+
+def record_deduction(
+    session: Session,
+    actor: str,
+    inspection_id: uuid.UUID,
+    item_id: uuid.UUID,
+    *,
+    occurrences: int | None = None,
+    failed: Sequence[int] = (),
+    note: str = "",
+    reason: str = "",
+    user: CurrentUser | None = None,
+) -> SavedAnswer:
+    """Answer an item that has a deduction rule: how many occurrences were found, or which sub-items failed.
+
+    The points follow from the rule (capped, never below zero) and the reason in words ("发现 3 处，扣 6 分") heads the
+    note, so it reaches the finding. ``note`` is the inspector's own text after it.
+    """
+    inspection = get_inspection(session, inspection_id)
+    item, spec = item_in(session, inspection, item_id)
+    item_spec = next(i for i in spec.items() if i.code == item.code)
+    answer, why = deduction_answer(item_spec, occurrences=occurrences, failed=failed)
+    text = why if not note.strip() else f"{why}。{note.strip()}"
+    return record_answer(
+        session,
+        actor,
+        inspection_id,
+        item_id,
+        response=answer.response,
+        points=answer.points,
+        note=text,
+        reason=reason,
+        user=user,
+    )
 
 
 def set_header(
