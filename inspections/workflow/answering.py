@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,6 +183,12 @@ def record_answer(
     return SavedAnswer(item_id, now, new_response, new_points, new_note)
 
 
+_DEDUCTION_REASON = re.compile(
+    r"^(?:发现 \d+ \S+?|未发现问题（0 \S+?）|各子项均符合|(?:（\d+）[^（。]*、?)+ 不符合)"
+    r"(?:，扣 [\d.]+ 分(?:（扣完为止）)?)?(?:。|$)"
+)
+
+
 def record_deduction(
     session: Session,
     actor: str,
@@ -203,7 +210,8 @@ def record_deduction(
     item, spec = item_in(session, inspection, item_id)
     item_spec = next(i for i in spec.items() if i.code == item.code)
     answer, why = deduction_answer(item_spec, occurrences=occurrences, failed=failed)
-    text = why if not note.strip() else f"{why}。{note.strip()}"
+    own = _DEDUCTION_REASON.sub("", note.strip(), count=1).strip()  # the reason written last time is replaced
+    text = why if not own else f"{why}。{own}"
     return record_answer(
         session,
         actor,

@@ -66,6 +66,13 @@ def test_deductions_sub_items_and_a_lesser_key_item_score_as_the_sheet_says(db: 
     assert notes["S1.2"] == "发现 3 例，扣 3 分。抽查5例"
     assert notes["S1.4"].startswith("（2）速干手消毒剂、（3）医用外科口罩 不符合，扣 2 分")
     assert "（5）终末消毒" in notes["S3.3"] and "扣 4 分" in notes["S3.3"]
+    # Entering the count again replaces the reason written last time; the inspector's own words stay.
+    with db.begin() as s:
+        item_id = next(i.item_id for i in load_inspection(s, inspection_id).items() if i.code == "S1.2")
+        record_deduction(s, "张三", inspection_id, item_id, occurrences=1, note=notes["S1.2"])
+    with db.session() as s:
+        again = next(i for i in load_inspection(s, inspection_id).items() if i.code == "S1.2")
+    assert (again.note, again.points) == ("发现 1 例，扣 1 分。抽查5例", 3)
 
 
 def test_subtotals_reach_the_command_line_the_feedback_and_the_workbook(

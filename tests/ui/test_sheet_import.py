@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from inspections import templates
@@ -69,3 +70,53 @@ def test_unrecognized_columns_are_mapped_in_the_dialog(qtbot: QtBot, empty_conte
     (new,) = _codes(empty_context) - before
     spec = empty_context.read_now(lambda s: templates.template_spec(s, templates.find_template(s, new).id))
     assert [(i.text, i.points) for i in spec.items()] == [("设置分诊点", 5), ("体温检测", 3)]
+
+
+def test_the_editor_takes_counts_and_failed_sub_items_for_deduction_items(
+    qtbot: QtBot, empty_context: AppContext
+) -> None:
+    import datetime as dt
+
+    from inspections import workflow
+    from tests.helpers import make_institution
+    from ui.pages.editor import InspectionEditor
+
+    db = empty_context.db
+    assert db is not None
+    with db.begin() as s:
+        outcome = templates.import_checklist_file(s, "张三", SHEETS / "二级及以上医院传染病防治监督检查评价表.xlsx")
+    institution = make_institution(db, "上街区人民医院", level=2)  # type: ignore[arg-type]
+    with db.begin() as s:
+        inspection_id = workflow.start_inspection(
+            s,
+            "张三",
+            institution_id=institution,
+            on=dt.date.today(),
+            inspectors=["张三"],
+            template_ids=[outcome.template_id],
+        )
+    editor = InspectionEditor(empty_context, inspection_id)
+    qtbot.addWidget(editor)
+    editor.resize(1200, 760)
+    editor.show()
+    editor.activate()
+    qtbot.waitUntil(lambda: editor.view is not None, timeout=5000)
+    codes = {i.code: i.item_id for i in editor.items.values()}
+    pane = editor.pane
+
+    editor.select_item(codes["S1.2"])  # 每缺1例扣1分, 4 分
+    assert pane.occurrence_spin.isVisibleTo(pane) and not pane.subitem_list.isVisibleTo(pane)
+    assert "每发现一例扣 1 分，最多扣 4 分" in pane.deduction_label.text()
+    pane.occurrence_spin.setValue(3)
+    pane.occurrence_spin.editingFinished.emit()
+    item = editor.items[codes["S1.2"]]
+    assert (item.response, item.points) == ("partial", 1) and item.note.startswith("发现 3 例，扣 3 分")
+
+    editor.select_item(codes["S1.4"])  # (1)…(4), 一项不符合扣1分
+    assert pane.subitem_list.isVisibleTo(pane) and pane.subitem_list.count() == 4
+    pane.subitem_list.item(1).setCheckState(Qt.CheckState.Checked)
+    pane.subitem_list.item(2).setCheckState(Qt.CheckState.Checked)
+    item = editor.items[codes["S1.4"]]
+    assert (item.response, item.points) == ("partial", 2) and "（2）速干手消毒剂" in item.note
+    if os.environ.get("YG_SCREENSHOTS"):
+        editor.grab().save(os.environ["YG_SCREENSHOTS"] + "/editor-subitems.png")

@@ -104,7 +104,7 @@ class ItemTree(QWidget):
 
     def paint_item(self, item: ItemView) -> None:
         leaf = self.leaves[item.item_id]
-        veto = self.tr("【否决】") if item.spec.critical else ""
+        veto = self.tr("【{0}】").format(item.spec.consequence or self.tr("否决")) if item.spec.critical else ""
         leaf.setText(0, f"{item.code} {veto}{item.spec.text}")
         leaf.setToolTip(0, item.spec.text)
         outcome = item.outcome if item.response != "not_checked" else None
