@@ -63,6 +63,14 @@ SETTINGS: dict[str, SettingSpec] = {
             for role, label in FONT_ROLES.items()
         ),
         SettingSpec("hospital_name", "本院名称", "", str, "医院感控人员使用本程序时所在医院的名称", required=False),
+        SettingSpec(
+            "overall_rule",
+            "多个检查表的总得分率",
+            "sum",
+            str,
+            "sum：各检查表实得分之和 ÷ 满分之和（默认，分值多的检查表占比大）；mean：各检查表得分率的平均；"
+            "weighted：按各检查表 scoring.weight 加权平均",
+        ),
     )
 }
 
@@ -96,6 +104,10 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
             raise UserError(f"{spec.label}须为整数") from None
         if not 0 <= value <= 365:
             raise UserError(f"{spec.label}须在 0 到 365 之间")
+    elif key == "overall_rule":
+        value = str(value).strip().lower()
+        if value not in ("sum", "mean", "weighted"):
+            raise UserError(f"{spec.label}只能是 sum、mean 或 weighted")
     elif key == "doc_series":
         value = str(value).strip().upper()
         if not SERIES_PATTERN.fullmatch(value):

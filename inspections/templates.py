@@ -99,6 +99,7 @@ def _scoring_from_json(data: dict[str, Any]) -> ScoringRule:
         basis=data["basis"],
         partial_ratio=data["partial_ratio"],
         grades=tuple(GradeBand(g["min"], g["label"]) for g in data["grades"]),
+        weight=float(data.get("weight", 1.0)),
     )
 
 

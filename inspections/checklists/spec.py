@@ -47,6 +47,7 @@ class ScoringRule:
         GradeBand(60, "合格"),
         GradeBand(0, "不合格"),
     )
+    weight: float = 1.0  # this checklist's weight when an inspection's overall rule is "weighted"
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class ChecklistSpec:
         """sha256 of everything but the version number: equal hashes mean the same checklist content."""
         data = asdict(self)
         data.pop("version")
+        if data["scoring"].get("weight") == 1.0:
+            data["scoring"].pop("weight")
         # Fields added later are left out at their defaults, so checklists stored before keep their hashes.
         for section in data["sections"]:
             if section.get("points") is None:

@@ -12,6 +12,7 @@ from inspections.checklists.spec import ChecklistSpec
 from inspections.errors import NotFoundError
 from inspections.permissions import CurrentUser, authorize
 from inspections.scoring import Answer, InspectionScore, response_options, score_inspection
+from inspections.settings import get_setting
 from inspections.templates import template_spec
 from models.checklist import ChecklistItem
 from models.inspection import Inspection, ItemResult
@@ -86,7 +87,10 @@ def answers_of(session: Session, inspection: Inspection) -> dict[uuid.UUID, dict
 
 def current_score(session: Session, inspection: Inspection) -> InspectionScore:
     answers = answers_of(session, inspection)
-    return score_inspection([(template_spec(session, tid), answers[tid]) for tid in template_ids_of(inspection)])
+    overall = str(get_setting(session, "overall_rule"))
+    return score_inspection(
+        [(template_spec(session, tid), answers[tid]) for tid in template_ids_of(inspection)], overall
+    )
 
 
 def inspection_score(session: Session, inspection_id: uuid.UUID) -> InspectionScore:

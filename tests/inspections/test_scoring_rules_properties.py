@@ -161,3 +161,23 @@ def test_sub_items_roll_up_with_their_exception() -> None:
     assert deduction_answer(plain, occurrences=9)[0] == Answer("fail")
     with pytest.raises(UserError, match="发现处数"):
         deduction_answer(plain, occurrences=-1)
+
+
+def test_the_overall_rule_across_checklists_is_chosen() -> None:
+    from dataclasses import replace as with_
+
+    from inspections.checklists.spec import ScoringRule
+    from inspections.scoring import score_inspection
+
+    small = ChecklistSpec("a", 1, "小表", (SectionSpec("S", "分组", (ItemSpec("A", "内容", "", "", 10),)),))
+    items = tuple(ItemSpec(f"B{n}", "内容", "", "", 10) for n in range(9))
+    big = ChecklistSpec("b", 1, "大表", (SectionSpec("S", "分组", items),), scoring=ScoringRule(weight=3))
+    answers = [(small, {"A": Answer("fail")}), (big, {i.code: Answer("pass") for i in items})]
+    assert score_inspection(answers).percent == 90  # (0 + 90) ÷ (10 + 90): points weigh
+    assert score_inspection(answers, "mean").percent == 50  # (0 + 100) ÷ 2
+    assert score_inspection(answers, "weighted").percent == 75  # (0×1 + 100×3) ÷ 4
+    assert "(0×1 + 100×3) ÷ 4 = 75%" in score_inspection(answers, "weighted").formula
+    with pytest.raises(UserError):
+        score_inspection(answers, "median")
+    heavy = with_(big, scoring=ScoringRule(weight=2.5))
+    assert load_checklist_text(dump_checklist(heavy), "t.yaml").scoring.weight == 2.5

@@ -79,6 +79,8 @@ def dump_checklist(spec: ChecklistSpec) -> str:
             "partial_ratio": _number(spec.scoring.partial_ratio),
             "grades": [_FlowMap(min=_number(band.min), label=band.label) for band in spec.scoring.grades],
         }
+        if spec.scoring.weight != 1.0:
+            data["scoring"]["weight"] = _number(spec.scoring.weight)
     if spec.response_sets:
         data["response_sets"] = {
             name: [_option_data(o) for o in options] for name, options in spec.response_sets.items()

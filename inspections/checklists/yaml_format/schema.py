@@ -30,7 +30,7 @@ TOP_KEYS = (
     "sections",
 )
 APPLIES_KEYS = ("has_fever_clinic", "levels", "categories")
-SCORING_KEYS = ("basis", "partial_ratio", "grades")
+SCORING_KEYS = ("basis", "partial_ratio", "grades", "weight")
 GRADE_KEYS = ("min", "label")
 OPTION_KEYS = ("code", "label", "points", "outcome")
 SECTION_KEYS = ("code", "title", "points", "items")
