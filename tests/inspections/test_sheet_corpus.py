@@ -205,6 +205,7 @@ def test_a_mapping_naming_a_missing_column_says_which_exist(tmp_path: Path) -> N
         parse_column_mapping("内容")
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("name", ["二级及以上医院传染病防治监督检查评价表.xlsx", "消毒供应中心检查表.docx"])
 def test_import_then_export_round_trips_through_the_database(db: Database, tmp_path: Path, name: str) -> None:
     with db.begin() as s:
