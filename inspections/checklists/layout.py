@@ -283,6 +283,31 @@ def role_of_name(name: str) -> str | None:
     return None
 
 
+# Header names not in the lists, by the words they contain ("检查内容及要求", "扣分标准及方法"); ignored words first.
+_FUZZY_ROLES: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"得分|扣分(?:原因|理由|情况|说明)|实得|备注|结果|存在问题|签名|记录|情况"), None),
+    (re.compile(r"否决|关键项"), "critical"),
+    (re.compile(r"整改"), "remedy"),
+    (re.compile(r"评分|扣分|计分|细则"), "criteria"),
+    (re.compile(r"方法|方式"), "method"),
+    (re.compile(r"内容|要求|要点|指标|标准"), "text"),
+    (re.compile(r"分值|标准分|满分|分数"), "points"),
+    (re.compile(r"项目|类别|环节"), "section"),
+    (re.compile(r"序号|编号"), "code"),
+)
+_FUZZY_MAX = 10
+
+
+def fuzzy_role(name: str) -> tuple[bool, str | None]:
+    """(recognized, role) for a header name not in the lists, by the words it contains; short names only."""
+    if not name or len(name) > _FUZZY_MAX:
+        return False, None
+    for pattern, role in _FUZZY_ROLES:
+        if pattern.search(name):
+            return True, role
+    return False, None
+
+
 def parse_column_mapping(text: str) -> dict[str, str]:
     """``检查内容=监督检查内容,分值=应得分`` → {"text": "监督检查内容", "points": "应得分"} (UserError when bad)."""
     mapping: dict[str, str] = {}
@@ -420,7 +445,7 @@ class SheetReader:
 
     # --- the header ------------------------------------------------------------------------------------------------
 
-    def _classify(self, row: SheetRow) -> dict[int, str | None]:
+    def _classify(self, row: SheetRow, *, fuzzy: bool = True) -> dict[int, str | None]:
         """Column → role (or "?" for an ambiguous name, None for an ignored one) for the recognized cells of a row."""
         found: dict[int, str | None] = {}
         for index, value in enumerate(row.cells):
@@ -434,6 +459,10 @@ class SheetReader:
                 found[index] = "?"
             elif name in IGNORED_NAMES:
                 found[index] = None
+            elif fuzzy:
+                recognized, guessed = fuzzy_role(name)
+                if recognized:
+                    found[index] = guessed
         return found
 
     def _header(self, rows: Sequence[SheetRow]) -> tuple[list[SheetRow], dict[int, str | None]]:
@@ -446,7 +475,7 @@ class SheetReader:
             combined = dict(found)
             if position + 1 < len(rows):
                 below = rows[position + 1]
-                lower = self._classify(below)
+                lower = self._classify(below, fuzzy=False)  # a data row must not pass for a second header row
                 numeric = any(_as_number(c) is not None for c in below.cells if c)
                 if (
                     lower
@@ -630,6 +659,25 @@ class SheetReader:
             points_text = cell(row, "points")
             has_item_data = any(cell(row, r) for r in ("method", "criteria", "critical", "remedy")) or bool(points_text)
             key_mark = self._key_mark(row, col)
+            stated = _as_number(points_text)
+            numbered = bool(re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+部分", text)) or bool(
+                re.fullmatch(r"[一二三四五六七八九十]+、?", cell(row, "code"))
+            )
+            if (
+                (not text or numbered)
+                and stated is not None
+                and not any(cell(row, r) for r in ("method", "criteria", "critical", "remedy"))
+                and key_mark is None
+            ):
+                # a section title row with its points in the 分值 column: "一、预检分诊 | | 20", "一 | 预检分诊 | 20"
+                others = [t for t in texts if t != points_text and not _looks_like_code(t)]
+                title = text or section_text or (others[0] if len(others) == 1 else "")
+                if title:
+                    if _SECTION_POINTS.search(title) is None and stated > 0:
+                        title = f"{title}（{_plain(stated)}分）"
+                    self._start_section(sections, title, row)
+                    question = ""
+                    continue
             if not text and not has_item_data:
                 # a section named on its own row (or merged across it); a row holding only a 序号 is skipped
                 lone = all_texts[0] if len(all_texts) == 1 else ""

@@ -191,10 +191,31 @@ def test_every_bad_row_is_reported_and_nothing_is_returned(tmp_path: Path) -> No
 
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "cols.xlsx", [["标题"], ["检查项目", "要点说明", "分值"], ["甲", "内容", 1]])
+    path = write_xlsx(tmp_path / "cols.xlsx", [["标题"], ["检查项目", "描述", "分值"], ["甲", "内容", 1]])
     (problem,) = problems(path)
     assert "第 2 行" in problem and "无法确定哪一列是“检查内容”" in problem
-    assert "B列“要点说明”" in problem and "--columns 检查内容=" in problem
+    assert "B列“描述”" in problem and "--columns 检查内容=" in problem
+
+
+def test_header_names_not_in_the_lists_are_read_by_their_words(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["检查项目", "检查内容及要求", "扣分标准及方法", "分值(分)", "扣分原因"],
+            ["甲", "内容", "未做不得分", 2, None],
+        ],
+    )
+    (item,) = load_checklist_xlsx(path).items()
+    assert (item.text, item.criteria, item.points) == ("内容", "未做不得分", 2)
+
+
+def test_a_section_row_with_its_points_in_the_points_column(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        [["序号", "检查内容", "分值"], ["一", "预检分诊", 5], [1, "设置分诊点", 2], [2, "测体温", 3]],
+    )
+    spec = load_checklist_xlsx(path)
+    assert [(s.title, s.points, len(s.items)) for s in spec.sections] == [("预检分诊", 5, 2)]
 
 
 def test_method_and_criteria_columns_are_optional(tmp_path: Path) -> None:

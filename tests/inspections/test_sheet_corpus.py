@@ -179,14 +179,14 @@ def test_preview_names_columns_rules_and_key_kinds() -> None:
 
 def test_unrecognized_columns_are_named_and_can_be_mapped(tmp_path: Path) -> None:
     path = tmp_path / "自定义.csv"
-    path.write_text("单位自查表\n环节,要点说明,满分值,情况\n预检,设置分诊点,5,\n,体温检测,3,\n", encoding="utf-8")
+    path.write_text("单位自查表\n环节,描述,额度,情况\n预检,设置分诊点,5,\n,体温检测,3,\n", encoding="utf-8")
     with pytest.raises(ColumnsUnclearError) as info:
         read_checklist_sheet(path)
     message = str(info.value)
-    assert "无法确定哪一列是“检查内容”" in message and "B列“要点说明”" in message and "C列“满分值”" in message
+    assert "无法确定哪一列是“检查内容”" in message and "B列“描述”" in message and "C列“额度”" in message
     assert "第 2 行" in message
-    assert "要点说明" in info.value.headers and info.value.preview[2][1] == "设置分诊点"
-    mapping = parse_column_mapping("检查内容=要点说明,分值=满分值")
+    assert "描述" in info.value.headers and info.value.preview[2][1] == "设置分诊点"
+    mapping = parse_column_mapping("检查内容=描述,分值=额度")
     spec = read_checklist_sheet(path, columns=mapping).spec
     assert [(s.title, [(i.text, i.points) for i in s.items]) for s in spec.sections] == [
         ("预检", [("设置分诊点", 5), ("体温检测", 3)])
@@ -197,10 +197,10 @@ def test_unrecognized_columns_are_named_and_can_be_mapped(tmp_path: Path) -> Non
 
 def test_a_mapping_naming_a_missing_column_says_which_exist(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
-    path.write_text("环节,要点说明,满分值\n预检,设置分诊点,5\n", encoding="utf-8")
+    path.write_text("环节,描述,额度\n预检,设置分诊点,5\n", encoding="utf-8")
     with pytest.raises(InvalidInputError) as info:
         read_checklist_sheet(path, columns={"检查内容": "内容说明"})
-    assert "没有“内容说明”这一列" in str(info.value) and "B列“要点说明”" in str(info.value)
+    assert "没有“内容说明”这一列" in str(info.value) and "B列“描述”" in str(info.value)
     with pytest.raises(InvalidInputError):
         parse_column_mapping("内容")
 

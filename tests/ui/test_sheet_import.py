@@ -49,11 +49,11 @@ def test_a_published_sheet_is_previewed_then_imported(qtbot: QtBot, empty_contex
 def test_unrecognized_columns_are_mapped_in_the_dialog(qtbot: QtBot, empty_context: AppContext, tmp_path: Path) -> None:
     page = _page(qtbot, empty_context)
     sheet = tmp_path / "自查表.csv"
-    sheet.write_text("单位自查表\n环节,要点说明,满分值,情况\n预检,设置分诊点,5,\n,体温检测,3,\n", encoding="utf-8")
+    sheet.write_text("单位自查表\n环节,描述,额度,情况\n预检,设置分诊点,5,\n,体温检测,3,\n", encoding="utf-8")
     page.import_file(sheet)
     dialog = page.sheet_dialog
     qtbot.waitUntil(lambda: dialog.rows.rowCount() > 0, timeout=5000)
-    assert "无法自动识别" in dialog.message.text() and "要点说明" in dialog.message.text()
+    assert "无法自动识别" in dialog.message.text() and "描述" in dialog.message.text()
     assert dialog.rows.item(2, 1).text() == "设置分诊点"  # the first rows, to see which column is which
     ok = dialog.buttons.buttons()[0]
     assert not ok.isEnabled()
