@@ -390,6 +390,7 @@ class SheetReader:
         rules: list[tuple[str, str]] = []
         built: list[SectionSpec] = []
         use_codes = self._codes_usable(sections)
+        tick_sheet = any(re.search(r"勾选|打√|^√$", header_name(h)) for h in self._last_headers)
         kinds: dict[str, int] = {}
         for section in sections:
             items: list[ItemSpec] = []
@@ -401,6 +402,12 @@ class SheetReader:
                 item_code = section.raw_codes[number - 1] if use_codes else f"{section.code}.{number}"
                 item = replace(item, code=item_code)
                 options = parse_options(item.criteria, item.points) if item.criteria and item.points > 0 else None
+                if options is None and tick_sheet and not item.criteria and item.points > 0 and not item.critical:
+                    # a tick-all questionnaire (IPCAF style): a ticked box earns the points, nothing in between
+                    options = (
+                        ResponseOption("pass", "勾选", item.points, "pass"),
+                        ResponseOption("fail", "未勾选", 0.0, "fail"),
+                    )
                 if options is not None:
                     name = options_set_name(options)
                     response_sets[name] = options
@@ -1033,7 +1040,7 @@ def sheet_preview_lines(reading: SheetReading) -> list[str]:
     for mark, consequence, count in reading.key_kinds:
         lines.append(f"关键项“{mark}”{count} 项：不符合时 → {consequence}")
     if reading.rules:
-        lines.append("从评分标准读出的计分规则：")
+        lines.append("读出的计分规则（来自评分标准或勾选列）：")
         lines.extend(f"  {code}：{text}" for code, text in reading.rules)
     lines.extend(f"注意：{warning}" for warning in reading.warnings)
     return lines

@@ -71,7 +71,7 @@ EXPECTED = {
         items=11,
         total=70,
         keys={},
-        options=0,
+        options=11,  # tick-all: 勾选 earns the points, 未勾选 nothing
         deductions=0,
     ),
     "手卫生管理检查表.docx": Expected(
