@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from inspections import photos, workflow
 from inspections.errors import UserError
 from inspections.scoring import Answer, InspectionScore, score_inspection
+from inspections.settings import get_setting
 from inspections.workflow import ChecklistView, InspectionView, ItemView
 from ui import settings as keys
 from ui.context import AppContext
@@ -168,6 +169,8 @@ class InspectionEditor(Page):
     def show_view(self, view: InspectionView) -> None:
         current = self.current_item()
         self.view = view
+        # the overall rule across checklists (设置 overall_rule), so the live score matches the documents
+        self.overall_rule = str(self.context.read_now(lambda s: get_setting(s, "overall_rule")))
         self._checklist_of = {
             item.item_id: checklist
             for checklist in view.checklists
@@ -275,7 +278,7 @@ class InspectionEditor(Page):
                 if item.response is not None
             }
             pairs.append((checklist.spec, answers))
-        self.score = score_inspection(pairs)
+        self.score = score_inspection(pairs, getattr(self, "overall_rule", "sum"))
         self.header.show_score(self.score)
         self.item_tree.paint_scores(self.score)
 
