@@ -219,3 +219,22 @@ def test_import_then_export_round_trips_through_the_database(db: Database, tmp_p
     with db.begin() as s:
         again = import_checklist_file(s, "管理员", exported)
     assert (again.status, again.version) == ("unchanged", outcome.version)
+
+
+def test_command_line_import_preview_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from inspections.cli import main
+
+    sheet = str(SHEETS / "发热门诊检查评分标准.xlsx")
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "checklists", "import", sheet, "--preview"]) == 0
+    out = capsys.readouterr().out
+    assert "共 3 个分组、9 项，分值合计 70 分" in out and "关键项“否决”2 项：不符合时 → 不合格" in out
+    assert "S1.2：7 个子项逐项判定，每项不符合扣 2 分（第 5 项扣 4 分），最多扣 15 分" in out
+    assert main([*data, "checklists", "import", sheet, "--code", "fever-score"]) == 0
+    assert "检查表 fever-score 第 1 版：已导入" in capsys.readouterr().out
+    target = tmp_path / "x.yaml"
+    assert main([*data, "checklists", "export", "fever-score", "-o", str(target)]) == 0
+    assert main([*data, "checklists", "import", str(target)]) == 0
+    assert "内容未变化" in capsys.readouterr().out
+    assert main([*data, "checklists", "import", sheet, "--columns", "检查内容=不存在的列"]) == 2
+    assert "没有“不存在的列”这一列" in capsys.readouterr().err
