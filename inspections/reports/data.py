@@ -428,3 +428,5 @@ class ResultsExport:
     rows: tuple[ResultRow, ...]
     summary: tuple[ResultSummaryRow, ...] = ()
     data_as_of: datetime | None = None
+    # One row per section of each checklist result (sheet 分组小计): checklist_title is "检查表 / 分组".
+    sections: tuple[ResultSummaryRow, ...] = ()
