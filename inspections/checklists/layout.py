@@ -375,7 +375,7 @@ class SheetReader:
         code_column = next((i for i, r in roles.items() if r == "code"), None)
         self._strict_code = code_column is not None and header_name(_header_text(header_rows, code_column)) == "编号"
         found_title = self._title_above(rows, header_rows[0].number)
-        final_title = (title or found_title or default_title).strip()
+        final_title = _one_line(title or found_title or default_title)
         if not CHECKLIST_CODE_RE.fullmatch(code):
             self.error("", f"检查表编号“{code}”格式不对：只能由小写字母、数字和连字符“-”组成，以字母或数字开头")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
@@ -937,8 +937,14 @@ def _legend_label(kind: str, legend: str) -> str | None:
     return None
 
 
+def _one_line(text: str) -> str:
+    """A title as one line: a cell's line breaks ("预检分诊\n（10分）") are layout, not content."""
+    return re.sub(r"\s*\n\s*", "", text).strip()
+
+
 def _split_points(title: str) -> tuple[str, float | None]:
     """ "综合管理(5分)" → ("综合管理", 5.0); a title without points → (title, None)."""
+    title = _one_line(title)
     match = _SECTION_POINTS.search(title)
     if match is None:
         return title.strip(), None

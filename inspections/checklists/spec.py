@@ -294,4 +294,4 @@ def normalize_method(text: str, aliases: dict[str, str] | None = None) -> tuple[
 
 DESCRIPTION_MIN = 4
 """A method text with an unknown part this long is a description, kept as written, not a misspelt method name."""
-_SPACES = re.compile(r"[ \t]+")
+_SPACES = re.compile(r"\s+")

@@ -357,3 +357,19 @@ def test_corpus_file(name: str) -> None:
     found = "\n".join(problems(CORPUS / name))
     for word in wanted:
         assert word in found
+
+
+def test_line_breaks_in_title_and_section_cells_are_layout(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["发热门诊\n检查表"],
+            ["项目", "检查内容", "检查方法", "分值"],
+            ["预检分诊\n（5分）", "设置分诊点", "查阅资料，\n现场查看3名医务人员", 5],
+        ],
+    )
+    spec = load_checklist_xlsx(path)
+    assert spec.title == "发热门诊检查表"
+    assert [(s.title, s.points) for s in spec.sections] == [("预检分诊", 5)]
+    assert spec.items()[0].method == "查阅资料， 现场查看3名医务人员"
+    assert load_checklist_text(dump_checklist(spec), "t.yaml") == spec
