@@ -982,10 +982,11 @@ def _looks_like_code(text: str) -> bool:
 
 def _is_fill_in(text: str) -> bool:
     compact = _SPACES.sub("", text)
+    labelled = "：" in compact or ":" in compact  # "检查人：", "医院等级：三级□二级□"
     return (
-        compact.startswith(_SIGNATURE_WORDS)
+        (compact.startswith(_SIGNATURE_WORDS) and labelled)
         or "____" in compact
-        or "□" in compact
+        or ("□" in compact and labelled)
         or bool(re.match(r"^[^：:]{1,10}[：:]\s*$", compact))
     )
 

@@ -373,3 +373,18 @@ def test_line_breaks_in_title_and_section_cells_are_layout(tmp_path: Path) -> No
     assert [(s.title, s.points) for s in spec.sections] == [("预检分诊", 5)]
     assert spec.items()[0].method == "查阅资料， 现场查看3名医务人员"
     assert load_checklist_text(dump_checklist(spec), "t.yaml") == spec
+
+
+def test_a_key_item_that_starts_like_a_signature_line_is_still_an_item(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["项目", "检查内容", "分值"],
+            ["人员", "检查人员掌握标准预防", "★"],
+            [None, "培训记录完整", 5],
+            ["检查人：", None, "日期："],
+        ],
+    )
+    first, second = load_checklist_xlsx(path).items()
+    assert (first.text, first.critical, first.points) == ("检查人员掌握标准预防", True, 0)
+    assert second.points == 5
