@@ -61,6 +61,7 @@ class ItemScore:
     vetoing: bool
     flagged_unchecked: bool
     adjusted: bool  # the inspector set the points of a 部分符合 answer
+    consequence: str | None = None  # a failed key item of a kind that does not veto: its label (重点监督)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class ChecklistScore:
     sections: tuple[SectionScore, ...]
     items: tuple[ItemScore, ...]
     formula: str
+    # Failed key items whose kind does not veto, by consequence: (("重点监督", ("A1.3",)),). The first one decides
+    # the grade when nothing vetoes, whatever the score.
+    consequences: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,43 @@ def _resolve(spec: ChecklistSpec, item: ItemSpec, answer: Answer) -> tuple[Respo
     return option, maximum
 
 
+def deduction_answer(
+    item: ItemSpec, *, occurrences: int | None = None, failed: Sequence[int] = ()
+) -> tuple[Answer, str]:
+    """The answer an item's deduction rule gives, and the reason in words for the note and the finding.
+
+    Per occurrence: ``occurrences`` found (0 = 符合). With sub-items: the numbers (from 1) of the ``failed`` ones, each
+    costing the rule's points or its own exception. Never more than the cap (the item's points) is taken off: all off
+    is 不符合, nothing off 符合, anything between 部分符合 with the points that are left.
+    """
+    rule = item.deduction
+    if rule is None or item.response_set is not None:
+        raise UserError(f"检查项“{item.code}”没有扣分规则")
+    per = _dec(rule.per)
+    if rule.subitems:
+        numbers = sorted(set(failed))
+        if any(isinstance(n, bool) or not 1 <= n <= len(rule.subitems) for n in numbers):
+            raise UserError(f"检查项“{item.code}”只有第 1–{len(rule.subitems)} 个子项")
+        own = dict(rule.exceptions)
+        lost = sum((_dec(own[n]) if n in own else per for n in numbers), _ZERO)
+        reason = "、".join(f"（{n}）{rule.subitems[n - 1]}" for n in numbers) + " 不符合" if numbers else "各子项均符合"
+    else:
+        if isinstance(occurrences, bool) or not isinstance(occurrences, int) or occurrences < 0:
+            raise UserError(f"检查项“{item.code}”的发现处数应为 0 或正整数，收到 {occurrences!r}")
+        lost = per * occurrences
+        reason = f"发现 {occurrences} {rule.unit}" if occurrences else f"未发现问题（0 {rule.unit}）"
+    full = _round(_dec(item.points))
+    cap = min(full, _round(_dec(rule.cap))) if rule.cap is not None else full
+    lost = min(_round(lost), cap)
+    if lost > 0:
+        reason += f"，扣 {_num(lost)} 分" + ("（扣完为止）" if lost == cap else "")
+    if lost == 0:
+        return Answer("pass"), reason
+    if lost == full:
+        return Answer("fail"), reason
+    return Answer("partial", float(full - lost)), reason
+
+
 # --- one checklist ------------------------------------------------------------------------------------------
 
 
@@ -212,6 +253,7 @@ class _Scored:
     earned: Decimal | None
     maximum: Decimal | None
     uses_default_set: bool
+    deduction: bool = False
 
 
 def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> ChecklistScore:
@@ -223,17 +265,27 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
 
     scored: list[_Scored] = []
     section_scores: list[SectionScore] = []
+    capped: list[str] = []
+    earned = maximum = _ZERO
     for section in spec.sections:
         in_section = [_score_item(spec, section.code, item, answers.get(item.code)) for item in section.items]
         scored.extend(in_section)
-        earned, maximum = _totals(in_section)
+        section_earned, section_maximum = _totals(in_section)
+        if section.points is not None and _dec(section.points) < section_maximum:
+            # The section's own points cap its subtotal; deductions come off them and stop at zero (扣完为止).
+            lost = section_maximum - section_earned
+            section_maximum = _round(_dec(section.points))
+            section_earned = max(_ZERO, section_maximum - lost)
+            capped.append(section.title)
+        earned += section_earned
+        maximum += section_maximum
         section_scores.append(
             SectionScore(
                 code=section.code,
                 title=section.title,
-                earned=float(earned),
-                maximum=float(maximum),
-                percent=_float_or_none(_percent(earned, maximum)),
+                earned=float(section_earned),
+                maximum=float(section_maximum),
+                percent=_float_or_none(_percent(section_earned, section_maximum)),
                 counts=_counts(s.item for s in in_section),
                 answered=_answered(s.item for s in in_section),
                 total=len(in_section),
@@ -241,7 +293,6 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
         )
 
     items = [s.item for s in scored]
-    earned, maximum = _totals(scored)
     applicable = any(s.maximum is not None for s in scored)
     rule = spec.scoring
     score: Decimal | None = earned if applicable else None
@@ -249,15 +300,23 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
         score = _percent(earned, maximum)
     veto_items = tuple(i.code for i in items if i.vetoing)
     vetoed = bool(veto_items)
+    consequences: dict[str, list[str]] = {}
+    for i in items:
+        if i.consequence is not None:
+            consequences.setdefault(i.consequence, []).append(i.code)
     band = _band(rule.grades, score) if score is not None else None
     if vetoed:
         grade = VETO_GRADE
+    elif consequences:
+        grade = next(iter(consequences))
     elif band is None:
         grade = NO_SCORE_GRADE
     else:
         grade = band.label
     # The lowest band (minimum 0) is the failing one, unless it is the only band.
-    passed = not vetoed and band is not None and (len(rule.grades) == 1 or band is not rule.grades[-1])
+    passed = (
+        not vetoed and not consequences and band is not None and (len(rule.grades) == 1 or band is not rule.grades[-1])
+    )
 
     return ChecklistScore(
         code=spec.code,
@@ -279,7 +338,8 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
         total=len(items),
         sections=tuple(section_scores),
         items=tuple(items),
-        formula=_checklist_formula(spec, scored, earned, maximum, score, band, veto_items),
+        formula=_checklist_formula(spec, scored, earned, maximum, score, band, veto_items, consequences, capped),
+        consequences=tuple((label, tuple(codes)) for label, codes in consequences.items()),
     )
 
 
@@ -300,7 +360,8 @@ def _score_item(spec: ChecklistSpec, section: str, item: ItemSpec, answer: Answe
             earned = _dec(answer.points)
         else:
             earned = _round(_dec(option.points if option.points is not None else 0.0))
-    vetoing = item.critical and option.outcome == "fail"
+    failed_key = item.critical and option.outcome == "fail"
+    vetoing = failed_key and item.vetoes
     score = ItemScore(
         code=item.code,
         text=item.text,
@@ -314,8 +375,9 @@ def _score_item(spec: ChecklistSpec, section: str, item: ItemSpec, answer: Answe
         vetoing=vetoing,
         flagged_unchecked=option.outcome == "not_checked",
         adjusted=adjusted,
+        consequence=item.consequence if failed_key and not vetoing else None,
     )
-    return _Scored(score, earned, item_max, item.response_set is None)
+    return _Scored(score, earned, item_max, item.response_set is None, item.deduction is not None)
 
 
 def _checklist_formula(
@@ -326,6 +388,8 @@ def _checklist_formula(
     score: Decimal | None,
     band: GradeBand | None,
     veto_items: Sequence[str],
+    consequences: Mapping[str, Sequence[str]],
+    capped: Sequence[str],
 ) -> str:
     rule = spec.scoring
     parts: list[str] = []
@@ -363,8 +427,16 @@ def _checklist_formula(
     if excluded:
         parts.append("、".join(excluded) + "不计入满分" + ("（未检查项已标注）" if unchecked else ""))
 
+    if capped:
+        parts.append(f"“{'”“'.join(capped)}”按该部分标明的分值计分，扣完为止")
+    deducted = [s.item.code for s in scored if s.item.adjusted and s.item.outcome == "partial" and s.deduction]
+    if deducted:
+        parts.append(f"“{'”“'.join(deducted)}”按扣分规则计分")
     if veto_items:
         parts.append(f"否决项“{'”“'.join(veto_items)}”不符合，判定为{VETO_GRADE}")
+    elif consequences:
+        label, codes = next(iter(consequences.items()))
+        parts.append(f"关键项“{'”“'.join(codes)}”不符合，评定为{label}")
     elif band is not None:
         parts.append(f"等级标准：{_bands_text(rule.grades, rule.basis)}，评定为{band.label}")
     return "；".join(parts) + "。"
@@ -384,20 +456,51 @@ def _bands_text(bands: Sequence[GradeBand], basis: ScoringBasis) -> str:
 # --- a whole inspection -------------------------------------------------------------------------------------
 
 
-def score_inspection(checklists: Sequence[tuple[ChecklistSpec, Mapping[str, Answer]]]) -> InspectionScore:
-    """Score every checklist of an inspection; the overall percent sums the percent-basis checklists only."""
+OVERALL_RULES: dict[str, str] = {
+    "sum": "各检查表实得分之和 ÷ 适用项满分之和 × 100",
+    "mean": "各检查表得分率的平均值",
+    "weighted": "各检查表得分率按权重加权平均",
+}
+"""How the checklists of one inspection make its overall percent (the setting ``overall_rule``). The default, sum,
+weighs each checklist by its points, as a sheet's own 总分 adds up its items: a five-item checklist does not count as
+much as a sixty-item one, and the formula stays one line of numbers a reader can check."""
+
+
+def score_inspection(
+    checklists: Sequence[tuple[ChecklistSpec, Mapping[str, Answer]]], overall: str = "sum"
+) -> InspectionScore:
+    """Score every checklist of an inspection; the overall percent (by ``overall``, see OVERALL_RULES) takes the
+    percent-basis checklists only."""
+    if overall not in OVERALL_RULES:
+        raise UserError(f"未知的总分计算方式“{overall}”（可选：{'、'.join(OVERALL_RULES)}）")
+    specs = [spec for spec, _ in checklists]
     scores = tuple(score_checklist(spec, answers) for spec, answers in checklists)
-    percent_based = [s for s in scores if s.basis == "percent"]
-    earned = sum((_dec(s.earned) for s in percent_based), _ZERO)
-    maximum = sum((_dec(s.maximum) for s in percent_based), _ZERO)
-    percent = _percent(earned, maximum)
+    percent_based = [(spec, s) for spec, s in zip(specs, scores, strict=True) if s.basis == "percent"]
+    earned = sum((_dec(s.earned) for _, s in percent_based), _ZERO)
+    maximum = sum((_dec(s.maximum) for _, s in percent_based), _ZERO)
     vetoed = tuple(s.code for s in scores if s.vetoed)
 
-    head = "总得分率 = 各检查表实得分之和 ÷ 适用项满分之和 × 100"
-    if percent is None:
-        parts = [f"{head}；适用项满分为 0，无法计算总得分率"]
+    head = f"总得分率 = {OVERALL_RULES[overall]}"
+    rated = [(spec, s) for spec, s in percent_based if s.score is not None]
+    percent: Decimal | None
+    if overall == "sum":
+        percent = _percent(earned, maximum)
+        shown = f"{_num(earned)} ÷ {_num(maximum)} × 100"
+    elif overall == "mean":
+        percent = _round(sum((_dec(s.score or 0) for _, s in rated), _ZERO) / len(rated)) if rated else None
+        shown = f"({' + '.join(_num(_dec(s.score or 0)) for _, s in rated)}) ÷ {len(rated)}"
     else:
-        parts = [f"{head} = {_num(earned)} ÷ {_num(maximum)} × 100 = {_num(percent)}%"]
+        weights = sum((_dec(spec.scoring.weight) for spec, _ in rated), _ZERO)
+        total = sum((_dec(spec.scoring.weight) * _dec(s.score or 0) for spec, s in rated), _ZERO)
+        percent = _round(total / weights) if rated and weights else None
+        shown = (
+            f"({' + '.join(f'{_num(_dec(s.score or 0))}×{_plain(_dec(spec.scoring.weight))}' for spec, s in rated)})"
+            f" ÷ {_plain(weights)}"
+        )
+    if percent is None:
+        parts = [f"{head}；没有可计分的检查表，无法计算总得分率"]
+    else:
+        parts = [f"{head} = {shown} = {_num(percent)}%"]
     points_based = [s.title for s in scores if s.basis == "points"]
     if points_based:
         parts.append(f"按总分计分的检查表“{'”“'.join(points_based)}”不计入总得分率")

@@ -71,6 +71,14 @@ SETTINGS: dict[str, SettingSpec] = {
             str,
             "新建检查时可选的检查表组合：“名称：检查表代码、代码”，多个组合用“；”分隔；“全部”指适用于该机构的全部检查表",
         ),
+        SettingSpec(
+            "overall_rule",
+            "多个检查表的总得分率",
+            "sum",
+            str,
+            "sum：各检查表实得分之和 ÷ 满分之和（默认，分值多的检查表占比大）；mean：各检查表得分率的平均；"
+            "weighted：按各检查表 scoring.weight 加权平均",
+        ),
     )
 }
 
@@ -108,6 +116,10 @@ def set_setting(session: Session, actor: str, key: str, value: Any) -> None:
         value = "；".join(p.text for p in parse_presets(str(value)))
         if not value:
             raise UserError(f"{spec.label}不能为空")
+    elif key == "overall_rule":
+        value = str(value).strip().lower()
+        if value not in ("sum", "mean", "weighted"):
+            raise UserError(f"{spec.label}只能是 sum、mean 或 weighted")
     elif key == "doc_series":
         value = str(value).strip().upper()
         if not SERIES_PATTERN.fullmatch(value):

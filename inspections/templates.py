@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from inspections.checklists.spec import (
     Applicability,
     ChecklistSpec,
+    Deduction,
     GradeBand,
     ItemSpec,
     ResponseOption,
@@ -97,6 +99,7 @@ def _scoring_from_json(data: dict[str, Any]) -> ScoringRule:
         basis=data["basis"],
         partial_ratio=data["partial_ratio"],
         grades=tuple(GradeBand(g["min"], g["label"]) for g in data["grades"]),
+        weight=float(data.get("weight", 1.0)),
     )
 
 
@@ -105,6 +108,28 @@ def _response_sets_from_json(data: dict[str, Any]) -> dict[str, tuple[ResponseOp
         name: tuple(ResponseOption(o["code"], o["label"], o["points"], o["outcome"]) for o in options)
         for name, options in data.items()
     }
+
+
+def deduction_to_json(deduction: Deduction | None) -> dict[str, Any] | None:
+    """A deduction rule as stored in the database (JSON)."""
+    if deduction is None:
+        return None
+    data = asdict(deduction)
+    data["subitems"] = list(deduction.subitems)
+    data["exceptions"] = [list(pair) for pair in deduction.exceptions]
+    return data
+
+
+def deduction_from_json(data: dict[str, Any] | None) -> Deduction | None:
+    if not data:
+        return None
+    return Deduction(
+        per=float(data["per"]),
+        cap=None if data.get("cap") is None else float(data["cap"]),
+        unit=str(data.get("unit", "处")),
+        subitems=tuple(str(s) for s in data.get("subitems", ())),
+        exceptions=tuple((int(n), float(v)) for n, v in data.get("exceptions", ())),
+    )
 
 
 def spec_from_template(template: ChecklistTemplate) -> ChecklistSpec:
@@ -122,11 +147,13 @@ def spec_from_template(template: ChecklistTemplate) -> ChecklistSpec:
                 remedy=i.remedy,
                 evidence=i.evidence,  # type: ignore[arg-type]
                 response_set=i.response_set,
+                consequence=i.consequence,
+                deduction=deduction_from_json(i.deduction),
             )
             for i in template.items
             if i.section_id == section.id
         )
-        sections.append(SectionSpec(section.code, section.title, items))
+        sections.append(SectionSpec(section.code, section.title, items, section.points))
     return ChecklistSpec(
         code=template.code,
         version=template.version,
@@ -163,7 +190,13 @@ def _template_from_spec(spec: ChecklistSpec, version: int, source: str, builtin:
     )
     position = 0
     for s_pos, section_spec in enumerate(spec.sections):
-        section = ChecklistSection(id=uuid.uuid4(), position=s_pos, code=section_spec.code, title=section_spec.title)
+        section = ChecklistSection(
+            id=uuid.uuid4(),
+            position=s_pos,
+            code=section_spec.code,
+            title=section_spec.title,
+            points=section_spec.points,
+        )
         template.sections.append(section)
         for item in section_spec.items:
             template.items.append(
@@ -180,6 +213,8 @@ def _template_from_spec(spec: ChecklistSpec, version: int, source: str, builtin:
                     remedy=item.remedy,
                     evidence=item.evidence,
                     response_set=item.response_set,
+                    consequence=item.consequence,
+                    deduction=deduction_to_json(item.deduction),
                 )
             )
             position += 1
@@ -375,22 +410,34 @@ def import_checklist(
     return ImportOutcome(template.id, spec.code, version, "new_version" if existing else "created")
 
 
-def load_checklist_any(path: Path) -> ChecklistSpec:
-    """Read a checklist file: YAML, or an Excel/CSV table in the commissions' columns."""
-    from inspections.checklists.excel_format import load_checklist_table
+def load_checklist_any(
+    path: Path, *, columns: Mapping[str, str] | None = None, code: str | None = None, title: str | None = None
+) -> ChecklistSpec:
+    """Read a checklist file: YAML, or a sheet (.xlsx / .csv / .docx) as commissions publish them.
+
+    ``columns`` (role → header name, column letter or number), ``code`` and ``title`` apply to sheets only.
+    """
+    from inspections.checklists.excel_format import TABLE_SUFFIXES, load_checklist_table
     from inspections.checklists.yaml_format import load_checklist_file
 
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".csv"):
-        return load_checklist_table(path)
+    if path.suffix.lower() in (*TABLE_SUFFIXES, ".xls", ".doc"):
+        return load_checklist_table(path, columns=columns, code=code, title=title)
     return load_checklist_file(path)
 
 
 def import_checklist_file(
-    session: Session, actor: str, path: Path, *, user: CurrentUser | None = None
+    session: Session,
+    actor: str,
+    path: Path,
+    *,
+    user: CurrentUser | None = None,
+    columns: Mapping[str, str] | None = None,
+    code: str | None = None,
+    title: str | None = None,
 ) -> ImportOutcome:
-    """Import a YAML or Excel checklist file, all or nothing (administrators only where users are set up)."""
+    """Import a YAML or sheet checklist file, all or nothing (administrators only where users are set up)."""
     authorize(user, "checklist.manage")
-    spec = load_checklist_any(path)
+    spec = load_checklist_any(path, columns=columns, code=code, title=title)
     return import_checklist(session, actor, spec, source=path.name)
 
 

@@ -51,6 +51,7 @@ class ChecklistSection(IdMixin, Base):
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
+    points: Mapped[float | None]  # the section's own points ("综合管理(5分)"), its subtotal's cap
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="sections")
 
@@ -66,13 +67,15 @@ class ChecklistItem(IdMixin, Base):
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(64), index=True)
     text: Mapped[str] = mapped_column(Text)
-    method: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(Text)
     criteria: Mapped[str] = mapped_column(Text)
     points: Mapped[float]
     critical: Mapped[bool] = mapped_column(default=False)
     remedy: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(String(16), default="none")
     response_set: Mapped[str | None] = mapped_column(String(64))
+    consequence: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    deduction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
     section: Mapped[ChecklistSection] = relationship()

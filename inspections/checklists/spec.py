@@ -47,6 +47,7 @@ class ScoringRule:
         GradeBand(60, "合格"),
         GradeBand(0, "不合格"),
     )
+    weight: float = 1.0  # this checklist's weight when an inspection's overall rule is "weighted"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,27 @@ class Applicability:
 
 
 @dataclass(frozen=True)
+class Deduction:
+    """Points taken off per occurrence ("每发现一处扣2分") or per failed sub-item ("一项不符合扣2分").
+
+    With ``subitems`` the inspector judges each sub-requirement and every failed one costs ``per`` points (or its own
+    amount from ``exceptions``: sub-item number from 1 → points); without, the inspector enters how many occurrences
+    were found. Never more than ``cap`` (None: the item's points, "扣完为止") is taken off, so an item never goes
+    below zero.
+    """
+
+    per: float
+    cap: float | None = None
+    unit: str = "处"
+    subitems: tuple[str, ...] = ()
+    exceptions: tuple[tuple[int, float], ...] = ()
+
+
+VETO_CONSEQUENCE = "不合格"
+"""The consequence of a key item that has none of its own: failing it fails the checklist (否决)."""
+
+
+@dataclass(frozen=True)
 class ItemSpec:
     """A checklist item. ``code`` is stable across versions of the checklist."""
 
@@ -81,15 +103,29 @@ class ItemSpec:
     remedy: str = ""
     evidence: EvidenceRule = "none"
     response_set: str | None = None  # None: the default response set
+    # For a critical (key) item: what failing it means. "" or 不合格: the checklist fails (否决); any other label
+    # (重点监督, for example) is reported as the result without changing the score.
+    consequence: str = ""
+    deduction: Deduction | None = None
+
+    @property
+    def vetoes(self) -> bool:
+        """Failing this item fails the whole checklist."""
+        return self.critical and self.consequence in ("", VETO_CONSEQUENCE)
 
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """A section of a checklist: a titled group of items."""
+    """A section of a checklist: a titled group of items.
+
+    ``points``: the section's own points when the sheet states them ("综合管理(5分)"): the subtotal's maximum, never
+    more than its items' and never below zero ("本项分值扣完为止").
+    """
 
     code: str
     title: str
     items: tuple[ItemSpec, ...]
+    points: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +152,17 @@ class ChecklistSpec:
         """sha256 of everything but the version number: equal hashes mean the same checklist content."""
         data = asdict(self)
         data.pop("version")
+        if data["scoring"].get("weight") == 1.0:
+            data["scoring"].pop("weight")
+        # Fields added later are left out at their defaults, so checklists stored before keep their hashes.
+        for section in data["sections"]:
+            if section.get("points") is None:
+                section.pop("points", None)
+            for item in section["items"]:
+                if not item.get("consequence"):
+                    item.pop("consequence", None)
+                if item.get("deduction") is None:
+                    item.pop("deduction", None)
         text = json.dumps(_numbers_as_floats(data), ensure_ascii=False, sort_keys=True, default=_json_default)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -237,6 +284,14 @@ def normalize_method(text: str, aliases: dict[str, str] | None = None) -> tuple[
             unknown.append(raw)
         elif part not in parts:
             parts.append(part)
+    if unknown and any(len(part) >= DESCRIPTION_MIN for part in unknown):
+        # Not a list of method names but a description, as sheets write it ("查阅资料，现场查看5名医务人员手卫生").
+        return _SPACES.sub(" ", text.strip()), []
     if unknown or not parts:
         return None, unknown
     return "、".join(parts), []
+
+
+DESCRIPTION_MIN = 4
+"""A method text with an unknown part this long is a description, kept as written, not a misspelt method name."""
+_SPACES = re.compile(r"\s+")

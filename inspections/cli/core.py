@@ -153,14 +153,26 @@ def _checklists_list(args: argparse.Namespace) -> int:
 
 
 def _checklists_import(args: argparse.Namespace) -> int:
+    from inspections.checklists.excel_format import TABLE_SUFFIXES, read_checklist_sheet
+    from inspections.checklists.layout import parse_column_mapping, sheet_preview_lines
     from inspections.templates import import_checklist_file
 
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}")
+    columns = parse_column_mapping(args.columns) if args.columns else None
+    is_sheet = path.suffix.lower() in TABLE_SUFFIXES
+    if (columns or args.code or args.title or args.preview) and not is_sheet:
+        raise UserError("--columns、--code、--title 和 --preview 只用于表格（.xlsx / .csv / .docx）")
+    if args.preview:
+        reading = read_checklist_sheet(path, columns=columns, code=args.code, title=args.title)
+        print("\n".join(sheet_preview_lines(reading)))
+        return 0
     with open_db(args) as db, db.begin() as s:
         user = login(s)
-        outcome = import_checklist_file(s, actor_of(user), path, user=user)
+        outcome = import_checklist_file(
+            s, actor_of(user), path, user=user, columns=columns, code=args.code, title=args.title
+        )
     print(outcome.message)
     return 0
 
@@ -320,6 +332,9 @@ def _score(args: argparse.Namespace) -> int:
     for c in score.checklists:
         shown = "—" if c.score is None else (f"{c.score:.2f}%" if c.basis == "percent" else f"{c.score:.2f} 分")
         print(f"{c.title}（第 {c.version} 版）：{shown}  {c.grade}  已答 {c.answered}/{c.total}")
+        for section in c.sections:
+            rate = "" if section.percent is None else f"（{section.percent:g}%）"
+            print(f"  · {section.title}：{section.earned:g} / {section.maximum:g} 分{rate}")
         print(f"  {c.formula}")
     total = "—" if score.percent is None else f"{score.percent:.2f}%"
     print(f"总计：{total}{'  不合格（否决）' if score.vetoed else ''}")
@@ -386,8 +401,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = checklists.add_parser("list", help="列出所有检查表版本")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(handler=_checklists_list)
-    p = checklists.add_parser("import", help="导入 YAML 或 Excel（.xlsx/.csv）检查表")
+    p = checklists.add_parser("import", help="导入 YAML 检查表，或 Excel / CSV / Word（.xlsx/.csv/.docx）表格")
     p.add_argument("file")
+    p.add_argument(
+        "--columns",
+        default=None,
+        help="表格的列无法自动识别时指定各列，例如 检查内容=监督检查内容,分值=应得分（也可写列字母 分值=D）",
+    )
+    p.add_argument("--code", default=None, help="检查表编号（默认由文件名生成）")
+    p.add_argument("--title", default=None, help="检查表标题（默认取表格上方的标题行）")
+    p.add_argument("--preview", action="store_true", help="只显示识别结果（各列、分组、扣分规则、关键项），不导入")
     p.set_defaults(handler=_checklists_import)
     p = checklists.add_parser("export", help="把一个检查表版本导出为 YAML")
     p.add_argument("code")

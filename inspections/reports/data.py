@@ -96,6 +96,7 @@ class ChecklistScoreRow:
     formula: str = ""  # the scoring rule in words, e.g. from ``scoring_formula_text``
     not_checked: int = 0  # items left 未检查 (flagged in the report; 不适用 is not)
     sections: tuple[SectionScoreRow, ...] = ()
+    consequences: tuple[str, ...] = ()  # "重点监督：S2.3 近一年内无迟报" — failed key items that do not veto
 
 
 @dataclass(frozen=True)
@@ -429,3 +430,5 @@ class ResultsExport:
     rows: tuple[ResultRow, ...]
     summary: tuple[ResultSummaryRow, ...] = ()
     data_as_of: datetime | None = None
+    # One row per section of each checklist result (sheet 分组小计): checklist_title is "检查表 / 分组".
+    sections: tuple[ResultSummaryRow, ...] = ()

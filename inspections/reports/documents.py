@@ -220,5 +220,10 @@ def results_xlsx(
         now=now,
     )
     return write_results_stream(
-        stream.rows, lambda: stream.summary, out, data_as_of=stream.data_as_of, total=stream.expected_rows
+        stream.rows,
+        lambda: stream.summary,
+        out,
+        data_as_of=stream.data_as_of,
+        total=stream.expected_rows,
+        sections=lambda: stream.sections,
     )

@@ -253,6 +253,8 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
     for row in data.checklists:
         if row.veto_items:
             story.append(Para(esc(f"{row.title}：否决项不符合 —— {'；'.join(row.veto_items)}。"), st.note))
+        for text in row.consequences:
+            story.append(Para(esc(f"{row.title}：关键项不符合，评定为{text}。"), st.note))
         if row.not_checked:
             story.append(Para(esc(f"{row.title}：{row.not_checked} 项未检查，未计入满分。"), st.note))
     story.append(Para(f"评分方法：{esc(scoring_note(data))}", st.note))

@@ -6,7 +6,7 @@ import io
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from PIL import Image
@@ -95,6 +95,10 @@ def feedback_data(
                 sections=tuple(
                     d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent)
                     for sec in score.sections
+                ),
+                consequences=tuple(
+                    f"{label}：" + "；".join(f"{code} {texts.get((score.title, code), '')}".strip() for code in codes)
+                    for label, codes in score.consequences
                 ),
             )
         )
@@ -462,6 +466,7 @@ class ResultsStream:
     summary: list[d.ResultSummaryRow]
     data_as_of: datetime
     expected_rows: int
+    sections: list[d.ResultSummaryRow] = field(default_factory=list)  # filled with ``summary``: 分组小计
 
 
 RESULTS_BATCH = 200
@@ -502,11 +507,17 @@ def results_stream(
             or 0
         )
     summary: list[d.ResultSummaryRow] = []
-    return ResultsStream(len(ids), _result_rows(session, ids, summary), summary, _now(now), expected)
+    sections: list[d.ResultSummaryRow] = []
+    return ResultsStream(
+        len(ids), _result_rows(session, ids, summary, sections), summary, _now(now), expected, sections
+    )
 
 
 def _result_rows(
-    session: Session, ids: Sequence[uuid.UUID], summary: list[d.ResultSummaryRow]
+    session: Session,
+    ids: Sequence[uuid.UUID],
+    summary: list[d.ResultSummaryRow],
+    sections: list[d.ResultSummaryRow] | None = None,
 ) -> Iterator[d.ResultRow]:
     specs: dict[uuid.UUID, ChecklistSpec] = {}
     for first in range(0, len(ids), RESULTS_BATCH):
@@ -567,6 +578,20 @@ def _result_rows(
                         vetoed=checklist.vetoed,
                     )
                 )
+                if sections is not None:
+                    sections.extend(
+                        d.ResultSummaryRow(
+                            institution=institution,
+                            inspection_date=on,
+                            kind_label=kind_label,
+                            checklist_title=f"{checklist.title} / {sec.title}",
+                            earned=sec.earned,
+                            maximum=sec.maximum,
+                            percent=sec.percent,
+                            grade="",
+                        )
+                        for sec in checklist.sections
+                    )
                 scored = {i.code: i for i in checklist.items}
                 for section in spec.sections:
                     for item in section.items:
@@ -605,7 +630,7 @@ def results_rows(
         now=now,
     )
     rows = tuple(stream.rows)
-    return d.ResultsExport(rows, tuple(stream.summary), data_as_of=stream.data_as_of)
+    return d.ResultsExport(rows, tuple(stream.summary), data_as_of=stream.data_as_of, sections=tuple(stream.sections))
 
 
 def _chunks(ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUID]]:

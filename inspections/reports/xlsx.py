@@ -144,7 +144,13 @@ class WorkbookResult:
 
 def write_results_workbook(export: ResultsExport, out: Output) -> WorkbookResult:
     """Inspection results: one row per item result (sheet 检查结果) and one per checklist result (sheet 汇总)."""
-    return write_results_stream(iter(export.rows), lambda: export.summary, out, data_as_of=export.data_as_of)
+    return write_results_stream(
+        iter(export.rows),
+        lambda: export.summary,
+        out,
+        data_as_of=export.data_as_of,
+        sections=lambda: export.sections,
+    )
 
 
 def write_results_stream(
@@ -154,8 +160,10 @@ def write_results_stream(
     *,
     data_as_of: datetime | None,
     total: int = 0,
+    sections: Callable[[], Sequence[ResultSummaryRow]] | None = None,
 ) -> WorkbookResult:
-    """The results workbook from rows that arrive one at a time; ``summary`` is asked for after the last row.
+    """The results workbook from rows that arrive one at a time; ``summary`` (and ``sections``, the subtotals for a
+    分组小计 sheet) are asked for after the last row.
 
     ``total`` (the expected number of rows, if known) only feeds the progress report.
     """
@@ -173,8 +181,15 @@ def write_results_stream(
         sums = _Table(book, formats, "汇总", SUMMARY_COLUMNS)
         for summary_row in summary_rows:
             sums.add(summary_row, SUMMARY_RED_COLUMNS if summary_row.vetoed else ())
+        section_rows = sections() if sections is not None else ()
+        subtotals = _Table(book, formats, "分组小计", SUMMARY_COLUMNS[:7]) if section_rows else None
+        for section_row in section_rows:
+            assert subtotals is not None
+            subtotals.add(section_row, ())
         table.finish()
         sums.finish()
+        if subtotals is not None:
+            subtotals.finish()
         if data_as_of is not None:
             _stamp(book, "医院感染防控督导检查结果", data_as_of)
         return WorkbookResult(table.count, table.parts(), sums.parts())

@@ -16,7 +16,13 @@ Everything public is re-exported here: callers import from ``inspections.workflo
 """
 
 from inspections.scoring import overall_grade
-from inspections.workflow.answering import SavedAnswer, record_answer, set_header, start_inspection
+from inspections.workflow.answering import (
+    SavedAnswer,
+    record_answer,
+    record_deduction,
+    set_header,
+    start_inspection,
+)
 from inspections.workflow.drafts import set_scope, void_inspection
 from inspections.workflow.finalize import (
     Blocker,
@@ -81,6 +87,7 @@ __all__ = [
     "previous_inspection_id",
     "propose_folder_photos",
     "record_answer",
+    "record_deduction",
     "remove_item_photo",
     "scope_marks",
     "scoped_inspections",

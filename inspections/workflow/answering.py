@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from inspections.errors import NotFoundError, ReadOnlyError, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.permissions import CurrentUser
-from inspections.scoring import Answer, validate_answer
+from inspections.scoring import Answer, deduction_answer, validate_answer
 from inspections.templates import applicable_templates
 from inspections.workflow.amendments import after_amendment
 from inspections.workflow.loading import authorize_on, get_inspection, item_in
@@ -182,6 +183,48 @@ def record_answer(
     if amending:
         after_amendment(session, actor, inspection, reason)
     return SavedAnswer(item_id, now, new_response, new_points, new_note)
+
+
+_DEDUCTION_REASON = re.compile(
+    r"^(?:发现 \d+ \S+?|未发现问题（0 \S+?）|各子项均符合|(?:（\d+）[^（。]*、?)+ 不符合)"
+    r"(?:，扣 [\d.]+ 分(?:（扣完为止）)?)?(?:。|$)"
+)
+
+
+def record_deduction(
+    session: Session,
+    actor: str,
+    inspection_id: uuid.UUID,
+    item_id: uuid.UUID,
+    *,
+    occurrences: int | None = None,
+    failed: Sequence[int] = (),
+    note: str = "",
+    reason: str = "",
+    user: CurrentUser | None = None,
+) -> SavedAnswer:
+    """Answer an item that has a deduction rule: how many occurrences were found, or which sub-items failed.
+
+    The points follow from the rule (capped, never below zero) and the reason in words ("发现 3 处，扣 6 分") heads the
+    note, so it reaches the finding. ``note`` is the inspector's own text after it.
+    """
+    inspection = get_inspection(session, inspection_id)
+    item, spec = item_in(session, inspection, item_id)
+    item_spec = next(i for i in spec.items() if i.code == item.code)
+    answer, why = deduction_answer(item_spec, occurrences=occurrences, failed=failed)
+    own = _DEDUCTION_REASON.sub("", note.strip(), count=1).strip()  # the reason written last time is replaced
+    text = why if not own else f"{why}。{own}"
+    return record_answer(
+        session,
+        actor,
+        inspection_id,
+        item_id,
+        response=answer.response,
+        points=answer.points,
+        note=text,
+        reason=reason,
+        user=user,
+    )
 
 
 def set_header(

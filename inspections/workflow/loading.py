@@ -12,6 +12,7 @@ from inspections.checklists.spec import ChecklistSpec
 from inspections.errors import NotFoundError
 from inspections.permissions import CurrentUser, authorize
 from inspections.scoring import Answer, InspectionScore, response_options
+from inspections.settings import get_setting
 from inspections.templates import template_spec
 from inspections.workflow.scope import scope_marks, score_in_scope
 from models.checklist import ChecklistItem
@@ -89,7 +90,7 @@ def current_score(session: Session, inspection: Inspection) -> InspectionScore:
     """The score as it stands; checklists and sections out of scope are left out."""
     answers = answers_of(session, inspection)
     checklists = [(tid, template_spec(session, tid), answers[tid]) for tid in template_ids_of(inspection)]
-    return score_in_scope(checklists, scope_marks(session, inspection.id))
+    return score_in_scope(checklists, scope_marks(session, inspection.id), str(get_setting(session, "overall_rule")))
 
 
 def inspection_score(session: Session, inspection_id: uuid.UUID) -> InspectionScore:

@@ -80,12 +80,15 @@ def scoped_spec(spec: ChecklistSpec, template_id: uuid.UUID, marks: Sequence[Sco
 
 
 def score_in_scope(
-    checklists: Sequence[tuple[uuid.UUID, ChecklistSpec, Mapping[str, Answer]]], marks: Sequence[ScopeMark]
+    checklists: Sequence[tuple[uuid.UUID, ChecklistSpec, Mapping[str, Answer]]],
+    marks: Sequence[ScopeMark],
+    overall: str = "sum",
 ) -> InspectionScore:
-    """Score an inspection leaving out-of-scope sections out (their answers, if any, are ignored)."""
+    """Score an inspection leaving out-of-scope sections out (their answers, if any, are ignored); ``overall`` is
+    the rule across checklists (设置 overall_rule, see scoring.OVERALL_RULES)."""
     pairs = []
     for template_id, spec, answers in checklists:
         kept = scoped_spec(spec, template_id, marks)
         codes = {item.code for item in kept.items()}
         pairs.append((kept, {code: a for code, a in answers.items() if code in codes}))
-    return score_inspection(pairs)
+    return score_inspection(pairs, overall)

@@ -149,12 +149,12 @@ def main() -> int:
     expected["bad-rows.xlsx"] = [
         "第 2 行：检查内容为空",
         "第 3 行：检查方法“看一看”无法识别",
-        "第 4 行：分值应为大于 0 的数字，而这里是“五分”",
+        "第 4 行：分值应为大于 0 的数字（否决项可以不填），而这里是“五分”",
         "第 5 行：分值应为大于 0 的数字",
         "第 5 行：否决项只能填",
     ]
-    _sheet(HERE / "bad-missing-columns.xlsx", [["检查项目", "检查内容", "分值"], ["布局", "独立设置", 5]])
-    expected["bad-missing-columns.xlsx"] = ["第 1 行", "缺少必需的列", "检查方法", "评分标准"]
+    _sheet(HERE / "bad-missing-columns.xlsx", [["检查项目", "情况", "分值"], ["布局", "独立设置", 5]])
+    expected["bad-missing-columns.xlsx"] = ["第 1 行", "无法确定哪一列是“检查内容”", "B列“情况”", "--columns"]
     (HERE / "bad-text-renamed.xlsx").write_text("检查项目,检查内容\n这其实是文本文件\n", encoding="utf-8")
     expected["bad-text-renamed.xlsx"] = ["不是有效的 Excel"]
 

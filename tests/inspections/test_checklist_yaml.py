@@ -217,8 +217,8 @@ def test_remedy_is_required_for_built_ins_only() -> None:
         ),
         pytest.param(doc(item="        zzz: 1  #!\n"), ("未知的键 zzz", "可用的键"), id="unknown-key-no-suggestion"),
         pytest.param(
-            doc(**{"      - code: A1.1": "      - code: A1.1  #!", "        criteria: 未设置不得分\n": ""}),
-            ("A1.1", "缺少必填项 criteria"),
+            doc(**{"      - code: A1.1": "      - code: A1.1  #!", "        points: 5\n": ""}),
+            ("A1.1", "缺少必填项 points"),
             id="missing-item-key",
         ),
         pytest.param(

@@ -19,9 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from inspections import templates
+from inspections.checklists.excel_format import TABLE_SUFFIXES, read_checklist_sheet
+from inspections.checklists.layout import ColumnsUnclearError
 from inspections.checklists.spec import ChecklistSpec
+from inspections.errors import UserError
 from ui.context import AppContext
+from ui.crash import show_error_dialog
+from ui.dialogs.sheet_import import SheetImportDialog
 from ui.pages.base import Page, heading
+from ui.tasks import show_user_error
 from ui.widgets.table import Column, RowsModel, RowsView
 
 
@@ -112,7 +118,7 @@ class ChecklistsPage(Page):
             font.setBold(True)
             head.setFont(0, font)
             for item in section.items:
-                mark = self.tr("【否决项】") if item.critical else ""
+                mark = (self.tr("【{0}】").format(item.consequence or self.tr("否决项"))) if item.critical else ""
                 child = QTreeWidgetItem([f"{item.code} {mark}{item.text}", f"{item.points:g}", item.method])
                 child.setToolTip(0, self.tr("评分标准：{0}").format(item.criteria))
                 head.addChild(child)
@@ -121,18 +127,50 @@ class ChecklistsPage(Page):
 
     def _on_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("导入检查表"), "", self.tr("检查表文件 (*.yaml *.yml *.xlsx *.csv);;所有文件 (*)")
+            self, self.tr("导入检查表"), "", self.tr("检查表文件 (*.yaml *.yml *.xlsx *.csv *.docx);;所有文件 (*)")
         )
         if path:
             self.import_file(Path(path))
 
     def import_file(self, path: Path) -> None:
+        if path.suffix.lower() in TABLE_SUFFIXES:
+            self._import_sheet(path)
+            return
+        self._import_with(path, {})
+
+    def _import_with(self, path: Path, columns: dict[str, str]) -> None:
         actor = self.context.actor
         self.context.write(
-            lambda s: templates.import_checklist_file(s, actor, path),
+            lambda s: templates.import_checklist_file(s, actor, path, columns=columns or None),
             self._on_imported,
             changed="checklists",
             parent=self,
+        )
+
+    def _import_sheet(self, path: Path) -> None:
+        """A published sheet: show what was recognized (or ask which column is which), import once confirmed."""
+        dialog = SheetImportDialog(path, lambda columns: self._read_sheet(path, columns, dialog), self)
+        self.sheet_dialog = dialog
+        dialog.accepted.connect(lambda: self._import_with(path, dialog.columns()))
+        self._read_sheet(path, {}, dialog)
+        dialog.open()
+
+    def _read_sheet(self, path: Path, columns: dict[str, str], dialog: SheetImportDialog) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ColumnsUnclearError):
+                dialog.show_unclear(exc)
+                return
+            dialog.reject()
+            if isinstance(exc, UserError):
+                self.last_message = show_user_error(self, exc)
+            else:
+                self.last_message = show_error_dialog(self, exc)
+
+        self.context.read(
+            lambda s: read_checklist_sheet(path, columns=columns or None),
+            dialog.show_reading,
+            parent=self,
+            on_failure=failed,
         )
 
     def _on_imported(self, outcome: templates.ImportOutcome) -> None:

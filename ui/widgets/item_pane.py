@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from itertools import pairwise
 from pathlib import Path
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -127,6 +129,7 @@ class ItemPane(QWidget):
 
     answer_chosen = Signal(str)
     points_changed = Signal(float)
+    deduction_changed = Signal(object)  # {"occurrences": n} or {"failed": [sub-item numbers]}
     note_commit = Signal(object, str)
     photos_added = Signal(list)
     photo_remove = Signal(object)
@@ -189,6 +192,25 @@ class ItemPane(QWidget):
         answers.addStretch(1)
         answers.addWidget(self.points_spin)
         layout.addLayout(answers)
+
+        # An item whose criteria deduct per occurrence or per failed sub-item: the inspector enters what was found
+        # and the points follow (inspections.scoring.deduction_answer).
+        self.deduction_label = QLabel()
+        self.deduction_label.setWordWrap(True)
+        self.deduction_label.setObjectName("deductionRule")
+        layout.addWidget(self.deduction_label)
+        self.occurrence_spin = QSpinBox()
+        self.occurrence_spin.setRange(0, 999)
+        self.occurrence_spin.setKeyboardTracking(False)
+        self.occurrence_spin.editingFinished.connect(
+            lambda: self.deduction_changed.emit({"occurrences": self.occurrence_spin.value()})
+        )
+        layout.addWidget(self.occurrence_spin)
+        self.subitem_list = QListWidget()
+        self.subitem_list.setObjectName("subitemList")
+        self.subitem_list.setMaximumHeight(150)
+        self.subitem_list.itemChanged.connect(self._on_subitem_changed)
+        layout.addWidget(self.subitem_list)
 
         layout.addWidget(QLabel(self.tr("问题描述")))
         self.note = NoteEdit()
@@ -284,7 +306,7 @@ class ItemPane(QWidget):
         self.item = item
         self.read_only = read_only
         spec = item.spec
-        critical = self.tr(" · 否决项") if spec.critical else ""
+        critical = (" · " + (spec.consequence or self.tr("否决项"))) if spec.critical else ""
         self.code_label.setText(f"{item.code}")
         self.points_label.setText(self.tr("分值 {0}").format(f"{spec.points:g}") + critical)
         self.points_label.setStyleSheet("color: #c62828; font-weight: bold;" if spec.critical else "")
@@ -311,7 +333,8 @@ class ItemPane(QWidget):
         self.points_spin.setValue(earned if earned is not None else spec.points * partial_ratio)
         self.points_spin.blockSignals(False)
         self.points_spin.setEnabled(partial and not read_only)
-        self.points_spin.setVisible(partial)
+        self.points_spin.setVisible(partial and spec.deduction is None)
+        self._show_deduction(item, earned, read_only)
         self.note.blockSignals(True)
         if self.note.toPlainText() != item.note:
             self.note.setPlainText(item.note)
@@ -383,6 +406,51 @@ class ItemPane(QWidget):
 
     def note_pending(self) -> bool:
         return self._note_timer.isActive()
+
+    def _show_deduction(self, item: ItemView, earned: float | None, read_only: bool) -> None:
+        rule = item.spec.deduction
+        self.deduction_label.setVisible(rule is not None)
+        self.occurrence_spin.setVisible(rule is not None and not rule.subitems)
+        self.subitem_list.setVisible(rule is not None and bool(rule.subitems))
+        if rule is None:
+            return
+        cap = rule.cap if rule.cap is not None else item.spec.points
+        if rule.subitems:
+            self.deduction_label.setText(
+                self.tr("逐项判定，勾选不符合的子项：每项扣 {0} 分，最多扣 {1} 分").format(f"{rule.per:g}", f"{cap:g}")
+            )
+            failed = {int(n) for n in re.findall(r"（(\d+)）", item.note.split("。", 1)[0])} if item.response else set()
+            self.subitem_list.blockSignals(True)
+            self.subitem_list.clear()
+            for number, text in enumerate(rule.subitems, start=1):
+                entry = QListWidgetItem(f"（{number}）{text}")
+                entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                entry.setCheckState(Qt.CheckState.Checked if number in failed else Qt.CheckState.Unchecked)
+                if read_only:
+                    entry.setFlags(entry.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                self.subitem_list.addItem(entry)
+            self.subitem_list.blockSignals(False)
+        else:
+            self.deduction_label.setText(
+                self.tr("每发现一{0}扣 {1} 分，最多扣 {2} 分：输入发现的{0}数").format(
+                    rule.unit, f"{rule.per:g}", f"{cap:g}"
+                )
+            )
+            self.occurrence_spin.setPrefix(self.tr("发现 "))
+            self.occurrence_spin.setSuffix(f" {rule.unit}")
+            lost = item.spec.points - earned if item.response and earned is not None else 0.0
+            self.occurrence_spin.blockSignals(True)
+            self.occurrence_spin.setValue(round(lost / rule.per) if rule.per else 0)
+            self.occurrence_spin.blockSignals(False)
+            self.occurrence_spin.setEnabled(not read_only)
+
+    def _on_subitem_changed(self, _entry: QListWidgetItem) -> None:
+        failed = [
+            n
+            for n in range(1, self.subitem_list.count() + 1)
+            if self.subitem_list.item(n - 1).checkState() == Qt.CheckState.Checked
+        ]
+        self.deduction_changed.emit({"failed": failed})
 
     # -- points ---------------------------------------------------------------------------------------------
 

@@ -7,7 +7,15 @@ from typing import Any
 import yaml
 from yaml.nodes import Node
 
-from inspections.checklists.spec import Applicability, ChecklistSpec, ItemSpec, ResponseOption, ScoringRule
+from inspections.checklists.spec import (
+    Applicability,
+    ChecklistSpec,
+    Deduction,
+    ItemSpec,
+    ResponseOption,
+    ScoringRule,
+    SectionSpec,
+)
 from inspections.checklists.yaml_format.schema import FORMAT_VERSION, TAG
 
 
@@ -71,14 +79,13 @@ def dump_checklist(spec: ChecklistSpec) -> str:
             "partial_ratio": _number(spec.scoring.partial_ratio),
             "grades": [_FlowMap(min=_number(band.min), label=band.label) for band in spec.scoring.grades],
         }
+        if spec.scoring.weight != 1.0:
+            data["scoring"]["weight"] = _number(spec.scoring.weight)
     if spec.response_sets:
         data["response_sets"] = {
             name: [_option_data(o) for o in options] for name, options in spec.response_sets.items()
         }
-    data["sections"] = [
-        {"code": section.code, "title": section.title, "items": [_item_data(item) for item in section.items]}
-        for section in spec.sections
-    ]
+    data["sections"] = [_section_data(section) for section in spec.sections]
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
 
 
@@ -101,6 +108,27 @@ def _option_data(option: ResponseOption) -> _FlowMap:
     return data
 
 
+def _section_data(section: SectionSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": section.code, "title": section.title}
+    if section.points is not None:
+        data["points"] = _number(section.points)
+    data["items"] = [_item_data(item) for item in section.items]
+    return data
+
+
+def _deduction_data(deduction: Deduction) -> dict[str, Any]:
+    data: dict[str, Any] = {"per": _number(deduction.per)}
+    if deduction.cap is not None:
+        data["cap"] = _number(deduction.cap)
+    if deduction.unit != "处":
+        data["unit"] = deduction.unit
+    if deduction.subitems:
+        data["subitems"] = list(deduction.subitems)
+    if deduction.exceptions:
+        data["exceptions"] = {n: _number(v) for n, v in deduction.exceptions}
+    return data
+
+
 def _item_data(item: ItemSpec) -> dict[str, Any]:
     data: dict[str, Any] = {
         "code": item.code,
@@ -111,6 +139,10 @@ def _item_data(item: ItemSpec) -> dict[str, Any]:
     }
     if item.critical:
         data["critical"] = True
+    if item.consequence:
+        data["consequence"] = item.consequence
+    if item.deduction is not None:
+        data["deduction"] = _deduction_data(item.deduction)
     if item.remedy:
         data["remedy"] = item.remedy
     if item.evidence != "none":

@@ -95,7 +95,13 @@ class HeaderReader(NodeReader):
             )
             ratio = None
         grades = opt(fields, "grades", lambda n: self.grades(n, basis or default.basis))
+        weight = opt(fields, "weight", lambda n: self.number(n, "检查表权重（scoring.weight）"))
+        if weight is not None and not 0 < weight <= 1000:
+            self.error(fields["weight"], f"检查表权重（scoring.weight）必须大于 0 且不超过 1000，而不是 {num(weight)}")
+            return None
         if ("basis" in fields and basis is None) or ("partial_ratio" in fields and ratio is None):
+            return None
+        if "weight" in fields and weight is None:
             return None
         if "grades" in fields and grades is None:
             return None
@@ -103,6 +109,7 @@ class HeaderReader(NodeReader):
             basis=basis or default.basis,
             partial_ratio=default.partial_ratio if ratio is None else ratio,
             grades=grades or default.grades,
+            weight=default.weight if weight is None else weight,
         )
 
     def grades(self, node: Node, basis: ScoringBasis) -> tuple[GradeBand, ...] | None:

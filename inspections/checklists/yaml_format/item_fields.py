@@ -13,6 +13,7 @@ from inspections.checklists.spec import (
     ITEM_CODE_RE,
     METHODS,
     OUTCOMES,
+    Deduction,
     EvidenceRule,
     ItemSpec,
     Outcome,
@@ -23,14 +24,17 @@ from inspections.checklists.spec import (
 from inspections.checklists.yaml_format.header_fields import HeaderReader
 from inspections.checklists.yaml_format.nodes import line_of, opt
 from inspections.checklists.yaml_format.schema import (
+    DEDUCTION_KEYS,
     ITEM_CODE_RULE,
     ITEM_KEYS,
     MAX_ITEMS,
     MAX_OPTIONS,
     MAX_RESPONSE_SETS,
     MAX_SECTIONS,
+    MAX_SUBITEMS,
     OPTION_KEYS,
     SECTION_KEYS,
+    SECTION_REQUIRED,
     TAG,
 )
 from inspections.checklists.yaml_format.suggesting import kind_of, num, peek_label, suggest
@@ -131,7 +135,7 @@ class ItemReader(HeaderReader):
         item_codes: dict[str, int] = {}
         item_count = 0
         for number, entry in enumerate(entries, start=1):
-            fields = self.mapping(entry, f"第 {number} 个分组", SECTION_KEYS, SECTION_KEYS)
+            fields = self.mapping(entry, f"第 {number} 个分组", SECTION_KEYS, SECTION_REQUIRED)
             if fields is None:
                 continue
             code = opt(fields, "code", lambda n: self.code(n, "分组编号（code）", ITEM_CODE_RE, ITEM_CODE_RULE))
@@ -142,6 +146,10 @@ class ItemReader(HeaderReader):
                 else:
                     section_codes[code] = line_of(fields["code"])
             title = opt(fields, "title", self.text, f"{where} 的标题（title）")
+            section_points = opt(fields, "points", self.number, f"{where} 的分值（points）")
+            if section_points is not None and section_points <= 0:
+                self.error(fields["points"], f"{where} 的分值（points）必须大于 0，而不是 {num(section_points)}")
+                section_points = None
             item_nodes = opt(fields, "items", self.sequence, f"{where} 的检查项目（items）")
             items: list[ItemSpec] = []
             for item_node in item_nodes or []:
@@ -152,8 +160,9 @@ class ItemReader(HeaderReader):
                 item = self.item(item_node, item_codes, response_sets, sets_declared)
                 if item is not None:
                     items.append(item)
-            if code is not None and title is not None and item_nodes is not None:
-                sections.append(SectionSpec(code, title, tuple(items)))
+            points_ok = "points" not in fields or section_points is not None
+            if code is not None and title is not None and item_nodes is not None and points_ok:
+                sections.append(SectionSpec(code, title, tuple(items), section_points))
         return tuple(sections)
 
     def item(
@@ -163,7 +172,7 @@ class ItemReader(HeaderReader):
         response_sets: dict[str, tuple[ResponseOption, ...]],
         sets_declared: bool,
     ) -> ItemSpec | None:
-        fields = self.mapping(node, peek_label(node), ITEM_KEYS, ("code", "text", "method", "criteria", "points"))
+        fields = self.mapping(node, peek_label(node), ITEM_KEYS, ("code", "text", "points"))
         if fields is None:
             return None
         code = opt(fields, "code", lambda n: self.code(n, "项目编号（code）", ITEM_CODE_RE, ITEM_CODE_RULE))
@@ -176,13 +185,25 @@ class ItemReader(HeaderReader):
         if "remedy" not in fields and self.require_remedy:
             self.error(node, f"{who} 缺少整改要求（remedy）（内置检查表的每一项都必须写明整改要求）")
         text = opt(fields, "text", lambda n: self.text(n, f"{who} 的检查内容（text）"))
-        method = opt(fields, "method", lambda n: self.method(n, who))
-        criteria = opt(fields, "criteria", lambda n: self.text(n, f"{who} 的评分标准（criteria）"))
+        # method and criteria may be empty (many published sheets have no method column, key items no criteria)
+        method = opt(fields, "method", lambda n: self.method(n, who)) if "method" in fields else ""
+        criteria = (
+            opt(fields, "criteria", lambda n: self.text(n, f"{who} 的评分标准（criteria）", allow_empty=True))
+            if "criteria" in fields
+            else ""
+        )
         points = opt(fields, "points", lambda n: self.number(n, f"{who} 的分值（points）"))
-        if points is not None and points <= 0:
-            self.error(fields["points"], f"{who} 的分值（points）必须大于 0，而不是 {num(points)}")
-            points = None
         critical = opt(fields, "critical", lambda n: self.boolean(n, f"{who} 的否决项（critical）"))
+        if points is not None and (points < 0 or (points == 0 and not critical)):
+            self.error(
+                fields["points"], f"{who} 的分值（points）必须大于 0（只有否决项可以是 0），而不是 {num(points)}"
+            )
+            points = None
+        consequence = opt(fields, "consequence", lambda n: self.text(n, f"{who} 的否决后果（consequence）"))
+        if consequence is not None and not critical:
+            self.error(fields["consequence"], f"{who} 不是否决项（critical），不能填写否决后果（consequence）")
+            consequence = None
+        deduction = self.deduction(fields["deduction"], who, points) if "deduction" in fields else None
         remedy = opt(
             fields, "remedy", lambda n: self.text(n, f"{who} 的整改要求（remedy）", allow_empty=not self.require_remedy)
         )
@@ -192,6 +213,8 @@ class ItemReader(HeaderReader):
         response_set = opt(fields, "response_set", lambda n: self.text(n, f"{who} 的选项集（response_set）"))
         optional_ok = not (
             ("critical" in fields and critical is None)
+            or ("consequence" in fields and consequence is None)
+            or ("deduction" in fields and deduction is None)
             or ("evidence" in fields and evidence is None)
             or ("remedy" in fields and remedy is None)
         )
@@ -229,7 +252,57 @@ class ItemReader(HeaderReader):
             remedy=remedy or "",
             evidence=evidence or "none",
             response_set=response_set,
+            consequence=consequence or "",
+            deduction=deduction,
         )
+
+    def deduction(self, node: Node, who: str, points: float | None) -> Deduction | None:
+        """``deduction: {per: 2, cap: 6, unit: 处}`` or ``{per: 2, subitems: [...], exceptions: {5: 4}}``."""
+        where = f"{who} 的扣分规则（deduction）"
+        fields = self.mapping(node, where, DEDUCTION_KEYS, ("per",))
+        if fields is None:
+            return None
+        ok = True
+        per = opt(fields, "per", self.number, f"{where}中的每次扣分（per）")
+        cap = opt(fields, "cap", self.number, f"{where}中的最多扣分（cap）") if "cap" in fields else None
+        unit = opt(fields, "unit", self.text, f"{where}中的单位（unit）") if "unit" in fields else "处"
+        subitems: tuple[str, ...] = ()
+        if "subitems" in fields:
+            entries = self.sequence(fields["subitems"], f"{where}中的子项（subitems）")
+            texts = [self.text(entry, f"{where}中的子项") for entry in entries or []]
+            if entries is None or any(t is None for t in texts) or len(texts) > MAX_SUBITEMS:
+                if entries is not None and len(texts) > MAX_SUBITEMS:
+                    self.error(fields["subitems"], f"{where}中的子项太多（上限 {MAX_SUBITEMS} 个）")
+                ok = False
+            subitems = tuple(t for t in texts if t is not None)
+        exceptions: list[tuple[int, float]] = []
+        if "exceptions" in fields:
+            node_e = fields["exceptions"]
+            if not isinstance(node_e, MappingNode) or not subitems:
+                self.error(
+                    node_e, f"{where}中的例外扣分（exceptions）应为“子项序号: 扣分”，且只用于有子项（subitems）的规则"
+                )
+                ok = False
+            else:
+                for key_node, value_node in node_e.value:
+                    number = self.integer(key_node, f"{where}中的子项序号")
+                    value = self.number(value_node, f"{where}中第 {number} 个子项的扣分")
+                    if number is None or value is None:
+                        ok = False
+                    elif not 1 <= number <= len(subitems) or value <= 0:
+                        self.error(key_node, f"{where}中的例外扣分：子项序号应在 1–{len(subitems)} 之间，扣分应大于 0")
+                        ok = False
+                    else:
+                        exceptions.append((number, value))
+        if per is not None and per <= 0:
+            self.error(fields["per"], f"{where}中的每次扣分（per）必须大于 0，而不是 {num(per)}")
+            ok = False
+        if cap is not None and (cap <= 0 or (points is not None and cap > points)):
+            self.error(fields["cap"], f"{where}中的最多扣分（cap）应大于 0 且不超过项目分值")
+            ok = False
+        if per is None or unit is None or not ok:
+            return None
+        return Deduction(per=per, cap=cap, unit=unit, subitems=subitems, exceptions=tuple(exceptions))
 
     def _check_against_set(
         self,
@@ -263,9 +336,11 @@ class ItemReader(HeaderReader):
             )
 
     def method(self, node: Node, who: str) -> str | None:
-        value = self.text(node, f"{who} 的检查方法（method）")
+        value = self.text(node, f"{who} 的检查方法（method）", allow_empty=True)
         if value is None:
             return None
+        if not value.strip():
+            return ""
         normalized, unknown = normalize_method(value)
         if normalized is None:
             bad = "、".join(unknown) or value

@@ -30,11 +30,26 @@ TOP_KEYS = (
     "sections",
 )
 APPLIES_KEYS = ("has_fever_clinic", "levels", "categories")
-SCORING_KEYS = ("basis", "partial_ratio", "grades")
+SCORING_KEYS = ("basis", "partial_ratio", "grades", "weight")
 GRADE_KEYS = ("min", "label")
 OPTION_KEYS = ("code", "label", "points", "outcome")
-SECTION_KEYS = ("code", "title", "items")
-ITEM_KEYS = ("code", "text", "method", "criteria", "points", "critical", "remedy", "evidence", "response_set")
+SECTION_KEYS = ("code", "title", "points", "items")
+SECTION_REQUIRED = ("code", "title", "items")
+ITEM_KEYS = (
+    "code",
+    "text",
+    "method",
+    "criteria",
+    "points",
+    "critical",
+    "consequence",
+    "deduction",
+    "remedy",
+    "evidence",
+    "response_set",
+)
+DEDUCTION_KEYS = ("per", "cap", "unit", "subitems", "exceptions")
+MAX_SUBITEMS = 50
 
 TAG = "tag:yaml.org,2002:"
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -78,7 +78,8 @@ def test_a_results_table_past_the_row_limit_continues_on_numbered_sheets(
     assert [p.name for p in split.sheets] == names
     assert "超过 Excel 每个工作表 1,048,576 行的上限" in split.notice and "检查结果（2）" in split.notice
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames == [*names, "汇总"]
+    assert book.sheetnames[: len(names) + 1] == [*names, "汇总"]
+    assert all(name.startswith("分组小计") for name in book.sheetnames[len(names) + 1 :])  # section subtotals
     reference = sheet_rows(openpyxl.load_workbook(tmp_path / "整表.xlsx")["检查结果"])
     joined: list[tuple[object, ...]] = []
     for name in names:

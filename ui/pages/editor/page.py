@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
-from typing import TypedDict, TypeVar, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from inspections import photos, workflow
 from inspections.errors import UserError
 from inspections.scoring import Answer, InspectionScore
+from inspections.settings import get_setting
 from inspections.workflow import ChecklistView, InspectionView, ItemView
 from ui import settings as keys
 from ui.context import AppContext
@@ -131,6 +132,7 @@ class InspectionEditor(Page):
 
         self.pane.answer_chosen.connect(self.answer)
         self.pane.points_changed.connect(self._on_points_changed)
+        self.pane.deduction_changed.connect(self._on_deduction_changed)
         self.pane.note_commit.connect(self._on_note_commit)
         self.pane.photos_added.connect(self._on_photos_added)
         self.pane.photo_remove.connect(self._on_photo_remove)
@@ -185,6 +187,8 @@ class InspectionEditor(Page):
     def show_view(self, view: InspectionView) -> None:
         current = self.current_item()
         self.view = view
+        # the overall rule across checklists (设置 overall_rule), so the live score matches the documents
+        self.overall_rule = str(self.context.read_now(lambda s: get_setting(s, "overall_rule")))
         self._checklist_of = {
             item.item_id: checklist
             for checklist in view.checklists
@@ -306,7 +310,7 @@ class InspectionEditor(Page):
                 if item.response is not None
             }
             checklists.append((checklist.template_id, checklist.spec, answers))
-        self.score = workflow.score_in_scope(checklists, self.view.scope)
+        self.score = workflow.score_in_scope(checklists, self.view.scope, self.overall_rule)
         self.header.show_score(self.score, draft=not self.view.finalized)
         self.item_tree.paint_scores(self.score)
 
@@ -326,9 +330,29 @@ class InspectionEditor(Page):
         self.show_saved()
         return result
 
-    def _record(self, item_id: uuid.UUID, **changes: Unpack[AnswerChange]) -> ItemView | None:
+    def _record(
+        self, item_id: uuid.UUID, found: dict[str, Any] | None = None, **changes: Unpack[AnswerChange]
+    ) -> ItemView | None:
+        """Save an answer (``changes``), or, with ``found``, a deduction item's count or failed sub-items."""
         actor, inspection_id, reason = self.context.actor, self.inspection_id, self.amend_reason
-        saved = self.save(lambda s: workflow.record_answer(s, actor, inspection_id, item_id, reason=reason, **changes))
+        if found is not None:
+            note = self.items[item_id].note
+            saved = self.save(
+                lambda s: workflow.record_deduction(
+                    s,
+                    actor,
+                    inspection_id,
+                    item_id,
+                    occurrences=found.get("occurrences"),
+                    failed=found.get("failed", ()),
+                    note=note,
+                    reason=reason,
+                )
+            )
+        else:
+            saved = self.save(
+                lambda s: workflow.record_answer(s, actor, inspection_id, item_id, reason=reason, **changes)
+            )
         if saved is None:
             return None
         item = replace(
@@ -382,6 +406,16 @@ class InspectionEditor(Page):
             updated = self._record(item.item_id, points=value)
             if updated is not None:
                 self.show_in_pane(updated)
+
+    def _on_deduction_changed(self, found: dict[str, Any]) -> None:
+        """Occurrences found or sub-items failed: the points follow from the item's rule, the reason heads the note."""
+        item = self.current_item()
+        if item is None or self.read_only:
+            return
+        self.pane.flush_note()
+        updated = self._record(item.item_id, found)
+        if updated is not None:
+            self.show_in_pane(updated)
 
     def _on_note_commit(self, item_id: uuid.UUID, text: str) -> None:
         item = self.items.get(item_id)

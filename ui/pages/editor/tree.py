@@ -127,7 +127,7 @@ class ItemTree(QWidget):
         leaf = self.leaves[item.item_id]
         if self.out_of_scope(item.item_id):
             leaf.setForeground(0, QBrush(QColor("#999")))
-        veto = self.tr("【否决】") if item.spec.critical else ""
+        veto = self.tr("【{0}】").format(item.spec.consequence or self.tr("否决")) if item.spec.critical else ""
         leaf.setText(0, f"{item.code} {veto}{item.spec.text}")
         leaf.setToolTip(0, item.spec.text)
         outcome = item.outcome if item.response != "not_checked" else None

@@ -1,0 +1,183 @@
+"""Properties of the rules published sheets write (hypothesis): deductions with caps, sub-items rolled up into their
+item, section points capping subtotals, key items whose consequence does not depend on points, and the YAML round
+trip of every new field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspections.checklists.criteria import parse_deduction, parse_options
+from inspections.checklists.spec import ChecklistSpec, Deduction, ItemSpec, SectionSpec
+from inspections.checklists.yaml_format import dump_checklist, load_checklist_text
+from inspections.errors import UserError
+from inspections.scoring import VETO_GRADE, Answer, deduction_answer, score_checklist
+
+SETTINGS = settings(max_examples=200, deadline=None)
+cents = st.integers(min_value=1, max_value=2000).map(lambda c: c / 100)
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+@st.composite
+def deduction_items(draw: st.DrawFn) -> ItemSpec:
+    points = draw(cents)
+    per = draw(st.integers(min_value=1, max_value=round(points * 100)).map(lambda c: c / 100))
+    cap = draw(st.none() | st.integers(min_value=1, max_value=round(points * 100)).map(lambda c: c / 100))
+    subitems: tuple[str, ...] = ()
+    exceptions: tuple[tuple[int, float], ...] = ()
+    if draw(st.booleans()):
+        count = draw(st.integers(min_value=2, max_value=8))
+        subitems = tuple(f"要求{n}" for n in range(1, count + 1))
+        if draw(st.booleans()):
+            exceptions = ((draw(st.integers(min_value=1, max_value=count)), points),)
+    rule = Deduction(per=per, cap=cap, subitems=subitems, exceptions=exceptions)
+    return ItemSpec("A1", "检查内容", "", "标准", points, deduction=rule)
+
+
+def _one_item(item: ItemSpec, section_points: float | None = None) -> ChecklistSpec:
+    return ChecklistSpec("t", 1, "测试", (SectionSpec("S1", "分组", (item,), section_points),))
+
+
+@SETTINGS
+@given(deduction_items(), st.integers(min_value=0, max_value=50), st.data())
+def test_a_deduction_stays_within_zero_and_the_item_points(item: ItemSpec, found: int, data: st.DataObject) -> None:
+    rule = item.deduction
+    assert rule is not None
+    if rule.subitems:
+        failed = data.draw(st.lists(st.integers(min_value=1, max_value=len(rule.subitems)), unique=True))
+        answer, reason = deduction_answer(item, failed=failed)
+        own = dict(rule.exceptions)
+        lost = sum((_dec(own.get(n, rule.per)) for n in failed), Decimal(0))
+    else:
+        answer, reason = deduction_answer(item, occurrences=found)
+        lost = _dec(rule.per) * found
+    cap = min(_dec(item.points), _dec(rule.cap)) if rule.cap is not None else _dec(item.points)
+    expected = _dec(item.points) - min(lost.quantize(Decimal("0.01")), cap)
+    score = score_checklist(_one_item(item), {"A1": answer})
+    assert score.earned is not None and 0 <= score.earned <= item.points
+    assert _dec(score.earned) == expected  # the points follow from the count, never below the cap
+    assert score.maximum == item.points
+    assert reason  # the reason goes into the note and the finding
+
+
+@SETTINGS
+@given(deduction_items())
+def test_more_occurrences_never_earn_more(item: ItemSpec) -> None:
+    rule = item.deduction
+    assert rule is not None
+    if rule.subitems:
+        earned = [
+            score_checklist(_one_item(item), {"A1": deduction_answer(item, failed=range(1, n + 1))[0]}).earned
+            for n in range(len(rule.subitems) + 1)
+        ]
+    else:
+        earned = [
+            score_checklist(_one_item(item), {"A1": deduction_answer(item, occurrences=n)[0]}).earned for n in range(8)
+        ]
+    assert earned == sorted(earned, reverse=True)
+    assert earned[0] == item.points  # nothing found: full points
+
+
+@SETTINGS
+@given(st.lists(cents, min_size=1, max_size=6), cents, st.data())
+def test_a_section_subtotal_is_capped_by_its_points_and_never_negative(
+    item_points: list[float], section_points: float, data: st.DataObject
+) -> None:
+    items = tuple(ItemSpec(f"A{n}", "内容", "", "", p) for n, p in enumerate(item_points))
+    spec = ChecklistSpec("t", 1, "测试", (SectionSpec("S1", "分组", items, section_points),))
+    answers = {i.code: Answer(data.draw(st.sampled_from(["pass", "fail", "na"]))) for i in items}
+    score = score_checklist(spec, answers)
+    (section,) = score.sections
+    applicable = [i.points for i in items if answers[i.code].response != "na"]
+    assert section.maximum <= section_points + 1e-9
+    assert section.maximum == pytest.approx(min(section_points, sum(applicable)) if applicable else 0)
+    assert 0 <= section.earned <= section.maximum
+    assert score.earned == section.earned and score.maximum == section.maximum
+    lost = sum(i.points for i in items if answers[i.code].response == "fail")
+    assert section.earned == pytest.approx(max(0.0, section.maximum - lost), abs=0.011)
+
+
+@SETTINGS
+@given(st.sampled_from(["", "不合格", "重点监督", "限期整改"]), st.sampled_from([0.0, 1.0, 5.0, 40.0]), cents)
+def test_a_key_items_consequence_does_not_depend_on_points(consequence: str, key_points: float, other: float) -> None:
+    key = ItemSpec("K", "关键项", "", "", key_points, critical=True, consequence=consequence)
+    plain = ItemSpec("P", "普通项", "", "", other)
+    spec = ChecklistSpec("t", 1, "测试", (SectionSpec("S1", "分组", (key, plain)),))
+    failed = score_checklist(spec, {"K": Answer("fail"), "P": Answer("pass")})
+    passed = score_checklist(spec, {"K": Answer("pass"), "P": Answer("pass")})
+    vetoes = consequence in ("", "不合格")
+    assert failed.vetoed == vetoes and failed.grade == (VETO_GRADE if vetoes else consequence)
+    assert not failed.passed and passed.passed
+    assert failed.consequences == (() if vetoes else ((consequence, ("K",)),))
+    assert not passed.vetoed and passed.consequences == ()
+
+
+@SETTINGS
+@given(deduction_items(), st.sampled_from(["", "重点监督"]), st.sampled_from([None, 50.0]))
+def test_new_fields_survive_yaml_export_and_import(
+    item: ItemSpec, consequence: str, section_points: float | None
+) -> None:
+    key = ItemSpec("K", "关键项", "", "", 0, critical=True, consequence=consequence)
+    spec = ChecklistSpec("t", 1, "测试", (SectionSpec("S1", "分组", (item, key), section_points),))
+    again = load_checklist_text(dump_checklist(spec), "t.yaml")
+    assert again == spec
+    assert again.content_hash() == spec.content_hash()
+
+
+def test_reading_rules_from_criteria() -> None:
+    options = parse_options("是3;不规范1;否0", 3)
+    assert options is not None and [(o.label, o.points, o.outcome) for o in options] == [
+        ("是", 3, "pass"),
+        ("不规范", 1, "partial"),
+        ("否", 0, "fail"),
+    ]
+    assert parse_options("是1，否0", 1) is not None
+    assert parse_options("是3;否0", 5) is None  # the options do not reach the item's points: kept as text
+    assert parse_deduction("内容", "每发现一处扣2分，扣完为止", 6) == Deduction(per=2)
+    assert parse_deduction("内容", "有一处未登记扣1.5分", 6) == Deduction(per=1.5)
+    assert parse_deduction("内容", "未开展不得分", 6) is None
+    assert parse_deduction("内容", "全扣", 6) is None
+    rule = parse_deduction("(1)甲 (2)乙 (3)丙 (4)丁 (5)戊", "一项不符合扣2分，其中(5)如无戊扣4分", 10)
+    assert rule is not None and rule.subitems == ("甲", "乙", "丙", "丁", "戊") and rule.exceptions == ((5, 4),)
+
+
+def test_sub_items_roll_up_with_their_exception() -> None:
+    rule = Deduction(per=2, subitems=("甲", "乙", "丙", "丁", "戊"), exceptions=((5, 4),))
+    item = ItemSpec("A1", "内容", "", "一项不符合扣2分，其中(5)扣4分", 10, deduction=rule)
+    answer, reason = deduction_answer(item, failed=[2, 5])
+    assert answer == Answer("partial", 4.0) and "（2）乙" in reason and "（5）戊" in reason and "扣 6 分" in reason
+    assert deduction_answer(item, failed=[])[0] == Answer("pass")
+    assert deduction_answer(item, failed=[1, 2, 3, 5])[0] == Answer("fail")  # 2+2+2+4 = 10: all gone
+    with pytest.raises(UserError, match="第 1–5 个子项"):
+        deduction_answer(item, failed=[6])
+    plain = ItemSpec("A2", "内容", "", "", 6, deduction=Deduction(per=2))
+    assert deduction_answer(plain, occurrences=2) == (Answer("partial", 2.0), "发现 2 处，扣 4 分")
+    assert deduction_answer(plain, occurrences=9)[0] == Answer("fail")
+    with pytest.raises(UserError, match="发现处数"):
+        deduction_answer(plain, occurrences=-1)
+
+
+def test_the_overall_rule_across_checklists_is_chosen() -> None:
+    from dataclasses import replace as with_
+
+    from inspections.checklists.spec import ScoringRule
+    from inspections.scoring import score_inspection
+
+    small = ChecklistSpec("a", 1, "小表", (SectionSpec("S", "分组", (ItemSpec("A", "内容", "", "", 10),)),))
+    items = tuple(ItemSpec(f"B{n}", "内容", "", "", 10) for n in range(9))
+    big = ChecklistSpec("b", 1, "大表", (SectionSpec("S", "分组", items),), scoring=ScoringRule(weight=3))
+    answers = [(small, {"A": Answer("fail")}), (big, {i.code: Answer("pass") for i in items})]
+    assert score_inspection(answers).percent == 90  # (0 + 90) ÷ (10 + 90): points weigh
+    assert score_inspection(answers, "mean").percent == 50  # (0 + 100) ÷ 2
+    assert score_inspection(answers, "weighted").percent == 75  # (0×1 + 100×3) ÷ 4
+    assert "(0×1 + 100×3) ÷ 4 = 75%" in score_inspection(answers, "weighted").formula
+    with pytest.raises(UserError):
+        score_inspection(answers, "median")
+    heavy = with_(big, scoring=ScoringRule(weight=2.5))
+    assert load_checklist_text(dump_checklist(heavy), "t.yaml").scoring.weight == 2.5
