@@ -827,3 +827,30 @@ def verify_package_signature(
     if not verify_raw(key.public_key, package_statement(manifest_bytes), str(signature.get("signature", ""))):
         return PackageSigner(username, role, fp, institution, False, "签名与清单不符（数据包被改动）", key)
     return PackageSigner(username, role, fp, institution, True, "", key)
+
+
+# --- sealing records here ------------------------------------------------------------------------------------------
+
+
+def seal_inspection(session: Session, inspection_id: uuid.UUID, signer: Signer | None, purpose: str) -> str | None:
+    """Sign a finalized (or amended) inspection's current content; returns the key's fingerprint (None: no key,
+    the single-user mode, and the record stays unsigned)."""
+    if signer is None:
+        return None
+    session.flush()
+    inspection = session.get(Inspection, inspection_id)
+    assert inspection is not None
+    digest = inspection_digests(session, [inspection_id])[inspection_id]
+    sign_record(session, signer, "inspection", inspection_id, purpose, digest,
+                {"institution": str(inspection.institution_id)})
+    return signer.fingerprint
+
+
+def seal_event(session: Session, event_id: uuid.UUID, signer: Signer | None, purpose: str) -> str | None:
+    """Sign a finding event (a hospital's feedback, a re-inspection verdict); None without a key."""
+    if signer is None:
+        return None
+    session.flush()
+    digest = event_digests(session, [event_id])[event_id]
+    sign_record(session, signer, "finding_event", event_id, purpose, digest)
+    return signer.fingerprint
