@@ -854,3 +854,22 @@ def seal_event(session: Session, event_id: uuid.UUID, signer: Signer | None, pur
     digest = event_digests(session, [event_id])[event_id]
     sign_record(session, signer, "finding_event", event_id, purpose, digest)
     return signer.fingerprint
+
+
+def certificate_chain(session: Session, fingerprints: Iterable[str]) -> list[dict[str, Any]]:
+    """The certificates of these keys and of every administrator key that certified them, roots first."""
+    rows = {r.fingerprint: r for r in session.scalars(select(SigningKey))}
+    ordered: list[str] = []
+
+    def add(fp: str, depth: int = 0) -> None:
+        row = rows.get(fp)
+        if row is None or fp in ordered or depth > 20:
+            return
+        if row.certified_by != fp:
+            add(row.certified_by, depth + 1)
+        if fp not in ordered:
+            ordered.append(fp)
+
+    for fp in sorted(set(fingerprints)):
+        add(fp)
+    return [certificate(rows[fp]) for fp in ordered]

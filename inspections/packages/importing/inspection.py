@@ -60,6 +60,9 @@ def localized(
     inspection, the content hash recomputed with the local institution id and checklist version numbers (the
     signed hash itself names the exporter's)."""
     copy = dict(record)
+    copy.pop("seals", None)  # signatures are checked and kept on their own, not compared as content
+    if "events" in copy:
+        copy["events"] = [{k: v for k, v in e.items() if k != "seals"} for e in copy["events"]]
     copy["institution_id"] = str(plan.institution_ids[record["institution_id"]])
     if (
         local_versions is not None
