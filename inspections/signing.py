@@ -257,9 +257,16 @@ class KeyInfo:
         return KEY_STATUS.get(self.status, self.status)
 
 
-def key_infos(session: Session) -> dict[str, KeyInfo]:
-    """Every key this database knows, fingerprint → KeyInfo, each certificate checked."""
+def key_infos(session: Session, extra: Iterable[Any] = ()) -> dict[str, KeyInfo]:
+    """Every key this database knows, fingerprint → KeyInfo, each certificate checked. ``extra``: certificates a
+    package brings, judged alongside without being stored (they can never be roots: a self-certified key is
+    trusted only when it was put here by hand)."""
     rows = {r.fingerprint: r for r in session.scalars(select(SigningKey))}
+    brought: set[str] = set()
+    for cert in extra:
+        if certificate_problem(cert) is None and cert["fingerprint"] not in rows:
+            rows[cert["fingerprint"]] = _transient_row(cert)
+            brought.add(cert["fingerprint"])
     judged: dict[str, KeyInfo] = {}
 
     def judge(fp: str, depth: int = 0) -> KeyInfo:
@@ -283,6 +290,8 @@ def key_infos(session: Session) -> dict[str, KeyInfo]:
                 why = "签发者不是有效的管理员密钥"
         elif row.role != "admin":
             why = "自签名的密钥只能是管理员密钥"
+        elif fp in brought:
+            why = "随数据包传来的自签名密钥不可信（管理员密钥只能由身份文件或密钥列表导入）"
         info = KeyInfo(
             row.fingerprint,
             row.public_key,
@@ -301,6 +310,44 @@ def key_infos(session: Session) -> dict[str, KeyInfo]:
     for fp in rows:
         judge(fp)
     return judged
+
+
+def _transient_row(cert: Mapping[str, Any]) -> SigningKey:
+    """A certificate as a row that is never added to a session."""
+    return SigningKey(
+        fingerprint=cert["fingerprint"],
+        public_key=cert["public_key"],
+        username=cert["username"],
+        display_name=cert["display_name"],
+        role=cert["role"],
+        institution_id=uuid.UUID(cert["institution_id"]) if cert["institution_id"] else None,
+        status=cert["status"],
+        changed_at=datetime.fromisoformat(cert["changed_at"]),
+        certified_by=cert["certified_by"],
+        certificate=cert["certificate"],
+    )
+
+
+def learn_certificates(session: Session, actor: str, certs: Iterable[Any], source: str) -> list[str]:
+    """Keep the certificates a verified package brought that chain to keys trusted here (others are ignored)."""
+    learnt: list[str] = []
+    pending = [c for c in certs if certificate_problem(c) is None]
+    progress = True
+    while pending and progress:
+        progress = False
+        for cert in list(pending):
+            try:
+                with session.begin_nested():
+                    outcome = _accept_one(session, actor, cert, roots=False, source=source)
+            except UserError:
+                pending.remove(cert)
+                continue
+            if outcome is not None:
+                pending.remove(cert)
+                progress = True
+                if outcome:
+                    learnt.append(outcome)
+    return learnt
 
 
 def _add_row(session: Session, cert: Mapping[str, Any]) -> SigningKey:
@@ -804,15 +851,16 @@ class PackageSigner:
 
 
 def verify_package_signature(
-    session: Session, manifest_bytes: bytes, signer: Mapping[str, Any] | None, signature: Mapping[str, Any] | None
+    keys: Mapping[str, KeyInfo],
+    manifest_bytes: bytes,
+    signer: Mapping[str, Any] | None,
+    signature: Mapping[str, Any] | None,
 ) -> PackageSigner:
-    """Check a package's signature over its manifest against the keys enrolled here (certificates the package
-    brings must already have been accepted by the caller)."""
+    """Check a package's signature over its manifest against ``keys`` (key_infos, with the package's certificates)."""
     if not signer or not signature:
         return PackageSigner("", "", "", None, False, "数据包未签名")
     fp = str(signer.get("fingerprint", ""))
     username = str(signer.get("username", ""))
-    keys = key_infos(session)
     key = keys.get(fp)
     role = key.role if key else str(signer.get("role", ""))
     institution = key.institution_id if key else None
@@ -822,8 +870,8 @@ def verify_package_signature(
         return PackageSigner(username, role, fp, institution, False, f"签名者的密钥不可信：{key.why}", key)
     if key.status == REVOKED:
         return PackageSigner(username, role, fp, institution, False, "签名者的密钥已吊销", key)
-    if key.username != username or str(signature.get("fingerprint")) != fp:
-        return PackageSigner(username, role, fp, institution, False, "签名者与密钥登记的用户不符", key)
+    if key.username != username or str(signature.get("fingerprint")) != fp or signer.get("role") != key.role:
+        return PackageSigner(username, role, fp, institution, False, "签名者与密钥登记的用户或角色不符", key)
     if not verify_raw(key.public_key, package_statement(manifest_bytes), str(signature.get("signature", ""))):
         return PackageSigner(username, role, fp, institution, False, "签名与清单不符（数据包被改动）", key)
     return PackageSigner(username, role, fp, institution, True, "", key)
