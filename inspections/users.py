@@ -324,8 +324,9 @@ def authenticate(session: Session, username: str, password: str) -> CurrentUser:
     locked. The user's signing key is unlocked with the password (and made, for a user who has none yet)."""
     typed = username.strip()[:64]
     user = session.scalar(select(User).where(func.lower(User.username) == typed.lower()))
-    if user is not None and user.failed_logins:
-        login_sleep(login_delay(user.failed_logins))
+    delay = login_delay(user.failed_logins) if user is not None else 0.0
+    if delay > 0:
+        login_sleep(delay)
     # Hash even for an unknown user, so the answer takes the same time either way.
     ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
     if user is not None and user.locked:

@@ -280,6 +280,7 @@ def _known_deadlines(session: Session, finding: Finding) -> set[str]:
     """Every deadline this finding has had here: now, at each re-inspection, and as the audit log recorded it."""
     known = {finding.deadline.isoformat()}
     known |= {e.new_deadline.isoformat() for e in finding.events if e.new_deadline is not None}
+    after: Any
     for after in session.scalars(
         select(AuditEvent.after).where(AuditEvent.entity == "finding", AuditEvent.entity_id == str(finding.id))
     ):
