@@ -82,7 +82,8 @@ def check_authority(session: Session, plan: Plan) -> None:
     signer = plan.signer
     assert signer is not None
     kind = plan.package.manifest.kind
-    if signer.fingerprint and not signer.valid and (plan.users_here or signer.key is not None):
+    known = signer.key is not None and signer.key.trusted  # a key trusted here, so a failing signature is forged
+    if signer.fingerprint and not signer.valid and (plan.users_here or known):
         raise _refuse(plan, f"的签名无效：{signer.problem}（签名者 {signer.username}）")
     if not signer.valid and plan.users_here:
         raise _refuse(plan, "没有有效的签名：本数据库启用了用户登录，只接受由已登记密钥签名的数据包")
