@@ -265,6 +265,7 @@ def install_identity(session: Session, by: CurrentUser | None, path: Path, passw
     user.password_hash = hash_password(password)
     user.private_key = private_key
     user.key_fingerprint = fp
+    user.public_key = base64.b64encode(public_bytes(key)).decode()
     user.failed_logins, user.locked = 0, False
     session.flush()
     append_audit(session, actor=actor, action="user.install", entity="user", entity_id=user.id,

@@ -141,6 +141,7 @@ def give_key(user: User, password: str) -> Ed25519PrivateKey:
     key = Ed25519PrivateKey.generate()
     user.private_key = encrypt_private_key(key, password)
     user.key_fingerprint = fingerprint_of(public_bytes(key))
+    user.public_key = _b64(public_bytes(key))
     return key
 
 

@@ -37,7 +37,7 @@ from inspections.permissions import (
     scope_institution,
     signer_of,
 )
-from inspections.signing import encrypt_private_key, enrol_key, enrol_root, give_key, public_bytes, unlock
+from inspections.signing import Signer, encrypt_private_key, enrol_key, enrol_root, give_key, public_bytes, unlock
 from inspections.workflow import scoped_inspections
 from models.audit import append_audit
 from models.base import new_id, utcnow
@@ -342,7 +342,31 @@ def authenticate(session: Session, username: str, password: str) -> CurrentUser:
     if not user.private_key:
         _provision_key(session, user, password, None, user.username, first=False)
     signer = unlock(user, password)
+    if signer is not None and user.role == ADMIN:
+        _enrol_local_accounts(session, signer)
     return CurrentUser(user.username, user.role, user.institution_id, user.display_name, signer)
+
+
+def _enrol_local_accounts(session: Session, signer: Signer) -> None:
+    """Accounts of this database whose key is not enrolled yet (made at their first login after an upgrade, or
+    while no administrator key was at hand) are certified when an administrator logs in: the administrator made
+    these accounts. Keys of other machines are enrolled only by file (``users enrol``)."""
+    from inspections.signing import key_infos
+
+    known = key_infos(session)
+    for other in session.scalars(select(User).where(User.public_key.is_not(None), User.active.is_(True))):
+        if other.key_fingerprint in known or other.public_key is None:
+            continue
+        enrol_key(
+            session,
+            signer,
+            signer.username,
+            public_key=other.public_key,
+            username=other.username,
+            display_name=other.display_name,
+            role=other.role,
+            institution_id=other.institution_id,
+        )
 
 
 def _failed(session: Session, typed: str, user: User | None, why: str) -> None:

@@ -47,6 +47,7 @@ class User(IdMixin, TimestampMixin, Base):
     # The user's signing key on this laptop: PKCS#8, encrypted under the password (None: no key here).
     private_key: Mapped[str | None] = mapped_column(Text)
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    public_key: Mapped[str | None] = mapped_column(String(100))  # its public half (base64), for enrolment here
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime | None]
     locked: Mapped[bool] = mapped_column(default=False)

@@ -65,6 +65,7 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("private_key", sa.Text(), nullable=True))
         batch.add_column(sa.Column("key_fingerprint", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("public_key", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("last_failed_at", models.base.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("locked", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -75,6 +76,7 @@ def downgrade() -> None:
         batch.drop_column("locked")
         batch.drop_column("last_failed_at")
         batch.drop_column("failed_logins")
+        batch.drop_column("public_key")
         batch.drop_column("key_fingerprint")
         batch.drop_column("private_key")
     with op.batch_alter_table("signatures") as batch:

@@ -464,3 +464,39 @@ def test_a_revoked_key_signs_nothing_new(
     err = refused(world, "commission", capsys, monkeypatch, "admin", ADMIN_PW, "package", "import", str(again))
     assert "吊销" in err
     assert check_database(world.dbs["commission"]).ok  # what it signed before the revocation still counts
+
+
+def test_accounts_of_an_upgraded_server_get_enrolled_keys(tmp_path: Path) -> None:
+    """A user who existed before keys did gets a key at their next login; the administrator's next login certifies
+    it, so what that user signs on the server passes `check`."""
+    from sqlalchemy import update
+
+    from inspections.users import add_user, log_in
+    from inspections.workspace import open_workspace
+    from models.keys import SigningKey
+    from models.reference import User
+
+    db = open_workspace(None, tmp_path / "server", backup=False)
+    try:
+        with db.begin() as s:
+            add_user(s, None, username="admin", password=ADMIN_PW, role="admin")
+        with db.session() as s:
+            admin = log_in(s, "admin", ADMIN_PW)
+        with db.begin() as s:
+            add_user(s, admin, username="lisi", password="lisi-pass-1", role="inspector")
+        with db.begin() as s:  # as if made before revision 0006: no key, nothing enrolled for lisi
+            s.execute(update(User).where(User.username == "lisi").values(private_key=None, key_fingerprint=None,
+                                                                         public_key=None))
+            s.query(SigningKey).filter(SigningKey.username == "lisi").delete()
+        with db.session() as s:
+            lisi = log_in(s, "lisi", "lisi-pass-1")
+            assert lisi.signer is not None
+            enrolled = {k for k in s.scalars(select(SigningKey.fingerprint))}
+        assert lisi.signer.fingerprint not in enrolled
+        with db.session() as s:
+            log_in(s, "admin", ADMIN_PW)
+            enrolled = {k for k in s.scalars(select(SigningKey.fingerprint))}
+        assert lisi.signer.fingerprint in enrolled
+        assert check_database(db).ok
+    finally:
+        db.close()
