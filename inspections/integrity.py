@@ -54,6 +54,7 @@ class CheckReport:
     seconds: float = 0.0
     inspections: int = 0  # finalized inspections verified
     photos: int = 0  # stored photos re-hashed
+    unsigned: list[str] = field(default_factory=list)  # 未签名（旧数据）: records from before signatures existed
 
     @property
     def ok(self) -> bool:
@@ -190,7 +191,7 @@ def check_database(db: Database, progress: Progress = _silent, *, full: bool = T
         if len(trust.warnings) > MAX_LISTED:
             report.lines.append(f"  ……共 {len(trust.warnings)} 条未签名记录")
         report.problems.extend(trust.problems)
-        report.warnings.extend(trust.warnings)
+        report.unsigned.extend(trust.warnings)
     report.seconds = time.perf_counter() - clock
     reached = None
     if head is not None:

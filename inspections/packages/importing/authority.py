@@ -87,8 +87,7 @@ def check_authority(session: Session, plan: Plan) -> None:
         raise _refuse(plan, f"的签名无效：{signer.problem}（签名者 {signer.username}）")
     if not signer.valid and plan.users_here:
         raise _refuse(plan, "没有有效的签名：本数据库启用了用户登录，只接受由已登记密钥签名的数据包")
-    if not signer.valid:
-        plan.warnings.append("数据包未签名或签名者的密钥未在本机登记：内容无法核实来源（单用户模式下仍可导入）")
+    # Otherwise (the single-user mode) an unsigned package goes in; the preview's signature line says so.
     role = signer.role if signer.valid else None
     strict = role is not None or plan.users_here
     if role is not None:

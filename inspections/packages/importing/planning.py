@@ -16,6 +16,7 @@ from inspections.packages.importing.plan import Plan, problem
 from inspections.packages.importing.preview import Preview
 from inspections.packages.records import check_data
 from inspections.permissions import CurrentUser, acting_user
+from inspections.signing import PackageSigner
 
 
 def plan_package(session: Session, package: Package, user: CurrentUser | None) -> Plan:
@@ -62,9 +63,17 @@ def make_preview(plan: Plan) -> Preview:
         m.app_version,
         tuple(entries),
         tuple(plan.warnings),
-        signer.message if signer is not None else "",
+        _signature_line(signer, plan.users_here),
         bool(signer is not None and signer.valid),
     )
+
+
+def _signature_line(signer: PackageSigner | None, users_here: bool) -> str:
+    if signer is None:
+        return ""
+    if signer.valid or users_here:
+        return signer.message
+    return f"{signer.message}（本机为单用户模式，无法核实来源，仍可导入）"
 
 
 def preview_package(session: Session, package: Package, *, user: CurrentUser | None = None) -> Preview:

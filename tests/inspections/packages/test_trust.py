@@ -93,7 +93,7 @@ def test_the_honest_loop_runs_signed_across_commission_laptop_and_hospital(world
     for name, db in world.dbs.items():
         report = check_database(db)
         assert report.ok, (name, report.problems)
-        assert not [w for w in report.warnings if "未签名" in w], (name, report.warnings)
+        assert not report.unsigned, (name, report.unsigned)
 
 
 # --- forged hospital packages --------------------------------------------------------------------------------------
@@ -443,7 +443,8 @@ def test_a_record_signed_before_keys_existed_is_listed_as_unsigned(tmp_path: Pat
     finally:
         db.close()
     assert report.ok
-    assert any("未签名（旧数据）" in w and str(seeded.inspection_id) in w for w in report.warnings)
+    assert any("未签名（旧数据）" in w and str(seeded.inspection_id) in w for w in report.unsigned)
+    assert any("未签名（旧数据）" in line and str(seeded.inspection_id) in line for line in report.lines)
 
 
 def test_a_revoked_key_signs_nothing_new(
