@@ -154,28 +154,56 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.UUID, Any]) -> list[str]:
-    """Finalized inspections whose stored score, grade or veto flag differ from what their answers give."""
-    from inspections.workflow import inspection_score, overall_grade
+    """Finalized inspections whose stored score, grade or veto flag differ from what their answers give (a few
+    queries per 400 inspections; each checklist version's spec read once)."""
+    from sqlalchemy.orm import selectinload
 
+    from inspections.scoring import Answer, overall_grade, score_inspection
+    from inspections.templates import template_spec
+    from models.checklist import ChecklistItem
+    from models.inspection import ItemResult
+
+    specs: dict[uuid.UUID, Any] = {}
     problems: list[str] = []
-    for inspection_id in ids:
-        inspection = session.get(Inspection, inspection_id)
-        assert inspection is not None
-        score = inspection_score(session, inspection_id)
-        grade = overall_grade(score)
-        checklists_ok = all(
-            _same(link.score, c.score) and link.grade == c.grade and link.vetoed == c.vetoed
-            for link, c in zip(inspection.checklists, score.checklists, strict=True)
+    for start in range(0, len(ids), 400):
+        chunk = ids[start : start + 400]
+        answers: dict[uuid.UUID, dict[uuid.UUID, dict[str, Answer]]] = {i: {} for i in chunk}
+        for inspection_id, template_id, code, response, points in session.execute(
+            select(ItemResult.inspection_id, ChecklistItem.template_id, ChecklistItem.code, ItemResult.response,
+                   ItemResult.points)
+            .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
+            .where(ItemResult.inspection_id.in_(chunk), ItemResult.response.is_not(None))
+        ):
+            if response is not None:
+                answers[inspection_id].setdefault(template_id, {})[code] = Answer(response, points)
+        inspections = session.scalars(
+            select(Inspection).where(Inspection.id.in_(chunk)).options(selectinload(Inspection.checklists))
         )
-        if _same(inspection.score, score.percent) and inspection.grade == grade and (
-            inspection.vetoed == score.vetoed
-        ) and checklists_ok:
-            continue
-        on, name = labels[inspection_id]
-        shown = "—" if score.percent is None else f"{score.percent:.1f}"
-        stored = "—" if inspection.score is None else f"{inspection.score:.1f}"
-        problems.append(
-            f"检查记录 {inspection_id}（{name} {on.isoformat()}）保存的得分/等级/否决（{stored} {inspection.grade}"
-            f"{' 否决' if inspection.vetoed else ''}）与按检查结果重新计算的（{shown} {grade}）不一致，可能被改动"
-        )
+        for inspection in inspections:
+            links = list(inspection.checklists)
+            for link in links:
+                if link.template_id not in specs:
+                    specs[link.template_id] = template_spec(session, link.template_id)
+            score = score_inspection(
+                [(specs[link.template_id], answers[inspection.id].get(link.template_id, {})) for link in links]
+            )
+            grade = overall_grade(score)
+            checklists_ok = all(
+                _same(link.score, c.score) and link.grade == c.grade and link.vetoed == c.vetoed
+                for link, c in zip(links, score.checklists, strict=True)
+            )
+            if (
+                _same(inspection.score, score.percent)
+                and inspection.grade == grade
+                and inspection.vetoed == score.vetoed
+                and checklists_ok
+            ):
+                continue
+            on, name = labels[inspection.id]
+            shown = "—" if score.percent is None else f"{score.percent:.1f}"
+            stored = "—" if inspection.score is None else f"{inspection.score:.1f}"
+            problems.append(
+                f"检查记录 {inspection.id}（{name} {on.isoformat()}）保存的得分/等级/否决（{stored} {inspection.grade}"
+                f"{' 否决' if inspection.vetoed else ''}）与按检查结果重新计算的（{shown} {grade}）不一致，可能被改动"
+            )
     return problems
