@@ -708,9 +708,19 @@ def sign_record(
     context: Mapping[str, Any] | None = None,
 ) -> Signature:
     """Sign a record's digest with ``signer`` and keep the signature here."""
+    row = _seal_row(make_seal(signer, entity, str(entity_id), purpose, digest, context))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_seal(
+    signer: Signer, entity: str, entity_id: str, purpose: str, digest: str, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A signature over a record's digest, as it travels (see seal_record)."""
     seal: dict[str, Any] = {
         "entity": entity,
-        "entity_id": str(entity_id),
+        "entity_id": entity_id,
         "purpose": purpose,
         "digest": digest,
         "context": dict(context or {}),
@@ -720,10 +730,7 @@ def sign_record(
         "signed_at": utcnow().isoformat(),
     }
     seal["signature"] = signer.sign(_record_statement(seal))
-    row = _seal_row(seal)
-    session.add(row)
-    session.flush()
-    return row
+    return seal
 
 
 def _seal_row(seal: Mapping[str, Any]) -> Signature:

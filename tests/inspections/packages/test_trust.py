@@ -501,3 +501,60 @@ def test_accounts_of_an_upgraded_server_get_enrolled_keys(tmp_path: Path) -> Non
         assert check_database(db).ok
     finally:
         db.close()
+
+
+def test_an_inspection_filed_under_a_round_must_come_from_its_planned_inspectors(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round planned for 李娜 and 王强: 张伟's inspection re-filed under it (his own signature) is refused; the
+    same inspection outside any round goes in (it did, when the world was built)."""
+    from inspections.rounds import create_round
+    from inspections.signing import inspection_digest, make_seal
+    from inspections.workflow import content_digest
+
+    admin = world.admin()
+    with world.dbs["commission"].begin() as s:
+        round_id = create_round(s, "admin", month="2026-12", team=["李娜", "王强"], user=admin)
+    inspector = world.inspector()
+    assert inspector.signer is not None
+
+    signer = inspector.signer
+
+    def refile(data: dict[str, Any]) -> None:
+        record = data["inspections"][0]
+        record["id"], record["round_id"] = str(uuid.uuid4()), str(round_id)
+        for r in record["results"]:
+            r["id"] = str(uuid.uuid4())
+            for p in r["photos"]:
+                p["id"] = str(uuid.uuid4())
+        data["findings"] = []
+        # a genuine signature of his over the re-filed record: only the round decides
+        header = {k: record[k] for k in ("id", "kind", "date", "inspectors", "hospital_rep", "signatures",
+                                         "finalized_at", "amendments")}
+        header["institution"] = record["institution_id"]
+        code = data["checklists"][0]["code"]
+        results = [[r["template"].split("@")[1], r["item_code"], r["response"], r["points"], r["note"],
+                    sorted(p["sha256"] for p in r["photos"])] for r in record["results"]]
+        digest = inspection_digest(header, [[code, data["checklists"][0]["content_hash"]]], results)
+        record["seals"] = [make_seal(signer, "inspection", record["id"], "finalize", digest,
+                                     {"institution": record["institution_id"]})]
+        old_header = {k: header[k] for k in ("id", "institution", "kind", "date", "inspectors", "hospital_rep",
+                                             "signatures")}
+        record["content_hash"] = content_digest(
+            old_header, [[code, data["checklists"][0]["version"], data["checklists"][0]["content_hash"]]],
+            [[code, r["item_code"], r["response"], r["points"], r["note"], sorted(p["sha256"] for p in r["photos"])]
+             for r in record["results"]],
+        )
+
+    forged = resign(world.inspection_package, world.tmp / "round.zip", refile, signer)
+    err = refused(world, "commission", capsys, monkeypatch, "admin", ADMIN_PW, "package", "import", str(forged))
+    assert "不是由督导批次" in err, err
+    # the same, outside the round, goes in: the round alone made the difference
+    monkeypatch.setenv("YG_PASSWORD", ADMIN_PW)
+
+    def unfiled(data: dict[str, Any]) -> None:
+        refile(data)
+        data["inspections"][0]["round_id"] = None
+
+    honest = resign(world.inspection_package, world.tmp / "noround.zip", unfiled, signer)
+    assert main(["--data-dir", str(world.dirs["commission"]), "package", "import", str(honest)]) == 0
