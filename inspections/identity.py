@@ -103,7 +103,9 @@ def _institution_record(session: Session, institution_id: uuid.UUID | None) -> d
     institution = session.get(Institution, institution_id)
     if institution is None:
         raise NotFoundError(f"找不到医疗机构（编号 {institution_id}）")
-    return {"id": str(institution.id), "name": institution.name, "code": institution.code, "level": institution.level}
+    from inspections.packages.records import institution_record
+
+    return institution_record(institution)  # all of it: the hospital's copy then matches the commission's
 
 
 # --- identity files ---------------------------------------------------------------------------------------------------
@@ -245,15 +247,12 @@ def install_identity(session: Session, by: CurrentUser | None, path: Path, passw
             )
             if same is not None:
                 raise UserError(f"本机已有同名机构「{same.name}」但编号不同；请先导入整改通知包或核对机构编号")
-            session.add(
-                Institution(
-                    id=institution_id,
-                    name=str(institution["name"]),
-                    code=institution.get("code") or None,
-                    level=int(institution.get("level") or 0),
-                    version=1,
-                )
-            )
+            from inspections.packages.records import INSTITUTION_DATA_FIELDS, INSTITUTION_SCHEMA
+
+            if not all(INSTITUTION_SCHEMA[k](institution.get(k)) for k in ("id", *INSTITUTION_DATA_FIELDS)):
+                raise UserError(f"{Path(path).name} 中的医疗机构信息无效")
+            data = {k: institution[k] for k in INSTITUTION_DATA_FIELDS}
+            session.add(Institution(id=institution_id, version=1, **data))
             session.flush()
     user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:

@@ -66,8 +66,9 @@ def build(tmp: Path) -> World:
     with commission.session() as s:
         admin = log_in(s, "admin", ADMIN_PW)
     with commission.begin() as s:
-        institution_id = create_institution(s, "admin", InstitutionData(name="第一人民医院", code="H001", level=2),
-                                            user=admin)
+        first = InstitutionData(name="第一人民医院", code="H001", level=2, category="综合医院", district="金水区",
+                                address="人民路 1 号", contact="院感科 0371-1234", has_fever_clinic=True)
+        institution_id = create_institution(s, "admin", first, user=admin)
         other_id = create_institution(s, "admin", InstitutionData(name="第二人民医院", code="H002", level=2),
                                       user=admin)
         s.flush()
@@ -81,7 +82,9 @@ def build(tmp: Path) -> World:
     # The inspector's laptop: the same checklist and institution (its own ids), then the identity file.
     with laptop.begin() as s:
         import_checklist(s, "system", small_spec())
-        create_institution(s, "张伟", InstitutionData(name="第一人民医院", code="H001", level=2))
+        create_institution(s, "张伟", InstitutionData(name="第一人民医院", code="H001", level=2, category="综合医院",
+                                                   district="金水区", address="人民路 1 号",
+                                                   contact="院感科 0371-1234", has_fever_clinic=True))
     with laptop.begin() as s:
         install_identity(s, None, tmp / "zhangwei.ygid", INSPECTOR_PW)
     with laptop.session() as s:
