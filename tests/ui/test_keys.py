@@ -96,3 +96,31 @@ def test_the_preview_says_who_signed_before_anything_is_applied(
         dialog.show()
         dialog.grab().save(str(Path(SHOTS) / "preview-signature.png"))
     dialog.reject()
+
+
+def test_an_administrator_lifts_a_lockout_in_settings(
+    qtbot: QtBot, empty_context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inspections.users as users
+    from inspections.errors import PermissionDenied
+    from ui.dialogs import keys as keys_dialog
+
+    _admin(empty_context)
+    db = empty_context.db
+    assert db is not None
+    with db.begin() as s:
+        add_user(s, empty_context.user, username="lisi", password="lisi-pass-1", role="inspector")
+    monkeypatch.setattr(users, "login_sleep", lambda _seconds: None)
+    for _ in range(users.LOCKOUT_AFTER):
+        with pytest.raises(PermissionDenied), db.session() as s:
+            log_in(s, "lisi", "wrong-pass-1")
+    with pytest.raises(PermissionDenied, match="锁定"), db.session() as s:
+        log_in(s, "lisi", "lisi-pass-1")
+    page = SettingsPage(empty_context)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(keys_dialog.QInputDialog, "getText", lambda *_a, **_k: ("lisi", True))
+    with qtbot.waitSignal(empty_context.message, timeout=10_000) as said:
+        page.keys_box.unlock()
+    assert said.args == ["已解除 lisi 的登录锁定"]
+    with db.session() as s:
+        assert log_in(s, "lisi", "lisi-pass-1").username == "lisi"

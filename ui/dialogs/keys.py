@@ -32,6 +32,7 @@ from inspections.identity import enrol_request, export_keys, import_keys, issue_
 from inspections.institutions import list_institutions
 from inspections.labels import ROLES
 from inspections.signing import REVOKED, KeyInfo, set_key_status, short
+from inspections.users import unlock_user
 from ui.context import AppContext
 
 
@@ -116,6 +117,7 @@ class KeysBox(QGroupBox):
             (self.tr("吊销所选用户的密钥…"), self.revoke),
             (self.tr("导出密钥列表…"), self.export),
             (self.tr("导入密钥列表…"), self.import_),
+            (self.tr("解除登录锁定…"), self.unlock),
         ):
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -214,6 +216,19 @@ class KeysBox(QGroupBox):
             return
         user = self.context.user
         self._write(lambda s: "\n".join(import_keys(s, user, Path(path))) or self.tr("没有新的密钥或状态变化"))
+
+    def unlock(self) -> None:
+        """Lift the lockout of a user after repeated wrong passwords."""
+        username, ok = QInputDialog.getText(self, self.tr("解除登录锁定"), self.tr("用户名："))
+        if not ok or not username.strip():
+            return
+        user = self.context.user
+
+        def work(s: Session) -> str:
+            unlock_user(s, user, username.strip())
+            return self.tr("已解除 {0} 的登录锁定").format(username.strip())
+
+        self._write(work)
 
     def _write(self, work: Callable[[Session], str]) -> None:
         """One transaction in the background; its message in the status bar, then the list again."""
