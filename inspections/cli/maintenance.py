@@ -31,14 +31,14 @@ def _login_on_file(args: argparse.Namespace, action: str) -> str:
     from inspections.backup import database_path_for
     from inspections.cli.core import login
     from inspections.storage import StorageError
-    from models.database import open_database
+    from inspections.workspace import open_workspace
 
     data_dir = _data_dir(args)
     path = database_path_for(args.database, data_dir)
     if not path.is_file():
         return current_actor(data_dir)
     try:
-        db = open_database(args.database, data_dir, storage_error=StorageError)
+        db = open_workspace(args.database, data_dir, backup=False)  # a newer program's database: its UserError
     except (StorageError, DatabaseError):
         return current_actor(data_dir)
     try:
