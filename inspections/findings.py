@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from inspections.errors import ConflictError, NotFoundError, UserError
 from inspections.labels import FINDING_STATUS, SEVERITIES
-from inspections.permissions import CurrentUser, acting_user, authorize, scope_institution
+from inspections.permissions import CurrentUser, acting_user, authorize, scope_institution, signer_of
 from inspections.settings import get_setting
+from inspections.signing import seal_event
 from models.audit import append_audit
 from models.base import utcnow
 from models.checklist import ChecklistItem, ChecklistTemplate
@@ -281,6 +282,7 @@ def record_feedback(
     )
     finding.status, finding.responsible_dept = "feedback", department.strip()
     finding.updated_at = utcnow()
+    sealed_by = seal_event(session, event.id, signer_of(user), "feedback")
     append_audit(
         session,
         actor=actor,
@@ -293,6 +295,8 @@ def record_feedback(
             "dept": finding.responsible_dept,
             "measure": measure.strip(),
             "photos": len(photos),
+            "event": event.id,
+            "sealed_by": sealed_by,
         },
     )
     return event.id
@@ -331,6 +335,7 @@ def record_reinspection(
         event = _add_event(session, actor, finding, "failed", note=note.strip(), new_deadline=deadline, photos=photos)
         finding.status, finding.deadline = "failed", deadline
     finding.updated_at = utcnow()
+    sealed_by = seal_event(session, event.id, signer_of(user), event.kind)
     append_audit(
         session,
         actor=actor,
@@ -338,7 +343,13 @@ def record_reinspection(
         entity="finding",
         entity_id=finding.id,
         before=before,
-        after={"status": finding.status, "deadline": finding.deadline, "note": note},
+        after={
+            "status": finding.status,
+            "deadline": finding.deadline,
+            "note": note,
+            "event": event.id,
+            "sealed_by": sealed_by,
+        },
     )
     return event.id
 

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from inspections.docnumbers import duplicates
+from inspections.verification import verify_trust
 from inspections.workflow import content_hashes
 from models.audit import AuditEvent, AuditHead, verify_audit_chain
 from models.base import utcnow
@@ -53,6 +54,7 @@ class CheckReport:
     seconds: float = 0.0
     inspections: int = 0  # finalized inspections verified
     photos: int = 0  # stored photos re-hashed
+    unsigned: list[str] = field(default_factory=list)  # 未签名（旧数据）: records from before signatures existed
 
     @property
     def ok(self) -> bool:
@@ -75,6 +77,7 @@ ROTATE_INSPECTIONS = 500
 ROTATE_PHOTOS = 300
 CLOCK_MARGIN = timedelta(hours=1)
 """Records changed up to this long before the last check started are verified again (clocks and long commits)."""
+MAX_LISTED = 50
 
 
 def _silent(_done: int, _total: int, _what: str) -> None:
@@ -181,6 +184,14 @@ def check_database(db: Database, progress: Progress = _silent, *, full: bool = T
             report.lines.extend(f"  {w}" for w in report.warnings)
         else:
             report.lines.append(f"文号：已出具 {issued} 个，无重复")
+        # Signatures against the enrolled keys, signed records against their signatures, derived scores.
+        trust = verify_trust(session, progress, only=None if report.full else ids)
+        report.lines.extend(trust.lines)
+        report.lines.extend(f"  {w}" for w in trust.warnings[:MAX_LISTED])
+        if len(trust.warnings) > MAX_LISTED:
+            report.lines.append(f"  ……共 {len(trust.warnings)} 条未签名记录")
+        report.problems.extend(trust.problems)
+        report.unsigned.extend(trust.warnings)
     report.seconds = time.perf_counter() - clock
     reached = None
     if head is not None:

@@ -10,13 +10,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inspections.errors import NotFoundError, PermissionDenied
 from inspections.labels import ROLES
+from inspections.signing import Signer
 from models.finding import Finding
 from models.inspection import Inspection
 
@@ -38,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "finding.note",
             "package.export",
             "package.import",
+            "database.read",
         }
     ),
     INSPECTOR: frozenset(
@@ -50,9 +52,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "finding.note",
             "package.export",
             "package.import",
+            "database.read",
         }
     ),
-    HOSPITAL: frozenset({"inspection.view", "finding.view", "finding.feedback", "package.export", "package.import"}),
+    HOSPITAL: frozenset(
+        {"inspection.view", "finding.view", "finding.feedback", "package.export", "package.import", "database.read"}
+    ),
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -68,17 +73,20 @@ ACTION_LABELS: dict[str, str] = {
     "finding.note": "添加整改备注",
     "package.export": "导出数据包",
     "package.import": "导入数据包",
+    "database.read": "读取数据库",
 }
 
 
 @dataclass(frozen=True)
 class CurrentUser:
-    """Who is acting: ``None`` in place of a CurrentUser means the local single-user mode, where all is allowed."""
+    """Who is acting: ``None`` in place of a CurrentUser means the local single-user mode, where all is allowed.
+    ``signer`` is the user's signing key, unlocked by the password at login (None: no key on this machine)."""
 
     username: str
     role: str  # admin | inspector | hospital
     institution_id: uuid.UUID | None = None
     display_name: str = ""
+    signer: Signer | None = field(default=None, compare=False, repr=False)
 
     @property
     def role_label(self) -> str:
@@ -107,6 +115,12 @@ def acting_as(user: CurrentUser | None) -> Iterator[None]:
 def acting_user(user: CurrentUser | None) -> CurrentUser | None:
     """``user`` if given, else whoever the current ``acting_as`` block acts for (None: single-user mode)."""
     return user if user is not None else _acting.get()
+
+
+def signer_of(user: CurrentUser | None) -> Signer | None:
+    """The signing key of ``user`` (or of the acting_as user); None in single-user mode."""
+    user = acting_user(user)
+    return user.signer if user is not None else None
 
 
 def authorize(user: CurrentUser | None, action: str, *, institution_id: uuid.UUID | None = None) -> None:

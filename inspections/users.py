@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -33,10 +35,13 @@ from inspections.permissions import (
     authorize_finding,
     authorize_inspection,
     scope_institution,
+    signer_of,
 )
+from inspections.signing import Signer, encrypt_private_key, enrol_key, enrol_root, give_key, public_bytes, unlock
 from inspections.workflow import scoped_inspections
 from models.audit import append_audit
-from models.base import new_id
+from models.base import new_id, utcnow
+from models.keys import SigningKey
 from models.reference import Institution, User
 
 __all__ = [
@@ -58,10 +63,14 @@ __all__ = [
     "change_password",
     "hash_password",
     "list_users",
+    "log_in",
+    "require_login",
     "scope_institution",
     "scoped_findings",
     "scoped_inspections",
     "set_active",
+    "signer_of",
+    "unlock_user",
     "user_count",
     "verify_password",
 ]
@@ -187,6 +196,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
+    _provision_key(session, user, password, acting_user(by), by.username if by else "local", first=first)
     append_audit(
         session,
         actor=by.username if by else "local",
@@ -244,9 +254,17 @@ def change_password(session: Session, by: CurrentUser | None, username: str, new
     if user is None:
         raise NotFoundError(f"找不到用户“{username}”")
     user.password_hash = hash_password(new_password)
+    actor = by.username if by else "local"
+    own = by is not None and by.username == user.username and by.signer is not None
+    if own and by is not None and by.signer is not None and by.signer.fingerprint == user.key_fingerprint:
+        user.private_key = encrypt_private_key(by.signer.key, new_password)  # the same key, under the new password
+    elif user.private_key:
+        # Nobody can open the old key without the old password: the user gets a new one (rotation).
+        _provision_key(session, user, new_password, acting_user(by), actor, first=False)
+    user.failed_logins, user.locked = 0, False
     append_audit(
         session,
-        actor=by.username if by else "local",
+        actor=actor,
         action="user.password",
         entity="user",
         entity_id=user.id,
@@ -254,16 +272,160 @@ def change_password(session: Session, by: CurrentUser | None, username: str, new
     )
 
 
+def _provision_key(
+    session: Session, user: User, password: str, by: CurrentUser | None, actor: str, *, first: bool
+) -> None:
+    """Give ``user`` a signing key on this machine (encrypted under ``password``) and enrol its public half:
+    the first administrator's is the commission's root key; others are certified by the acting administrator's
+    key. Without an administrator's key at hand the key stays unenrolled until ``users enrol`` (see README)."""
+    key = give_key(user, password)
+    session.flush()
+    if first or (user.role == ADMIN and not _has_root(session)):
+        enrol_root(session, actor, user, key)
+        return
+    if by is not None and by.signer is not None and by.role == ADMIN:
+        enrol_key(
+            session,
+            by.signer,
+            actor,
+            public_key=base64.b64encode(public_bytes(key)).decode(),
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            institution_id=user.institution_id,
+        )
+
+
+def _has_root(session: Session) -> bool:
+    return session.scalar(select(SigningKey.id).where(SigningKey.role == ADMIN).limit(1)) is not None
+
+
+LOGIN_DELAY_AFTER = 5
+"""Failed logins in a row after which each further attempt waits (1, 2, 4 … up to 30 seconds)."""
+LOCKOUT_AFTER = 10
+"""Failed logins in a row after which the account is locked until an administrator unlocks it."""
+MAX_LOGIN_DELAY = 30.0
+login_sleep: Callable[[float], None] = time.sleep
+"""How a throttled login waits (tests replace it so they do not sleep)."""
+
+
+def login_delay(failures: int) -> float:
+    """Seconds a login attempt waits after ``failures`` failed attempts in a row."""
+    if failures < LOGIN_DELAY_AFTER:
+        return 0.0
+    return min(MAX_LOGIN_DELAY, float(2 ** (failures - LOGIN_DELAY_AFTER)))
+
+
 def authenticate(session: Session, username: str, password: str) -> CurrentUser:
-    """Log in: the user, or PermissionDenied with one message for every failure (no hint which part was wrong)."""
-    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    """Log in: the user, or PermissionDenied with one message for every failure (no hint which part was wrong).
+
+    Every failure is audited and counted in ``session`` (the caller must commit it even though this raises; see
+    log_in): after LOGIN_DELAY_AFTER failures each attempt waits longer, after LOCKOUT_AFTER the account is
+    locked. The user's signing key is unlocked with the password (and made, for a user who has none yet)."""
+    typed = username.strip()[:64]
+    user = session.scalar(select(User).where(func.lower(User.username) == typed.lower()))
+    delay = login_delay(user.failed_logins) if user is not None else 0.0
+    if delay > 0:
+        login_sleep(delay)
     # Hash even for an unknown user, so the answer takes the same time either way.
     ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
+    if user is not None and user.locked:
+        _failed(session, typed, user, "locked")
+        raise PermissionDenied(f"用户“{user.username}”因多次密码错误已被锁定，请联系管理员解锁")
     if user is None or not ok:
+        _failed(session, typed, user, "password")
         raise PermissionDenied("用户名或密码错误")
     if not user.active:
         raise PermissionDenied(f"用户“{user.username}”已被停用，请联系管理员")
-    return _as_user(user)
+    if user.failed_logins:
+        user.failed_logins = 0
+    if not user.private_key:
+        _provision_key(session, user, password, None, user.username, first=False)
+    signer = unlock(user, password)
+    if signer is not None and user.role == ADMIN:
+        _enrol_local_accounts(session, signer)
+    return CurrentUser(user.username, user.role, user.institution_id, user.display_name, signer)
+
+
+def _enrol_local_accounts(session: Session, signer: Signer) -> None:
+    """Accounts of this database whose key is not enrolled yet (made at their first login after an upgrade, or
+    while no administrator key was at hand) are certified when an administrator logs in: the administrator made
+    these accounts. Keys of other machines are enrolled only by file (``users enrol``)."""
+    from inspections.signing import key_infos
+
+    known = key_infos(session)
+    for other in session.scalars(select(User).where(User.public_key.is_not(None), User.active.is_(True))):
+        if other.key_fingerprint in known or other.public_key is None:
+            continue
+        enrol_key(
+            session,
+            signer,
+            signer.username,
+            public_key=other.public_key,
+            username=other.username,
+            display_name=other.display_name,
+            role=other.role,
+            institution_id=other.institution_id,
+        )
+
+
+def _failed(session: Session, typed: str, user: User | None, why: str) -> None:
+    after: dict[str, object] = {"why": why}
+    if user is not None:
+        user.failed_logins += 1
+        user.last_failed_at = utcnow()
+        after["failures"] = user.failed_logins
+        if user.failed_logins >= LOCKOUT_AFTER and not user.locked:
+            user.locked = True
+            after["locked"] = True
+    append_audit(
+        session,
+        actor=typed or "?",
+        action="login.failed",
+        entity="user",
+        entity_id=user.id if user is not None else typed,
+        after=after,
+    )
+    session.flush()
+
+
+def log_in(near: Session, username: str, password: str) -> CurrentUser:
+    """authenticate() in a unit of work of its own (on ``near``'s database, before ``near`` has begun anything) that
+    is committed either way, so a failed attempt is counted and audited even though the caller's work is refused."""
+    with Session(near.get_bind(), expire_on_commit=False) as session:
+        try:
+            user = authenticate(session, username, password)
+        except PermissionDenied:
+            session.commit()
+            raise
+        session.commit()
+        return user
+
+
+def unlock_user(session: Session, by: CurrentUser | None, username: str) -> None:
+    """Lift a lockout after repeated wrong passwords (administrators)."""
+    _require_admin(session, by)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFoundError(f"找不到用户“{username}”")
+    before = {"locked": user.locked, "failures": user.failed_logins}
+    user.locked, user.failed_logins = False, 0
+    append_audit(
+        session,
+        actor=by.username if by else "local",
+        action="user.unlock",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after={"locked": False, "failures": 0},
+    )
+
+
+def require_login(session: Session, user: CurrentUser | None, action: str) -> None:
+    """On a database with users, ``user`` must be logged in and allowed ``action`` (None: single-user mode)."""
+    if user is None and user_count(session) > 0:
+        raise PermissionDenied("该数据库已启用用户登录，请先登录")
+    authorize(user, action)
 
 
 _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="

@@ -15,10 +15,12 @@ from models.inspection import (
     Round,
     RoundEntry,
 )
+from models.keys import Signature, SigningKey
 from models.reference import Institution, Setting, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditHead", "Base", "Blob", "ChecklistItem", "ChecklistSection",
     "ChecklistTemplate", "DocumentNumber", "Finding", "FindingEvent", "Inspection", "InspectionChecklist",
-    "InspectionScope", "Institution", "ItemResult", "Round", "RoundEntry", "Setting", "User",
+    "InspectionScope", "Institution", "ItemResult", "Round", "RoundEntry", "Setting", "Signature", "SigningKey",
+    "User",
 ]

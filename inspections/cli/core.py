@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from inspections.errors import PermissionDenied, UserError
 from inspections.labels import INSPECTION_KINDS, INSPECTION_STATUS, LEVELS
-from inspections.users import CurrentUser, authenticate, authorize_inspection, user_count
+from inspections.users import CurrentUser, authorize, authorize_inspection, log_in, user_count
 from inspections.workspace import current_actor, open_workspace
 from models.database import Database
 
@@ -27,10 +27,13 @@ if TYPE_CHECKING:
     from inspections.templates import TemplateRow
 
 
-def login(session: Session) -> CurrentUser | None:
-    """The logged-in user; None when the database has no users (single-user mode on a laptop)."""
-    if user_count(session) == 0:
-        return None
+def login(session: Session, action: str | None = None) -> CurrentUser | None:
+    """The logged-in user; None when the database has no users (single-user mode on a laptop). Call it before
+    ``session`` has begun anything: a failed attempt is recorded in a unit of work of its own. ``action``: what
+    the user must be allowed (PermissionDenied otherwise)."""
+    with Session(session.get_bind()) as probe:
+        if user_count(probe) == 0:
+            return None
     # The account name: YG_USER or the system login (not the display name given at first start).
     username = os.environ.get("YG_USER", "").strip() or getpass.getuser()
     password = os.environ.get("YG_PASSWORD")
@@ -40,7 +43,10 @@ def login(session: Session) -> CurrentUser | None:
                 "该数据库已启用用户登录：请设置环境变量 YG_USER 和 YG_PASSWORD，或在终端中运行以输入密码"
             )
         password = getpass.getpass(f"用户 {username} 的密码：")
-    return authenticate(session, username, password)
+    user = log_in(session, username, password)
+    if action is not None:
+        authorize(user, action)
+    return user
 
 
 def actor_of(user: CurrentUser | None) -> str:
@@ -129,6 +135,7 @@ def _checklists_list(args: argparse.Namespace) -> int:
     from inspections.templates import list_templates
 
     with open_db(args) as db, db.session() as s:
+        login(s, "database.read")
         rows = list_templates(s)
     if args.json:
         print_json(rows)
@@ -181,6 +188,7 @@ def _checklists_export(args: argparse.Namespace) -> int:
     from inspections.templates import export_checklist
 
     with open_db(args) as db, db.session() as s:
+        login(s, "database.read")
         text = export_checklist(s, args.code, args.version)
     write_output(Path(args.output), text)
     print(f"已导出到 {args.output}")
@@ -194,6 +202,7 @@ def _institutions_list(args: argparse.Namespace) -> int:
     from inspections.institutions import list_institutions
 
     with open_db(args) as db, db.session() as s:
+        login(s, "database.read")
         rows = list_institutions(s, active_only=not args.all)
     if args.json:
         print_json(rows)
@@ -353,6 +362,8 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"\r{what} {done}/{total}", end="", file=sys.stderr, flush=True)
 
     with open_db(args) as db:
+        with db.session() as s:
+            login(s, "users.manage")  # demo data goes only into a database its administrator chooses
         summary = generate_demo(
             db,
             institutions=args.institutions,
@@ -376,6 +387,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"\r正在核对{what} {shown}\033[K", end="", file=sys.stderr, flush=True)
 
     with open_db(args) as db:
+        with db.session() as s:
+            login(s, "database.read")
         report = check_database(db, progress, full=args.full)
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr, flush=True)

@@ -279,6 +279,136 @@ def _users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password_for(what: str) -> str:
+    password = os.environ.get("YG_NEW_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise UserError(f"请通过环境变量 YG_NEW_PASSWORD 提供{what}，或在终端中运行以输入")
+    return getpass.getpass(f"{what}：")
+
+
+def _users_issue(args: argparse.Namespace) -> int:
+    from inspections.identity import issue_identity
+
+    password = _new_password()
+    with _db(args) as db, db.begin() as s:
+        issued = issue_identity(
+            s,
+            login(s),
+            Path(args.output),
+            username=args.username,
+            password=password,
+            role=args.role,
+            institution_id=_uuid(args.institution, "医疗机构") if args.institution else None,
+            display_name=args.name,
+        )
+    print(issued.message)
+    return 0
+
+
+def _users_install(args: argparse.Namespace) -> int:
+    from inspections.identity import install_identity
+
+    password = _password_for("身份文件的密码")
+    with _db(args) as db, db.begin() as s:
+        message = install_identity(s, login(s), Path(args.file), password)
+    print(message)
+    return 0
+
+
+def _users_enrol_request(args: argparse.Namespace) -> int:
+    from inspections.identity import write_enrol_request
+
+    with _db(args) as db, db.begin() as s:
+        message = write_enrol_request(s, login(s), Path(args.output))
+    print(message)
+    return 0
+
+
+def _users_enrol(args: argparse.Namespace) -> int:
+    from inspections.identity import enrol_request
+
+    with _db(args) as db, db.begin() as s:
+        key = enrol_request(s, login(s), Path(args.file))
+    print(f"已登记密钥：{key.label}，角色 {ROLES.get(key.role, key.role)}")
+    return 0
+
+
+def _users_keys(args: argparse.Namespace) -> int:
+    from inspections.identity import list_keys
+    from inspections.signing import short
+
+    with _db(args) as db, db.session() as s:
+        rows = list_keys(s, login(s))
+    if args.json:
+        print_json(
+            [
+                {"fingerprint": k.fingerprint, "username": k.username, "role": k.role, "status": k.status,
+                 "institution_id": k.institution_id, "trusted": k.trusted, "why": k.why}
+                for k in rows
+            ]
+        )
+        return 0
+    print_table(
+        ["用户名", "姓名", "角色", "指纹", "状态", "证书"],
+        [
+            [k.username, k.display_name, ROLES.get(k.role, k.role), short(k.fingerprint), k.status_label,
+             "有效" if k.trusted else f"无效：{k.why}"]
+            for k in rows
+        ],
+    )
+    return 0
+
+
+def _users_keys_export(args: argparse.Namespace) -> int:
+    from inspections.identity import export_keys
+
+    with _db(args) as db, db.session() as s:
+        count = export_keys(s, login(s), Path(args.output))
+    print(f"已导出 {count} 个密钥证书到 {args.output}")
+    return 0
+
+
+def _users_keys_import(args: argparse.Namespace) -> int:
+    from inspections.identity import import_keys
+
+    with _db(args) as db, db.begin() as s:
+        changes = import_keys(s, login(s), Path(args.file))
+    print("\n".join(changes) if changes else "没有新的密钥或状态变化")
+    return 0
+
+
+def _users_revoke(args: argparse.Namespace) -> int:
+    from inspections.signing import REVOKED, set_key_status
+    from inspections.users import authorize
+
+    with _db(args) as db, db.begin() as s:
+        user = login(s)
+        authorize(user, "users.manage")
+        n = set_key_status(s, user.signer if user else None, _actor(user), args.username, REVOKED, args.reason)
+    print(f"已吊销 {args.username} 的 {n} 个密钥；请用 users keys-export 把吊销通知带到各台电脑和医院")
+    return 0
+
+
+def _users_unlock(args: argparse.Namespace) -> int:
+    from inspections.users import unlock_user
+
+    with _db(args) as db, db.begin() as s:
+        unlock_user(s, login(s), args.username)
+    print(f"已解除 {args.username} 的锁定")
+    return 0
+
+
+def _users_rotate(args: argparse.Namespace) -> int:
+    from inspections.identity import rotate_own_key
+
+    with _db(args) as db, db.begin() as s:
+        message = rotate_own_key(s, login(s), os.environ.get("YG_PASSWORD", ""), Path(args.output))
+    print(message)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     package = sub.add_parser("package", help="数据包：导出、导入（检查数据、整改通知、整改反馈）").add_subparsers(
         dest="action", required=True
@@ -337,3 +467,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = users.add_parser("list", help="列出用户（管理员）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_users_list)
+    p = users.add_parser("issue", help="（管理员）签发用户身份文件：生成并登记签名密钥，文件由 YG_NEW_PASSWORD 保护")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=list(ROLES))
+    p.add_argument("--institution", metavar="机构编号", help="医院感控人员所属机构")
+    p.add_argument("--name", default="", help="姓名")
+    p.add_argument("-o", "--output", required=True, help="身份文件（.ygid）")
+    p.set_defaults(handler=_users_issue)
+    p = users.add_parser("install", help="在本机安装身份文件（密码取自 YG_NEW_PASSWORD 或终端输入）")
+    p.add_argument("file")
+    p.set_defaults(handler=_users_install)
+    p = users.add_parser("enrol-request", help="写出本人公钥的登记申请，交管理员登记")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(handler=_users_enrol_request)
+    p = users.add_parser("enrol", help="（管理员）登记一份登记申请中的公钥")
+    p.add_argument("file")
+    p.set_defaults(handler=_users_enrol)
+    p = users.add_parser("keys", help="列出已登记的签名密钥及其状态")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_users_keys)
+    p = users.add_parser("keys-export", help="导出全部密钥证书（登记、轮换、吊销），带到各台电脑和医院")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(handler=_users_keys_export)
+    p = users.add_parser("keys-import", help="导入委员会的密钥证书")
+    p.add_argument("file")
+    p.set_defaults(handler=_users_keys_import)
+    p = users.add_parser("revoke", help="（管理员）吊销一个用户的签名密钥")
+    p.add_argument("username")
+    p.add_argument("--reason", default="", help="原因（如：电脑丢失）")
+    p.set_defaults(handler=_users_revoke)
+    p = users.add_parser("unlock", help="（管理员）解除多次密码错误后的锁定")
+    p.add_argument("username")
+    p.set_defaults(handler=_users_unlock)
+    p = users.add_parser("rotate-key", help="为本人生成新的签名密钥，并写出登记申请（旧密钥在登记后停用）")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(handler=_users_rotate)

@@ -23,10 +23,37 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"
 
 
+def _login_on_file(args: argparse.Namespace, action: str) -> str:
+    """Log in on the database these commands act on (when it has users) and return the audit name. A file that
+    cannot be opened as this application's database has no users to ask: restoring over it is how it is repaired."""
+    from sqlalchemy.exc import DatabaseError
+
+    from inspections.backup import database_path_for
+    from inspections.cli.core import login
+    from inspections.storage import StorageError
+    from inspections.workspace import open_workspace
+
+    data_dir = _data_dir(args)
+    path = database_path_for(args.database, data_dir)
+    if not path.is_file():
+        return current_actor(data_dir)
+    try:
+        db = open_workspace(args.database, data_dir, backup=False)  # a newer program's database: its UserError
+    except (StorageError, DatabaseError):
+        return current_actor(data_dir)
+    try:
+        with db.session() as s:
+            user = login(s, action)
+    finally:
+        db.close()
+    return user.username if user is not None else current_actor(data_dir)
+
+
 def _backup(args: argparse.Namespace) -> int:
     from inspections.backup import backup_database, database_path_for
 
     data_dir = _data_dir(args)
+    _login_on_file(args, "database.read")
     info = backup_database(database_path_for(args.database, data_dir), data_dir=data_dir)
     print(f"已备份到 {info.path}（{_size(info.size)}）")
     return 0
@@ -39,7 +66,8 @@ def _restore(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise UserError(f"找不到备份文件 {path}")
-    result = restore(database_path_for(args.database, data_dir), path, actor=current_actor(data_dir), data_dir=data_dir)
+    actor = _login_on_file(args, "database.restore")
+    result = restore(database_path_for(args.database, data_dir), path, actor=actor, data_dir=data_dir)
     print(result.message)
     return 0
 

@@ -26,6 +26,7 @@ from inspections.packages.records import (
     template_keys,
 )
 from inspections.photos import photo_bytes
+from inspections.signing import certificate_chain, seal_record, seals_of
 from inspections.templates import template_spec
 from inspections.users import HOSPITAL, CurrentUser, acting_user, authorize
 from models.base import utcnow
@@ -66,7 +67,9 @@ def _write(
     institution_id: uuid.UUID | None = None,
     description: str = "",
     progress: Progress | None = None,
+    user: CurrentUser | None = None,
 ) -> ExportSummary:
+    """Write the package, signed by ``user``'s key (unsigned in the single-user mode, where there is none)."""
     template_ids = {c.template_id for i in inspections for c in i.checklists}
     keys = template_keys(session, template_ids)
     inspection_records = [inspection_record(session, i, keys) for i in inspections]
@@ -101,6 +104,19 @@ def _write(
                 "path": entry,
             }
         )
+    user = acting_user(user)
+    signer = user.signer if user is not None else None
+    seal_fps = _attach_seals(session, inspection_records, finding_records)
+    signer_info = None
+    if signer is not None and user is not None:
+        signer_info = {
+            "username": signer.username,
+            "display_name": user.display_name,
+            "role": signer.role,
+            "fingerprint": signer.fingerprint,
+            "institution_id": str(signer.institution_id) if signer.institution_id else None,
+        }
+        seal_fps.add(signer.fingerprint)
     data = {
         "institutions": [institution_record(i) for i in sorted(institutions, key=lambda i: str(i.id))],
         "checklists": checklist_records,
@@ -123,6 +139,9 @@ def _write(
         institution_id=str(institution_id) if institution_id else None,
         description=description,
         progress=progress,
+        signer=signer,
+        signer_info=signer_info,
+        certificates=certificate_chain(session, seal_fps),
     )
     return ExportSummary(
         Path(path),
@@ -133,6 +152,23 @@ def _write(
         len(finding_records),
         len(shas),
     )
+
+
+def _attach_seals(
+    session: Session, inspection_records: list[dict[str, Any]], finding_records: list[dict[str, Any]]
+) -> set[str]:
+    """Each record travels with its signatures (``seals``); returns the signers' key fingerprints."""
+    fps: set[str] = set()
+    by_inspection = seals_of(session, "inspection", [r["id"] for r in inspection_records])
+    for record in inspection_records:
+        record["seals"] = [seal_record(row) for row in by_inspection.get(record["id"], [])]
+        fps.update(seal["fingerprint"] for seal in record["seals"])
+    events = [e for f in finding_records for e in f["events"]]
+    by_event = seals_of(session, "finding_event", [e["id"] for e in events])
+    for event in events:
+        event["seals"] = [seal_record(row) for row in by_event.get(event["id"], [])]
+        fps.update(seal["fingerprint"] for seal in event["seals"])
+    return fps
 
 
 def export_inspections(
@@ -170,7 +206,7 @@ def export_inspections(
     findings = session.scalars(
         select(Finding).where(Finding.inspection_id.in_(found)).order_by(Finding.deadline, Finding.id)
     ).all()
-    return _write(session, path, "inspections", exporter, inspections, findings, progress=progress)
+    return _write(session, path, "inspections", exporter, inspections, findings, progress=progress, user=user)
 
 
 def _institution(session: Session, institution_id: uuid.UUID) -> Institution:
@@ -220,6 +256,7 @@ def export_rectification(
         institution_id=institution_id,
         description=f"{institution.name} 待整改问题 {len(findings)} 项",
         progress=progress,
+        user=user,
     )
 
 
@@ -252,4 +289,5 @@ def export_feedback(
         institution_id=institution_id,
         description=f"{institution.name} 整改反馈 {len(findings)} 项",
         progress=progress,
+        user=user,
     )

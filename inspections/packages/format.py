@@ -13,24 +13,29 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from inspections.errors import InvalidInputError, Problem
+from inspections.signing import Signer, package_statement
 
 FORMAT_NAME = "yuangan-duzao-package"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """1: the first format. 2: an inspection record may carry its 反馈单's document number (doc_number); a reader of
-version 2 reads version 1 packages (no numbers), a version 1 reader asks to upgrade rather than refuse the field."""
+version 2 reads version 1 packages (no numbers), a version 1 reader asks to upgrade rather than refuse the field.
+3: the manifest names its signer and carries the key certificates needed to check it; signature.json holds the
+signer's Ed25519 signature over manifest.json; records may carry their own signatures (seals)."""
 KINDS: dict[str, str] = {"inspections": "检查数据包", "rectification": "整改通知包", "feedback": "整改反馈包"}
 SUFFIX = ".ygpkg"
 """The extension of package files (a zip inside; the installer opens them in the application). ``.zip`` reads too."""
 
 MANIFEST = "manifest.json"
 DATA = "data.json"
+SIGNATURE = "signature.json"
+"""The signature over manifest.json (which lists every other entry's sha256); not itself in the manifest."""
 
 MAX_PACKAGE_BYTES = 4 * 1024**3
 """A package file larger than this is refused before it is opened."""
@@ -80,6 +85,8 @@ class Manifest:
     entries: tuple[Entry, ...]
     institution_id: str | None = None
     description: str = ""
+    signer: dict[str, Any] | None = None  # username, display_name, role, fingerprint, institution_id
+    certificates: tuple[dict[str, Any], ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -95,6 +102,8 @@ class Package:
     data: dict[str, Any]
     checklist_texts: dict[str, str]  # entry path → YAML
     photo_sizes: dict[str, int] = field(default_factory=dict)  # sha256 → size
+    manifest_bytes: bytes = b""  # exactly as signed
+    signature: dict[str, Any] | None = None  # signature.json (None: an unsigned package)
 
     @property
     def name(self) -> str:
@@ -137,8 +146,12 @@ def write_package(
     institution_id: str | None = None,
     description: str = "",
     progress: Progress | None = None,
+    signer: Signer | None = None,
+    signer_info: dict[str, Any] | None = None,
+    certificates: Sequence[dict[str, Any]] = (),
 ) -> list[Entry]:
-    """Write a package atomically (a temporary file renamed into place): a half-written file is never left."""
+    """Write a package atomically (a temporary file renamed into place): a half-written file is never left.
+    With ``signer`` the manifest names it (``signer_info``) and signature.json signs the manifest."""
     if kind not in KINDS:
         raise ValueError(f"unknown package kind {kind!r}")
     path = Path(path)
@@ -172,8 +185,19 @@ def write_package(
                 "institution_id": institution_id,
                 "description": description,
                 "entries": [{"path": e.path, "sha256": e.sha256, "size": e.size} for e in entries],
+                "signer": signer_info if signer is not None else None,
+                "certificates": list(certificates),
             }
-            zf.writestr(MANIFEST, _json_bytes(manifest))
+            manifest_bytes = _json_bytes(manifest)
+            zf.writestr(MANIFEST, manifest_bytes)
+            if signer is not None:
+                signature = {
+                    "algorithm": "Ed25519",
+                    "fingerprint": signer.fingerprint,
+                    "signer": signer.username,
+                    "signature": signer.sign(package_statement(manifest_bytes)),
+                }
+                zf.writestr(SIGNATURE, _json_bytes(signature))
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -226,12 +250,14 @@ def _name_problem(name: str) -> str | None:
         or any(ord(ch) < 32 for ch in name)
     ):
         return _UNSAFE
-    if name in (MANIFEST, DATA) or _PHOTO_NAME.match(name) or _CHECKLIST_NAME.match(name):
+    if name in (MANIFEST, DATA, SIGNATURE) or _PHOTO_NAME.match(name) or _CHECKLIST_NAME.match(name):
         return None
     return "数据包中有不应存在的文件"
 
 
 def _entry_cap(name: str) -> int:
+    if name == SIGNATURE:
+        return 64 * 1024
     if name in (MANIFEST, DATA):
         return MAX_JSON_BYTES
     if name.startswith("checklists/"):
@@ -325,9 +351,13 @@ def _read_open(path: Path, zf: zipfile.ZipFile) -> Package:
     if MANIFEST not in names:
         raise _invalid(source, "", "不是院感督导数据包（缺少 manifest.json）")
 
-    manifest = _manifest(source, _read_entry(zf, zf.getinfo(MANIFEST), source, MAX_JSON_BYTES))
+    manifest_bytes = _read_entry(zf, zf.getinfo(MANIFEST), source, MAX_JSON_BYTES)
+    manifest = _manifest(source, manifest_bytes)
+    signature = None
+    if SIGNATURE in names:
+        signature = _signature(source, _read_entry(zf, zf.getinfo(SIGNATURE), source, _entry_cap(SIGNATURE)))
     listed = {e.path: e for e in manifest.entries}
-    for name in sorted(names - {MANIFEST}):
+    for name in sorted(names - {MANIFEST, SIGNATURE}):
         if name not in listed:
             problems.append(Problem(source, name, "文件不在清单（manifest.json）中，可能被人为加入"))
     for name in sorted(set(listed) - names):
@@ -374,7 +404,23 @@ def _read_open(path: Path, zf: zipfile.ZipFile) -> Package:
                 problems.append(Problem(source, name, "不是 UTF-8 文本"))
     if problems:
         raise InvalidInputError(problems)
-    return Package(path, manifest, data_obj, checklist_texts, photo_sizes)
+    return Package(path, manifest, data_obj, checklist_texts, photo_sizes, manifest_bytes, signature)
+
+
+def _signature(source: str, payload: bytes) -> dict[str, Any]:
+    try:
+        raw = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise _invalid(source, SIGNATURE, "签名文件不是有效的 JSON") from None
+    fields = ("algorithm", "fingerprint", "signer", "signature")
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != set(fields)
+        or not all(isinstance(raw[k], str) and len(raw[k]) <= 200 for k in fields)
+        or raw["algorithm"] != "Ed25519"
+    ):
+        raise _invalid(source, SIGNATURE, "签名文件格式无效")
+    return raw
 
 
 def _manifest(source: str, payload: bytes) -> Manifest:
@@ -436,9 +482,22 @@ def _manifest(source: str, payload: bytes) -> Manifest:
             problems.append(Problem(source, item["path"], "在清单中出现了两次"))
         seen.add(item["path"])
         entries.append(Entry(item["path"], item["sha256"], item["size"]))
+    signer = raw.get("signer")
+    if signer is not None and not (
+        isinstance(signer, dict)
+        and all(isinstance(signer.get(k), str) for k in ("username", "role", "fingerprint"))
+        and all(isinstance(v, str | type(None)) and (v is None or len(v) <= 200) for v in signer.values())
+    ):
+        problems.append(Problem(source, MANIFEST, "签名者信息无效"))
+    certificates = raw.get("certificates", [])
+    if not isinstance(certificates, list) or not all(isinstance(c, dict) for c in certificates):
+        problems.append(Problem(source, MANIFEST, "证书列表无效"))
+        certificates = []
     if problems:
         raise InvalidInputError(problems)
     return Manifest(
+        signer=signer,
+        certificates=tuple(certificates),
         kind=str(kind),
         exporter=raw["exporter"],
         created_at=raw["created_at"],

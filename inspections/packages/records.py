@@ -364,8 +364,12 @@ INSPECTION_SCHEMA: dict[str, Check] = {
     "checklists": lambda v: _is_list(v) and len(v) > 0,
     "results": _is_list,
 }
-INSPECTION_OPTIONAL: dict[str, Check] = {"doc_number": lambda v: v is None or isinstance(v, dict)}
-"""Fields a package of format version 1 (before document numbers travelled) does not have."""
+INSPECTION_OPTIONAL: dict[str, Check] = {
+    "doc_number": lambda v: v is None or isinstance(v, dict),
+    "seals": lambda v: isinstance(v, list) and len(v) <= 100,
+}
+"""Fields older packages do not have: doc_number (version 2), seals, the record's signatures (version 3)."""
+EVENT_OPTIONAL: dict[str, Check] = {"seals": lambda v: isinstance(v, list) and len(v) <= 100}
 DOC_NUMBER_SCHEMA: dict[str, Check] = {
     "series": lambda v: isinstance(v, str) and re.fullmatch(r"[A-Z]{0,3}", v) is not None,
     "year": lambda v: _is_int(v) and 2000 <= v <= 2999,
@@ -490,7 +494,7 @@ def check_data(data: Mapping[str, Any], source: str) -> list[Problem]:
         where = f"data.json findings[{n}]"
         if _check_object(obj, FINDING_SCHEMA, where, source, problems):
             for m, e in enumerate(obj["events"]):
-                if _check_object(e, EVENT_SCHEMA, f"{where}.events[{m}]", source, problems):
+                if _check_object(e, EVENT_SCHEMA, f"{where}.events[{m}]", source, problems, EVENT_OPTIONAL):
                     for k, p in enumerate(e["photos"]):
                         at = f"{where}.events[{m}].photos[{k}]"
                         _check_object(p, PHOTO_REF_SCHEMA, at, source, problems, PHOTO_REF_OPTIONAL)

@@ -7,6 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.permissions import CurrentUser, signer_of
+from inspections.signing import seal_inspection
 from inspections.workflow.finalize import create_findings, failed_items, store_scores
 from inspections.workflow.hashing import content_hash
 from models.audit import append_audit
@@ -15,8 +17,11 @@ from models.finding import Finding, FindingEvent
 from models.inspection import Inspection
 
 
-def after_amendment(session: Session, actor: str, inspection: Inspection, reason: str) -> None:
-    """Rescore, add findings for newly failed items, close findings of items now passed, and re-hash."""
+def after_amendment(
+    session: Session, actor: str, inspection: Inspection, reason: str, user: CurrentUser | None = None
+) -> None:
+    """Rescore, add findings for newly failed items, close findings of items now passed, re-hash and re-sign
+    (with ``user``'s key, or the acting_as user's)."""
     old_hash = inspection.content_hash
     store_scores(session, inspection)
     create_findings(session, actor, inspection)
@@ -36,6 +41,7 @@ def after_amendment(session: Session, actor: str, inspection: Inspection, reason
     inspection.amendments += 1
     session.flush()
     inspection.content_hash = content_hash(session, inspection.id)
+    sealed_by = seal_inspection(session, inspection.id, signer_of(user), "amend")
     append_audit(
         session,
         actor=actor,
@@ -43,6 +49,6 @@ def after_amendment(session: Session, actor: str, inspection: Inspection, reason
         entity="inspection",
         entity_id=inspection.id,
         before={"hash": old_hash},
-        after={"hash": inspection.content_hash},
+        after={"hash": inspection.content_hash, "sealed_by": sealed_by},
         reason=reason,
     )

@@ -181,7 +181,7 @@ def record_answer(
     # The inspection row itself is not touched: inspectors answering different items of one inspection on a
     # shared server must not conflict on its version counter.
     if amending:
-        after_amendment(session, actor, inspection, reason)
+        after_amendment(session, actor, inspection, reason, user)
     return SavedAnswer(item_id, now, new_response, new_points, new_note)
 
 

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from inspections.docnumbers import issue_feedback_number
 from inspections.errors import ReadOnlyError, UserError
-from inspections.permissions import CurrentUser
+from inspections.permissions import CurrentUser, signer_of
 from inspections.scoring import InspectionScore, overall_grade
 from inspections.settings import get_setting
+from inspections.signing import seal_inspection
 from inspections.workflow.hashing import content_hash
 from inspections.workflow.loading import (
     FAILING,
@@ -118,6 +119,7 @@ def finalize_inspection(
     inspection.finalized_at = utcnow()
     session.flush()
     inspection.content_hash = content_hash(session, inspection.id)
+    sealed_by = seal_inspection(session, inspection.id, signer_of(user), "finalize")
     number = issue_feedback_number(session, inspection, actor)  # the 反馈单's 文号, issued once, here
     if inspection.round_id is not None:
         entry = session.scalar(
@@ -140,6 +142,7 @@ def finalize_inspection(
             "findings": len(finding_ids),
             "signatures": inspection.signatures,
             "doc_number": number.text,
+            "sealed_by": sealed_by,
         },
     )
     return FinalizeResult(inspection.content_hash, tuple(finding_ids), score)

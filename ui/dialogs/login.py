@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspections.errors import UserError
-from inspections.users import CurrentUser, authenticate, user_count
+from inspections.users import CurrentUser, log_in, user_count
 from ui.context import AppContext, DatabaseLike
 
 
@@ -68,7 +68,7 @@ class LoginDialog(QDialog):
             return
         try:
             with self.db.session() as s:
-                self.user = authenticate(s, self.username.text(), self.password.text())
+                self.user = log_in(s, self.username.text(), self.password.text())
         except UserError as exc:
             self._show_error(str(exc))
             self.password.clear()

@@ -174,10 +174,18 @@ class PreviewDialog(QDialog):
         self.setWindowTitle(self.tr("导入数据包 - 预览"))
         self.resize(820, 560)
         layout = QVBoxLayout(self)
-        head = QLabel(preview.message)
+        head = QLabel(preview.message.replace(f"\n{preview.signature}", "") if preview.signature else preview.message)
         head.setObjectName("previewSummary")
         head.setWordWrap(True)
         layout.addWidget(head)
+        # Who signed it, and whether the signature holds here, before anything is applied.
+        signature = QLabel(
+            (self.tr("✔ ") if preview.signed else self.tr("⚠ ")) + (preview.signature or self.tr("数据包未签名"))
+        )
+        signature.setObjectName("previewSignature")
+        signature.setWordWrap(True)
+        signature.setStyleSheet("color: #067647;" if preview.signed else "color: #b54708;")
+        layout.addWidget(signature)
         counts = preview.counts()
         self.counts_label = QLabel(
             self.tr("新增 {0}　更新 {1}　无变化 {2}　冲突 {3}").format(

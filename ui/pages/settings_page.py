@@ -34,6 +34,7 @@ from models.version import __version__
 from ui import settings as keys
 from ui.context import AppContext
 from ui.crash import LOG_NAME
+from ui.dialogs.keys import KeysBox
 from ui.pages.base import Page, heading
 from ui.tasks import show_user_error
 
@@ -129,6 +130,9 @@ class SettingsPage(Page):
         self.save_button.clicked.connect(self.save_shared)
         self.shared_form.addRow("", self.save_button)
         layout.addWidget(shared)
+        self.keys_box = KeysBox(context, self)
+        self.keys_box.setVisible(self.keys_box.allowed)
+        layout.addWidget(self.keys_box)
         layout.addWidget(self._build_about())
         layout.addStretch(1)
 
@@ -374,6 +378,7 @@ class SettingsPage(Page):
         self.context.read(db_settings.all_settings, self._show_shared, parent=self)
         self._refresh_backups()
         self._refresh_checks()
+        self.keys_box.reload()
 
     def _show_shared(self, values: dict[str, Any]) -> None:
         for key, value in values.items():

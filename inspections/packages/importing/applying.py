@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,10 @@ from inspections.packages.importing.institution import apply_institution
 from inspections.packages.importing.planning import make_preview, plan_package
 from inspections.packages.importing.preview import Decision, ImportResult, PreviewEntry
 from inspections.permissions import CurrentUser
+from inspections.signing import key_infos, learn_certificates, seal_problem, store_seals
 from models.audit import append_audit
+from models.finding import FindingEvent
+from models.inspection import Inspection
 
 
 def apply_package(
@@ -71,6 +76,7 @@ def apply_package(
     applied = {k: v for k, v in applier.applied.items() if not k.endswith(":kept")}
     if not applied:
         return ImportResult(preview, {})
+    _keep_signatures(applier)
     append_audit(
         session,
         actor=actor,
@@ -84,6 +90,9 @@ def apply_package(
             "created_at": package.manifest.created_at,
             "applied": applier.applied,
             "decisions": decisions,
+            "signer": plan.signer.username if plan.signer is not None else "",
+            "signer_key": plan.signer.fingerprint if plan.signer is not None else "",
+            "signature_valid": bool(plan.signer is not None and plan.signer.valid),
         },
     )
     return ImportResult(preview, applied)
@@ -103,3 +112,28 @@ def _apply_entry(applier: Applier, entry: PreviewEntry) -> None:
     else:
         apply_finding(applier, entry.id, entry.status == "new")
     applier.count(entry.entity, what)
+
+
+def _keep_signatures(applier: Applier) -> None:
+    """The certificates the package brought (those that chain to keys trusted here) and the verified signatures of
+    the records it brought, so `check` can verify them again later."""
+    plan = applier.plan
+    learn_certificates(applier.session, applier.actor, plan.package.manifest.certificates,
+                       f"导入数据包「{plan.package.name}」")
+    keys = key_infos(applier.session)
+    seals: list[dict[str, Any]] = []
+    for record in plan.inspections.values():
+        seals.extend(record.get("seals") or [])
+    for record in plan.findings.values():
+        for event in record["events"]:
+            seals.extend(event.get("seals") or [])
+    store_seals(applier.session, [s for s in seals if seal_problem(s, keys) is None and _stored_here(applier, s)])
+
+
+def _stored_here(applier: Applier, seal: dict[str, Any]) -> bool:
+    """Only signatures of records that exist here (a record kept as it is locally keeps its own)."""
+    model: Any = Inspection if seal["entity"] == "inspection" else FindingEvent
+    try:
+        return applier.session.get(model, uuid.UUID(seal["entity_id"])) is not None
+    except ValueError:
+        return False

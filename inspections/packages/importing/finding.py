@@ -126,6 +126,9 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
         finding = found
         before = {"status": finding.status, "deadline": finding.deadline, "dept": finding.responsible_dept}
         known = set(applier.session.scalars(select(FindingEvent.id).where(FindingEvent.finding_id == finding_id)))
+        if applier.plan.package.manifest.kind == "feedback":
+            # Feedback only: the status and department its feedback sets; the commission's fields stay as they are.
+            fields = {"status": "feedback", "responsible_dept": record["responsible_dept"]}
         for k, v in fields.items():
             setattr(finding, k, v)
     added = 0

@@ -21,6 +21,7 @@ from inspections.packages.importing.preview import PreviewEntry
 from inspections.packages.records import inspection_record
 from inspections.scoring import Answer, validate_answer
 from inspections.workflow import content_digest, content_hash
+from inspections.workflow.finalize import store_scores
 from models.inspection import Attachment, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
 
 
@@ -60,6 +61,9 @@ def localized(
     inspection, the content hash recomputed with the local institution id and checklist version numbers (the
     signed hash itself names the exporter's)."""
     copy = dict(record)
+    copy.pop("seals", None)  # signatures are checked and kept on their own, not compared as content
+    if "events" in copy:
+        copy["events"] = [{k: v for k, v in e.items() if k != "seals"} for e in copy["events"]]
     copy["institution_id"] = str(plan.institution_ids[record["institution_id"]])
     if (
         local_versions is not None
@@ -193,18 +197,11 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
     inspection.signatures = dict(record["signatures"])
     inspection.content_hash = record["content_hash"]
     inspection.amendments = record["amendments"]
-    inspection.score = record["score"]
-    inspection.grade = record["grade"]
-    inspection.vetoed = record["vetoed"]
+    # Scores, grades and veto flags are derived: recomputed below from the answers, never taken from the package.
+    inspection.score, inspection.grade, inspection.vetoed = None, None, False
     inspection.created_by = record["created_by"]
     inspection.checklists = [
-        InspectionChecklist(
-            template_id=applier.template_id(c["template"]),
-            position=c["position"],
-            score=c["score"],
-            grade=c["grade"],
-            vetoed=c["vetoed"],
-        )
+        InspectionChecklist(template_id=applier.template_id(c["template"]), position=c["position"])
         for c in record["checklists"]
     ]
     applier.session.flush()
@@ -236,6 +233,7 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
             entry.status, entry.reason = "done", ""
     local_hash = record["content_hash"]
     if record["status"] == "finalized":
+        store_scores(applier.session, inspection)
         local_hash = content_hash(applier.session, inspection_id)
         inspection.content_hash = local_hash
     after = {"status": record["status"], "hash": local_hash, "amendments": record["amendments"]}

@@ -15,6 +15,7 @@ from inspections.errors import Problem
 from inspections.packages.format import Package
 from inspections.packages.importing.preview import PreviewEntry
 from inspections.packages.records import template_key
+from inspections.signing import KeyInfo, PackageSigner
 from models.checklist import ChecklistTemplate
 
 
@@ -32,6 +33,9 @@ class Plan:
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    keys: dict[str, KeyInfo] = field(default_factory=dict)  # the keys known here with the package's certificates
+    signer: PackageSigner | None = None  # who signed the package, verified
+    users_here: bool = False  # the importing database has users: signatures are required
 
     def status(self, entity: str, record_id: str) -> PreviewEntry:
         return next(e for e in self.entries if e.entity == entity and e.id == record_id)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from inspections.errors import InvalidInputError
 from inspections.packages.format import Package
-from inspections.packages.importing.authority import check_importer, check_package_kind
+from inspections.packages.importing.authority import check_authority, check_importer, check_package_kind, verify_signer
 from inspections.packages.importing.checklist import plan_checklists
 from inspections.packages.importing.document_number import plan_document_numbers
 from inspections.packages.importing.finding import plan_findings
@@ -16,6 +16,7 @@ from inspections.packages.importing.plan import Plan, problem
 from inspections.packages.importing.preview import Preview
 from inspections.packages.records import check_data
 from inspections.permissions import CurrentUser, acting_user
+from inspections.signing import PackageSigner
 
 
 def plan_package(session: Session, package: Package, user: CurrentUser | None) -> Plan:
@@ -35,6 +36,7 @@ def plan_package(session: Session, package: Package, user: CurrentUser | None) -
             problems.append(problem(plan, f"photos/{sha}.jpg", "照片不在数据包中，或大小与记录不符"))
     check_package_kind(package, user)
     user = acting_user(user)
+    verify_signer(session, plan)
     plan_checklists(session, plan, problems)
     if problems:
         raise InvalidInputError(problems)
@@ -44,6 +46,7 @@ def plan_package(session: Session, package: Package, user: CurrentUser | None) -
     plan_document_numbers(session, plan)
     if problems:
         raise InvalidInputError(problems)
+    check_authority(session, plan)
     return plan
 
 
@@ -51,9 +54,26 @@ def make_preview(plan: Plan) -> Preview:
     m = plan.package.manifest
     order = {"checklist": 0, "institution": 1, "inspection": 2, "finding": 3, "document": 4}
     entries = sorted(plan.entries, key=lambda e: (order[e.entity], e.label, e.id))
+    signer = plan.signer
     return Preview(
-        plan.package.name, m.kind, m.exporter, m.created_at, m.app_version, tuple(entries), tuple(plan.warnings)
+        plan.package.name,
+        m.kind,
+        m.exporter,
+        m.created_at,
+        m.app_version,
+        tuple(entries),
+        tuple(plan.warnings),
+        _signature_line(signer, plan.users_here),
+        bool(signer is not None and signer.valid),
     )
+
+
+def _signature_line(signer: PackageSigner | None, users_here: bool) -> str:
+    if signer is None:
+        return ""
+    if signer.valid or users_here:
+        return signer.message
+    return f"{signer.message}（本机为单用户模式，无法核实来源，仍可导入）"
 
 
 def preview_package(session: Session, package: Package, *, user: CurrentUser | None = None) -> Preview:

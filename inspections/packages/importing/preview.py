@@ -64,6 +64,8 @@ class Preview:
     app_version: str
     entries: tuple[PreviewEntry, ...]
     warnings: tuple[str, ...] = ()  # e.g. 文号重复：… (imported all the same: the paper exists)
+    signature: str = ""  # who signed it and whether the signature holds here (签名者：… 签名有效)
+    signed: bool = False  # signed by a key trusted here, signature valid
 
     @property
     def kind_label(self) -> str:
@@ -86,7 +88,9 @@ class Preview:
         counts = self.counts()
         parts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n)
         origin = f"{self.exporter} 导出于 {self.created_at[:16].replace('T', ' ')}"
-        return f"{self.kind_label}「{self.package_name}」（{origin}）：{parts or '空'}" + _warning_lines(self.warnings)
+        head = f"{self.kind_label}「{self.package_name}」（{origin}）：{parts or '空'}"
+        signed = f"\n{self.signature}" if self.signature else ""
+        return head + signed + _warning_lines(self.warnings)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,209 @@
+"""What `check` adds for trust: every signature against the enrolled keys, every signed record against its
+signature, and every derived score, grade and veto flag against the answers and checklist versions."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inspections.signing import event_digests, inspection_digests, key_infos, seals_of, verify_stored
+from models.audit import AuditEvent
+from models.finding import Finding, FindingEvent
+from models.inspection import Inspection
+from models.reference import Institution
+
+Progress = Callable[[int, int, str], None]
+SIGNED_EVENT_KINDS = ("feedback", "passed", "failed")
+
+
+@dataclass
+class TrustReport:
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _claimed_seals(session: Session) -> tuple[set[str], set[str]]:
+    """Inspections and finding events whose audit records say they were signed (the chain protects this)."""
+    inspections: set[str] = set()
+    events: set[str] = set()
+    for entity_id, action, after in session.execute(
+        select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.after).where(
+            AuditEvent.action.in_(("inspection.finalize", "inspection.rehash", "finding.feedback", "finding.reinspect"))
+        )
+    ):
+        if not isinstance(after, dict) or not after.get("sealed_by"):
+            continue
+        if str(action).startswith("inspection."):
+            inspections.add(str(entity_id))
+        elif isinstance(after.get("event"), str):
+            events.add(after["event"])
+    return inspections, events
+
+
+def verify_trust(
+    session: Session, progress: Progress | None = None, *, only: Sequence[uuid.UUID] | None = None
+) -> TrustReport:
+    """Every key's certificate, every signature, every signed record against its content and every derived score;
+    ``only``: verify the signatures and scores of these finalized inspections alone (an incremental check), the
+    rest (keys, feedback and verdicts, the list of unsigned records) is read whole."""
+    report = TrustReport()
+    keys = key_infos(session)
+    for key in keys.values():
+        if not key.trusted:
+            report.problems.append(f"签名密钥 {key.label} 的证书无效：{key.why}")
+    claimed_inspections, claimed_events = _claimed_seals(session)
+
+    rows = session.execute(
+        select(Inspection.id, Inspection.date, Institution.name, Inspection.institution_id)
+        .join(Institution, Institution.id == Inspection.institution_id)
+        .where(Inspection.status == "finalized")
+        .order_by(Inspection.date, Inspection.id)
+    ).all()
+    wanted = None if only is None else set(only)
+    seals = seals_of(session, "inspection", [str(r[0]) for r in rows])
+    refs = {
+        r[0]: str(seals[str(r[0])][-1].context.get("institution", r[3])) for r in rows if str(r[0]) in seals
+    }
+    if progress is not None:
+        progress(0, 1, "签名与得分")
+    checked = [r[0] for r in rows if str(r[0]) in seals and (wanted is None or r[0] in wanted)]
+    digests = inspection_digests(session, checked, {i: refs[i] for i in checked})
+    unsigned: list[str] = []
+    bad = 0
+    for inspection_id, on, name, _institution in rows:
+        what = f"检查记录 {inspection_id}（{name} {on.isoformat()}）"
+        mine = seals.get(str(inspection_id), [])
+        if not mine:
+            if str(inspection_id) in claimed_inspections:
+                report.problems.append(f"{what}：审计记录显示已签名，但签名记录不见了（被删除？）")
+                bad += 1
+            else:
+                unsigned.append(what)
+            continue
+        if wanted is not None and inspection_id not in wanted:
+            continue
+        problems = [f"{what}：{p}" for row in mine if (p := verify_stored(row, keys)) is not None]
+        latest = mine[-1]
+        if not _covered(session, inspection_id, mine, digests.get(inspection_id)):
+            problems.append(f"{what}的内容与 {latest.signer} 的签名不符（签名后被改动），签名者 {latest.signer}")
+        bad += bool(problems)
+        report.problems.extend(problems)
+
+    events = session.execute(
+        select(FindingEvent.id, FindingEvent.kind, Finding.item_code, Institution.name)
+        .join(Finding, Finding.id == FindingEvent.finding_id)
+        .join(Institution, Institution.id == Finding.institution_id)
+        .where(FindingEvent.kind.in_(SIGNED_EVENT_KINDS))
+    ).all()
+    event_seals = seals_of(session, "finding_event", [str(e[0]) for e in events])
+    event_hashes = event_digests(session, [e[0] for e in events if str(e[0]) in event_seals])
+    unsigned_events: list[str] = []
+    labels = {"feedback": "整改反馈", "passed": "复查通过", "failed": "复查未通过"}
+    for event_id, kind, code, name in events:
+        what = f"{labels[kind]} {event_id}（{name} {code}）"
+        mine = event_seals.get(str(event_id), [])
+        if not mine:
+            if str(event_id) in claimed_events:
+                report.problems.append(f"{what}：审计记录显示已签名，但签名记录不见了（被删除？）")
+            else:
+                unsigned_events.append(what)
+            continue
+        for row in mine:
+            problem = verify_stored(row, keys)
+            if problem is not None:
+                report.problems.append(f"{what}：{problem}")
+        if event_hashes.get(event_id) != mine[-1].digest:
+            report.problems.append(f"{what}的内容与 {mine[-1].signer} 的签名不符（签名后被改动）")
+
+    report.lines.append(
+        f"签名：已登记密钥 {len(keys)} 个；已签名的检查 {len(rows) - len(unsigned)} 份（不符 {bad} 份），"
+        f"未签名（旧数据）{len(unsigned)} 份；未签名的整改记录 {len(unsigned_events)} 条"
+    )
+    report.warnings.extend(f"未签名（旧数据）：{w}" for w in unsigned + unsigned_events)
+    derived = [r[0] for r in rows if wanted is None or r[0] in wanted]
+    report.problems.extend(derived_problems(session, derived, {r[0]: (r[1], r[2]) for r in rows}))
+    return report
+
+
+def _covered(session: Session, inspection_id: uuid.UUID, seals: list[Any], current: str | None) -> bool:
+    """Whether one of the record's signatures is over its current content (the newest, computed in bulk, first;
+    one naming the institution by another id — from before an import matched it — computed on its own)."""
+    if current is not None and current == seals[-1].digest:
+        return True
+    for seal in reversed(seals[:-1]):
+        ref = str((seal.context or {}).get("institution", ""))
+        digest = current if ref == str((seals[-1].context or {}).get("institution", "")) else (
+            inspection_digests(session, [inspection_id], {inspection_id: ref}).get(inspection_id)
+        )
+        if digest == seal.digest:
+            return True
+    return False
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, abs_tol=1e-6)
+
+
+def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.UUID, Any]) -> list[str]:
+    """Finalized inspections whose stored score, grade or veto flag differ from what their answers give (a few
+    queries per 400 inspections; each checklist version's spec read once)."""
+    from sqlalchemy.orm import selectinload
+
+    from inspections.scoring import Answer, overall_grade, score_inspection
+    from inspections.templates import template_spec
+    from models.checklist import ChecklistItem
+    from models.inspection import ItemResult
+
+    specs: dict[uuid.UUID, Any] = {}
+    problems: list[str] = []
+    for start in range(0, len(ids), 400):
+        chunk = ids[start : start + 400]
+        answers: dict[uuid.UUID, dict[uuid.UUID, dict[str, Answer]]] = {i: {} for i in chunk}
+        for inspection_id, template_id, code, response, points in session.execute(
+            select(ItemResult.inspection_id, ChecklistItem.template_id, ChecklistItem.code, ItemResult.response,
+                   ItemResult.points)
+            .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
+            .where(ItemResult.inspection_id.in_(chunk), ItemResult.response.is_not(None))
+        ):
+            if response is not None:
+                answers[inspection_id].setdefault(template_id, {})[code] = Answer(response, points)
+        inspections = session.scalars(
+            select(Inspection).where(Inspection.id.in_(chunk)).options(selectinload(Inspection.checklists))
+        )
+        for inspection in inspections:
+            links = list(inspection.checklists)
+            for link in links:
+                if link.template_id not in specs:
+                    specs[link.template_id] = template_spec(session, link.template_id)
+            score = score_inspection(
+                [(specs[link.template_id], answers[inspection.id].get(link.template_id, {})) for link in links]
+            )
+            grade = overall_grade(score)
+            checklists_ok = all(
+                _same(link.score, c.score) and link.grade == c.grade and link.vetoed == c.vetoed
+                for link, c in zip(links, score.checklists, strict=True)
+            )
+            if (
+                _same(inspection.score, score.percent)
+                and inspection.grade == grade
+                and inspection.vetoed == score.vetoed
+                and checklists_ok
+            ):
+                continue
+            on, name = labels[inspection.id]
+            shown = "—" if score.percent is None else f"{score.percent:.1f}"
+            stored = "—" if inspection.score is None else f"{inspection.score:.1f}"
+            problems.append(
+                f"检查记录 {inspection.id}（{name} {on.isoformat()}）保存的得分/等级/否决（{stored} {inspection.grade}"
+                f"{' 否决' if inspection.vetoed else ''}）与按检查结果重新计算的（{shown} {grade}）不一致，可能被改动"
+            )
+    return problems
