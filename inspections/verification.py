@@ -158,8 +158,9 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
     queries per 400 inspections; each checklist version's spec read once)."""
     from sqlalchemy.orm import selectinload
 
-    from inspections.scoring import Answer, overall_grade, score_inspection
+    from inspections.scoring import OVERALL_RULES, Answer, overall_grade
     from inspections.templates import template_spec
+    from inspections.workflow.scope import scope_marks, score_in_scope
     from models.checklist import ChecklistItem
     from models.inspection import ItemResult
 
@@ -184,21 +185,28 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
             for link in links:
                 if link.template_id not in specs:
                     specs[link.template_id] = template_spec(session, link.template_id)
-            score = score_inspection(
-                [(specs[link.template_id], answers[inspection.id].get(link.template_id, {})) for link in links]
-            )
-            grade = overall_grade(score)
-            checklists_ok = all(
+            # Out-of-scope sections are left out as at finalize; the overall figure may have been taken by any of
+            # the rules across checklists (设置 overall_rule can change after an inspection was signed), but each
+            # checklist's own score, grade and veto are exact.
+            triples = [
+                (link.template_id, specs[link.template_id], answers[inspection.id].get(link.template_id, {}))
+                for link in links
+            ]
+            marks = scope_marks(session, inspection.id)
+            scores = [score_in_scope(triples, marks, rule) for rule in OVERALL_RULES]
+            score = scores[0]
+            checklists_ok = len(links) == len(score.checklists) and all(
                 _same(link.score, c.score) and link.grade == c.grade and link.vetoed == c.vetoed
-                for link, c in zip(links, score.checklists, strict=True)
+                for link, c in zip(links, score.checklists, strict=False)
             )
-            if (
-                _same(inspection.score, score.percent)
-                and inspection.grade == grade
-                and inspection.vetoed == score.vetoed
-                and checklists_ok
+            if checklists_ok and any(
+                _same(inspection.score, sc.percent)
+                and inspection.grade == overall_grade(sc)
+                and inspection.vetoed == sc.vetoed
+                for sc in scores
             ):
                 continue
+            grade = overall_grade(score)
             on, name = labels[inspection.id]
             shown = "—" if score.percent is None else f"{score.percent:.1f}"
             stored = "—" if inspection.score is None else f"{inspection.score:.1f}"

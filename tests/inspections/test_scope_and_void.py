@@ -244,3 +244,33 @@ def test_a_voided_draft_is_not_exported(ws: Database, tmp_path: Path) -> None:
         with pytest.raises(UserError, match="已作废"):
             export_inspections(s, tmp_path / "b.ygpkg", exporter="张三", inspection_ids=[voided])
     assert summary.inspections == 1 and kept
+
+
+def test_check_scores_a_signed_inspection_as_finalize_did_scope_and_overall_rule_included(ws: Database) -> None:
+    """`check` recomputes every stored score: an inspection finalized with a section out of scope (an answer given
+    there before it was marked) and under the 'mean' rule across checklists, after which the rule went back to 'sum',
+    is not reported as altered."""
+    from inspections.integrity import check_database
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        view = load_inspection(s, inspection_id)
+    loop = view.checklists[2]
+    section = loop.sections[0]
+    answer_all(
+        ws,
+        inspection_id,
+        fail_codes=[sorted(i.code for i in section.items)[0], view.checklists[0].sections[0].items[0].code],
+    )
+    with ws.begin() as s:
+        set_scope(
+            s, "张三", inspection_id, loop.template_id, section_code=section.code, mode="not_checked", reason="停诊"
+        )
+        set_setting(s, "张三", "overall_rule", "mean")
+    with ws.begin() as s:
+        finalize_inspection(s, "张三", inspection_id)
+    with ws.begin() as s:
+        set_setting(s, "张三", "overall_rule", "sum")
+    report = check_database(ws, full=True)
+    assert not [p for p in report.problems if "不一致" in p], report.problems
