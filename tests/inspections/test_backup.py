@@ -352,7 +352,7 @@ def test_a_failed_restore_leaves_the_database_as_it_was(ws: Database, monkeypatc
             raise OSError(errno.ENOSPC, "No space left on device", str(dst))
         real_replace(src, dst)
 
-    monkeypatch.setattr("inspections.backup.os.replace", disk_full_on_swap)
+    monkeypatch.setattr("inspections.backup.restoring.os.replace", disk_full_on_swap)
     with pytest.raises(UserError, match="磁盘空间已满，恢复失败"):
         restore(ws, backup.path)
     assert database_checksum(ws) == before  # the database is whole and unchanged, and still usable

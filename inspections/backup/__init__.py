@@ -1,0 +1,63 @@
+"""Backups of the SQLite database with SQLite's online backup API: rotation, a daily automatic backup, and restore."""
+
+from inspections.backup.copying import (
+    BackupStatus,
+    auto_backup,
+    backup_before_upgrade,
+    backup_database,
+    backup_due,
+    backup_status,
+    database_file,
+)
+from inspections.backup.folder import (
+    AUTO_INTERVAL,
+    BACKUP_DIRNAME,
+    DEFAULT_KEEP,
+    KIND_LABELS,
+    MAX_KEEP,
+    REGULAR_KINDS,
+    SETTINGS_FILENAME,
+    BackupInfo,
+    backup_dir,
+    backup_keep,
+    list_backups,
+    set_backup_keep,
+)
+from inspections.backup.restoring import (
+    REQUIRED_TABLES,
+    BackupCheck,
+    RestoreResult,
+    database_checksum,
+    database_path_for,
+    inspect_backup,
+    restore,
+)
+
+__all__ = [
+    "AUTO_INTERVAL",
+    "BACKUP_DIRNAME",
+    "DEFAULT_KEEP",
+    "KIND_LABELS",
+    "MAX_KEEP",
+    "REGULAR_KINDS",
+    "REQUIRED_TABLES",
+    "SETTINGS_FILENAME",
+    "BackupCheck",
+    "BackupInfo",
+    "BackupStatus",
+    "RestoreResult",
+    "auto_backup",
+    "backup_before_upgrade",
+    "backup_database",
+    "backup_dir",
+    "backup_due",
+    "backup_keep",
+    "backup_status",
+    "database_checksum",
+    "database_file",
+    "database_path_for",
+    "inspect_backup",
+    "list_backups",
+    "restore",
+    "set_backup_keep",
+]
