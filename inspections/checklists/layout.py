@@ -31,6 +31,7 @@ from inspections.checklists.criteria import describe_rule, options_set_name, par
 from inspections.checklists.spec import (
     CHECKLIST_CODE_RE,
     ITEM_CODE_RE,
+    MAX_WEIGHT,
     VETO_CONSEQUENCE,
     ChecklistSpec,
     ItemSpec,
@@ -340,6 +341,7 @@ class _Section:
     items: list[ItemSpec] = field(default_factory=list)
     raw_codes: list[str] = field(default_factory=list)
     wheres: list[str] = field(default_factory=list)
+    weight: float | None = None  # "（权重20%）" in the title
 
 
 class SheetReader:
@@ -420,7 +422,7 @@ class SheetReader:
                 if described:
                     rules.append((item.code, described))
                 items.append(item)
-            built.append(SectionSpec(section.code, section.title, tuple(items), section.points))
+            built.append(SectionSpec(section.code, section.title, tuple(items), section.points, section.weight))
             if section.points is not None:
                 total = sum(i.points for i in items)
                 if not math.isclose(total, section.points):
@@ -712,7 +714,7 @@ class SheetReader:
                 self._start_section(sections, text, row)  # a section title row in the text column
                 continue
             if section_text:
-                title, _ = _split_points(section_text)
+                title, _ = _split_points(_split_weight(section_text)[0])
                 if not sections or sections[-1].title != title:
                     self._start_section(sections, section_text, row)
                     question = ""
@@ -744,8 +746,9 @@ class SheetReader:
         return sections, notes, marks
 
     def _start_section(self, sections: list[_Section], title_text: str, row: SheetRow) -> None:
+        title_text, weight = _split_weight(title_text)
         title, points = _split_points(title_text)
-        sections.append(_Section(f"S{len(sections) + 1}", title, row.where, points))
+        sections.append(_Section(f"S{len(sections) + 1}", title, row.where, points, weight=weight))
 
     def _key_mark(self, row: SheetRow, col: dict[str, int]) -> str | None:
         for role in ("critical", "points", "text", "criteria", "code", "section", "method"):
@@ -950,6 +953,18 @@ def _split_points(title: str) -> tuple[str, float | None]:
         return title.strip(), None
     value = float(match.group(1))
     return title[: match.start()].strip() or title.strip(), (value if value > 0 else None)
+
+
+_SECTION_WEIGHT = re.compile(r"\s*[（(]\s*权重\s*[:：]?\s*(\d+(?:[.．]\d+)?)\s*([%％]?)\s*[)）]")
+
+
+def _split_weight(title: str) -> tuple[str, float | None]:
+    """ "综合管理（权重20%）" → ("综合管理", 0.2), "（权重0.2）" the same; points stay ("（5分）（权重20%）")."""
+    match = _SECTION_WEIGHT.search(title)
+    value = float(unicodedata.normalize("NFKC", match.group(1))) / (100 if match.group(2) else 1) if match else 0.0
+    if match is None or not 0 < value <= MAX_WEIGHT:
+        return title, None
+    return (title[: match.start()] + title[match.end() :]).strip() or title, value
 
 
 def _strip_marks(text: str) -> str:
