@@ -516,7 +516,16 @@ def score_inspection(
     specs = [spec for spec, _ in checklists]
     scores = tuple(score_checklist(spec, answers) for spec, answers in checklists)
     percent_based = [(spec, s) for spec, s in zip(specs, scores, strict=True) if s.basis == "percent"]
-    earned = sum((_dec(s.earned) for _, s in percent_based), _ZERO)
+    # A checklist weighing its sections counts its own percent: its points earned as that percent of its maximum.
+    weighed = [s for spec, s in percent_based if any(section.weight is not None for section in spec.sections)]
+    weighed_ids = {id(s) for s in weighed}
+    earned = sum(
+        (
+            _dec(s.score or 0) * _dec(s.maximum) / _HUNDRED if id(s) in weighed_ids else _dec(s.earned)
+            for _, s in percent_based
+        ),
+        _ZERO,
+    )
     maximum = sum((_dec(s.maximum) for _, s in percent_based), _ZERO)
     vetoed = tuple(s.code for s in scores if s.vetoed)
 
@@ -541,6 +550,8 @@ def score_inspection(
         parts = [f"{head}；没有可计分的检查表，无法计算总得分率"]
     else:
         parts = [f"{head} = {shown} = {_num(percent)}%"]
+    if weighed and overall == "sum":
+        parts.append(f"检查表“{'”“'.join(s.title for s in weighed)}”分部分加权，按其得分率 × 适用项满分折算实得分")
     points_based = [s.title for s in scores if s.basis == "points"]
     if points_based:
         parts.append(f"按总分计分的检查表“{'”“'.join(points_based)}”不计入总得分率")

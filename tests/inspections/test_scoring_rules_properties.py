@@ -15,7 +15,7 @@ from inspections.checklists.criteria import parse_deduction, parse_options
 from inspections.checklists.spec import ChecklistSpec, Deduction, ItemSpec, SectionSpec
 from inspections.checklists.yaml_format import dump_checklist, load_checklist_text
 from inspections.errors import InvalidInputError, UserError
-from inspections.scoring import VETO_GRADE, Answer, deduction_answer, score_checklist
+from inspections.scoring import VETO_GRADE, Answer, deduction_answer, score_checklist, score_inspection
 
 SETTINGS = settings(max_examples=200, deadline=None)
 cents = st.integers(min_value=1, max_value=2000).map(lambda c: c / 100)
@@ -301,3 +301,14 @@ def test_points_basis_checklists_refuse_section_weights_at_import() -> None:
             "t.yaml",
         )
     assert "不能给分组设权重" in str(info.value) and "第 " in info.value.problems[0].location
+
+
+@SETTINGS
+@given(weighted_checklists())
+def test_an_inspection_of_one_weighted_checklist_has_its_percent_by_every_overall_rule(
+    case: tuple[ChecklistSpec, dict[str, Answer]],
+) -> None:
+    spec, answers = case
+    alone = score_checklist(spec, answers).score
+    for rule in ("sum", "mean", "weighted"):
+        assert score_inspection([(spec, answers)], rule).percent == alone
