@@ -296,8 +296,9 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
     applicable = any(s.maximum is not None for s in scored)
     rule = spec.scoring
     score: Decimal | None = earned if applicable else None
+    weighted = _weighted_sections(spec, section_scores)
     if rule.basis == "percent":
-        score = _percent(earned, maximum)
+        score = _weighted_percent(weighted) if weighted else _percent(earned, maximum)
     veto_items = tuple(i.code for i in items if i.vetoing)
     vetoed = bool(veto_items)
     consequences: dict[str, list[str]] = {}
@@ -338,9 +339,37 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
         total=len(items),
         sections=tuple(section_scores),
         items=tuple(items),
-        formula=_checklist_formula(spec, scored, earned, maximum, score, band, veto_items, consequences, capped),
+        formula=_checklist_formula(
+            spec, scored, earned, maximum, score, band, veto_items, consequences, capped, weighted
+        ),
         consequences=tuple((label, tuple(codes)) for label, codes in consequences.items()),
     )
+
+
+WEIGHTED_SECTIONS = "各部分得分率按权重加权平均（未标权重的部分按 1 计，没有适用项的部分不计入）"
+"""The checklist percent in words when its sections have weights."""
+
+
+def _weighted_sections(
+    spec: ChecklistSpec, sections: Sequence[SectionScore]
+) -> list[tuple[SectionScore, Decimal]] | None:
+    """The sections that count in a weighted percent, with their weights; None when no section has a weight (or the
+    checklist is scored by points, where weights do not apply)."""
+    if spec.scoring.basis != "percent" or all(section.weight is None for section in spec.sections):
+        return None
+    return [
+        (score, _dec(section.weight if section.weight is not None else 1.0))
+        for section, score in zip(spec.sections, sections, strict=True)
+        if score.percent is not None
+    ]
+
+
+def _weighted_percent(weighted: Sequence[tuple[SectionScore, Decimal]]) -> Decimal | None:
+    """Σ weight × section percent ÷ Σ weight, over the sections with something applicable."""
+    weights = sum((weight for _, weight in weighted), _ZERO)
+    if not weighted or weights == 0:
+        return None
+    return _round(sum((weight * _dec(s.percent or 0) for s, weight in weighted), _ZERO) / weights)
 
 
 def _score_item(spec: ChecklistSpec, section: str, item: ItemSpec, answer: Answer | None) -> _Scored:
@@ -390,10 +419,21 @@ def _checklist_formula(
     veto_items: Sequence[str],
     consequences: Mapping[str, Sequence[str]],
     capped: Sequence[str],
+    weighted: Sequence[tuple[SectionScore, Decimal]] | None = None,
 ) -> str:
     rule = spec.scoring
     parts: list[str] = []
-    if rule.basis == "percent":
+    if weighted is not None:
+        head = f"得分率 = {WEIGHTED_SECTIONS}"
+        if score is None:
+            parts.append(f"{head}；没有适用项，无法计算得分率")
+        else:
+            terms = " + ".join(f"{_num(_dec(s.percent or 0))}×{_plain(w)}" for s, w in weighted)
+            total = _plain(sum((w for _, w in weighted), _ZERO))
+            parts.append(
+                f"{head} = ({terms}) ÷ {total} = {_num(score)}%（实得分 {_num(earned)}，适用项满分 {_num(maximum)}）"
+            )
+    elif rule.basis == "percent":
         head = "得分率 = 实得分 ÷ 适用项满分 × 100"
         if score is None:
             parts.append(f"{head}；适用项满分为 0，无法计算得分率")
@@ -476,7 +516,16 @@ def score_inspection(
     specs = [spec for spec, _ in checklists]
     scores = tuple(score_checklist(spec, answers) for spec, answers in checklists)
     percent_based = [(spec, s) for spec, s in zip(specs, scores, strict=True) if s.basis == "percent"]
-    earned = sum((_dec(s.earned) for _, s in percent_based), _ZERO)
+    # A checklist weighing its sections counts its own percent: its points earned as that percent of its maximum.
+    weighed = [s for spec, s in percent_based if any(section.weight is not None for section in spec.sections)]
+    weighed_ids = {id(s) for s in weighed}
+    earned = sum(
+        (
+            _dec(s.score or 0) * _dec(s.maximum) / _HUNDRED if id(s) in weighed_ids else _dec(s.earned)
+            for _, s in percent_based
+        ),
+        _ZERO,
+    )
     maximum = sum((_dec(s.maximum) for _, s in percent_based), _ZERO)
     vetoed = tuple(s.code for s in scores if s.vetoed)
 
@@ -501,6 +550,8 @@ def score_inspection(
         parts = [f"{head}；没有可计分的检查表，无法计算总得分率"]
     else:
         parts = [f"{head} = {shown} = {_num(percent)}%"]
+    if weighed and overall == "sum":
+        parts.append(f"检查表“{'”“'.join(s.title for s in weighed)}”分部分加权，按其得分率 × 适用项满分折算实得分")
     points_based = [s.title for s in scores if s.basis == "points"]
     if points_based:
         parts.append(f"按总分计分的检查表“{'”“'.join(points_based)}”不计入总得分率")

@@ -153,7 +153,7 @@ def spec_from_template(template: ChecklistTemplate) -> ChecklistSpec:
             for i in template.items
             if i.section_id == section.id
         )
-        sections.append(SectionSpec(section.code, section.title, items, section.points))
+        sections.append(SectionSpec(section.code, section.title, items, section.points, section.weight))
     return ChecklistSpec(
         code=template.code,
         version=template.version,
@@ -196,6 +196,7 @@ def _template_from_spec(spec: ChecklistSpec, version: int, source: str, builtin:
             code=section_spec.code,
             title=section_spec.title,
             points=section_spec.points,
+            weight=section_spec.weight,
         )
         template.sections.append(section)
         for item in section_spec.items:

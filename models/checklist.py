@@ -52,6 +52,7 @@ class ChecklistSection(IdMixin, Base):
     code: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     points: Mapped[float | None]  # the section's own points ("综合管理(5分)"), its subtotal's cap
+    weight: Mapped[float | None]  # the section's weight in its checklist's percent ("综合管理（权重20%）")
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="sections")
 

@@ -120,12 +120,15 @@ class SectionSpec:
 
     ``points``: the section's own points when the sheet states them ("综合管理(5分)"): the subtotal's maximum, never
     more than its items' and never below zero ("本项分值扣完为止").
+    ``weight``: the section's weight when the sheet weighs its sections ("综合管理（权重20%）"): the checklist's percent
+    is then the weighted mean of its sections' percents, a section without a weight counting 1. Percent basis only.
     """
 
     code: str
     title: str
     items: tuple[ItemSpec, ...]
     points: float | None = None
+    weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ class ChecklistSpec:
         for section in data["sections"]:
             if section.get("points") is None:
                 section.pop("points", None)
+            if section.get("weight") is None:
+                section.pop("weight", None)
             for item in section["items"]:
                 if not item.get("consequence"):
                     item.pop("consequence", None)
@@ -189,6 +194,11 @@ def _json_default(value: Any) -> Any:
 MAX_POINTS = 1000.0
 """An item (or a response option, or a grade band) is worth at most this many points: real checklists use 1–100;
 a hostile 1e308 would break the arithmetic of every score."""
+POINTS_BASIS_WEIGHTS = (
+    "按总分计分（scoring.basis: points）的检查表不能给分组设权重（weight）：权重只用于按得分率计分的检查表"
+)
+MAX_WEIGHT = 1000.0
+"""A checklist's or a section's weight is more than 0 and at most this."""
 MAX_TITLE_CHARS = 200
 """Checklist and section titles, response labels, grade labels, method texts."""
 MAX_TEXT_CHARS = 2000
@@ -240,8 +250,12 @@ def limit_problems(spec: ChecklistSpec) -> list[str]:
         for option in options:
             line(option.label, f"选项集 {name} 中选项 {option.code} 的名称")
             points(option.points, f"选项集 {name} 中选项 {option.code} 的分值")
+    if spec.scoring.basis == "points" and any(section.weight is not None for section in spec.sections):
+        problems.append(POINTS_BASIS_WEIGHTS)
     for section in spec.sections:
         line(section.title, f"分组 {section.code} 的标题")
+        if section.weight is not None and not 0 < section.weight <= MAX_WEIGHT:
+            problems.append(f"分组 {section.code} 的权重是 {section.weight:g}，应大于 0 且不超过 {MAX_WEIGHT:g}")
         for item in section.items:
             text(item.text, f"检查项 {item.code} 的内容（text）")
             text(item.criteria, f"检查项 {item.code} 的评分标准（criteria）")

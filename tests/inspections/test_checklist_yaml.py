@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -393,6 +394,24 @@ def test_remedy_is_required_for_built_ins_only() -> None:
             id="empty-items",
         ),
         pytest.param(doc(top="<<: {note: x}  #!\n"), ("合并键",), id="merge-key"),
+        pytest.param(
+            doc(**{"    title: 预检分诊": "    title: 预检分诊\n    weight: 0  #!"}),
+            ("分组 A1 的权重（weight）", "必须大于 0", "而不是 0"),
+            id="zero-section-weight",
+        ),
+        pytest.param(
+            doc(**{"    title: 预检分诊": "    title: 预检分诊\n    weight: 20%  #!"}),
+            ("分组 A1 的权重（weight）",),
+            id="percent-sign-section-weight",
+        ),
+        pytest.param(
+            doc(
+                top="scoring:\n  basis: points\n",
+                **{"    title: 预检分诊": "    title: 预检分诊\n    weight: 2  #!"},
+            ),
+            ("按总分计分", "不能给分组设权重", "按得分率计分"),
+            id="section-weight-on-points-basis",
+        ),
     ],
 )
 def test_problem_is_located_and_explained(text: str, words: tuple[str, ...]) -> None:
@@ -610,7 +629,8 @@ def checklist_specs(draw: st.DrawFn) -> ChecklistSpec:
                     response_set=set_name,
                 )
             )
-        sections.append(SectionSpec(section_code, draw(labels), tuple(items)))
+        weight = draw(st.none() | st.integers(1, 100).map(float) | st.floats(0.01, 1000))
+        sections.append(SectionSpec(section_code, draw(labels), tuple(items), weight=weight))
     basis = draw(st.sampled_from(["percent", "points"]))
     top = 100 if basis == "percent" else 800
     mins = draw(st.lists(st.integers(1, top).map(float) | st.floats(0.5, top), max_size=3, unique=True))
@@ -620,6 +640,11 @@ def checklist_specs(draw: st.DrawFn) -> ChecklistSpec:
     )
     start = draw(st.none() | st.dates())
     end = draw(st.none() | st.dates(min_value=start or date.min))
+    scoring = draw(
+        st.just(ScoringRule()) | st.builds(ScoringRule, st.just(basis), st.floats(0.01, 0.99), st.just(grades))
+    )
+    if scoring.basis == "points":  # section weights apply to percent-basis checklists only
+        sections = [replace(section, weight=None) for section in sections]
     return ChecklistSpec(
         code=draw(st.from_regex(CHECKLIST_CODE_RE, fullmatch=True)),
         version=draw(st.integers(1, 10**6)),
@@ -634,9 +659,7 @@ def checklist_specs(draw: st.DrawFn) -> ChecklistSpec:
             levels=draw(st.none() | st.lists(st.sampled_from(LEVELS), min_size=1, unique=True).map(tuple)),
             categories=draw(st.none() | st.lists(labels, min_size=1, max_size=3, unique=True).map(tuple)),
         ),
-        scoring=draw(
-            st.just(ScoringRule()) | st.builds(ScoringRule, st.just(basis), st.floats(0.01, 0.99), st.just(grades))
-        ),
+        scoring=scoring,
         response_sets=sets,
     )
 
@@ -675,3 +698,16 @@ def test_corpus_file(name: str) -> None:
     assert name in message
     for word in wanted:
         assert word in message
+
+
+def test_section_weights_are_read_written_and_change_the_content_hash_only_when_set() -> None:
+    text = doc(**{"    title: 预检分诊": "    title: 预检分诊\n    weight: 0.2"})
+    spec = load_checklist_text(text, SOURCE)
+    assert spec.sections[0].weight == 0.2
+    dumped = dump_checklist(spec)
+    assert "    weight: 0.2\n" in dumped and load_checklist_text(dumped, SOURCE) == spec
+    plain = load_checklist_text(doc(), SOURCE)
+    assert plain.sections[0].weight is None and "weight" not in dump_checklist(plain)
+    assert spec.content_hash() != plain.content_hash()
+    # a weight of 1 is still a weight: the checklist becomes weighted, so its content differs
+    assert replace(plain, sections=(replace(plain.sections[0], weight=1.0),)).content_hash() != plain.content_hash()

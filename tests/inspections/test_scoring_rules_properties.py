@@ -4,7 +4,8 @@ trip of every new field."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -13,8 +14,8 @@ from hypothesis import strategies as st
 from inspections.checklists.criteria import parse_deduction, parse_options
 from inspections.checklists.spec import ChecklistSpec, Deduction, ItemSpec, SectionSpec
 from inspections.checklists.yaml_format import dump_checklist, load_checklist_text
-from inspections.errors import UserError
-from inspections.scoring import VETO_GRADE, Answer, deduction_answer, score_checklist
+from inspections.errors import InvalidInputError, UserError
+from inspections.scoring import VETO_GRADE, Answer, deduction_answer, score_checklist, score_inspection
 
 SETTINGS = settings(max_examples=200, deadline=None)
 cents = st.integers(min_value=1, max_value=2000).map(lambda c: c / 100)
@@ -181,3 +182,133 @@ def test_the_overall_rule_across_checklists_is_chosen() -> None:
         score_inspection(answers, "median")
     heavy = with_(big, scoring=ScoringRule(weight=2.5))
     assert load_checklist_text(dump_checklist(heavy), "t.yaml").scoring.weight == 2.5
+
+
+# --- section weights ----------------------------------------------------------------------------------------------
+
+responses = st.sampled_from(["pass", "partial", "fail", "na", "not_checked"])
+weights = st.none() | st.integers(min_value=1, max_value=100).map(float) | st.sampled_from([0.05, 0.2, 0.25, 1.5])
+
+
+@st.composite
+def weighted_checklists(draw: st.DrawFn) -> tuple[ChecklistSpec, dict[str, Answer]]:
+    """A checklist of 1–5 sections, at least one with a weight, and answers to its items."""
+    sections = []
+    answers: dict[str, Answer] = {}
+    for s in range(draw(st.integers(min_value=1, max_value=5))):
+        items = tuple(
+            ItemSpec(f"S{s}.{n}", "内容", "", "", p)
+            for n, p in enumerate(draw(st.lists(cents, min_size=1, max_size=4)))
+        )
+        answers.update({i.code: Answer(draw(responses)) for i in items})
+        section_points = draw(st.none() | cents)
+        sections.append(SectionSpec(f"S{s}", f"第{s}部分", items, section_points, draw(weights)))
+    if all(section.weight is None for section in sections):
+        sections[0] = replace(sections[0], weight=draw(cents))
+    return ChecklistSpec("t", 1, "测试", tuple(sections)), answers
+
+
+@SETTINGS
+@given(weighted_checklists())
+def test_a_weighted_percent_is_the_weighted_mean_of_section_percents_within_0_and_100(
+    case: tuple[ChecklistSpec, dict[str, Answer]],
+) -> None:
+    spec, answers = case
+    score = score_checklist(spec, answers)
+    counted = [
+        (_dec(s.weight if s.weight is not None else 1.0), _dec(sec.percent))
+        for s, sec in zip(spec.sections, score.sections, strict=True)
+        if sec.percent is not None
+    ]
+    if not counted:
+        assert score.score is None and "无法计算得分率" in score.formula
+        return
+    expected = sum((w * p for w, p in counted), Decimal(0)) / sum((w for w, _ in counted), Decimal(0))
+    assert score.score is not None and 0 <= score.score <= 100
+    assert _dec(score.score) == expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert "各部分得分率按权重加权平均" in score.formula
+    assert len(score.sections) == len(spec.sections)  # the subtotals are still there
+
+
+@SETTINGS
+@given(weighted_checklists())
+def test_all_pass_is_100_whatever_the_weights(case: tuple[ChecklistSpec, dict[str, Answer]]) -> None:
+    spec, _ = case
+    score = score_checklist(spec, {item.code: Answer("pass") for item in spec.items()})
+    assert score.score == 100
+
+
+@SETTINGS
+@given(weighted_checklists(), cents)
+def test_equal_weights_give_the_plain_mean_of_section_percents(
+    case: tuple[ChecklistSpec, dict[str, Answer]], weight: float
+) -> None:
+    spec, answers = case
+    equal = replace(spec, sections=tuple(replace(s, weight=weight) for s in spec.sections))
+    score = score_checklist(equal, answers)
+    percents = [_dec(sec.percent) for sec in score.sections if sec.percent is not None]
+    if percents:
+        mean = sum(percents, Decimal(0)) / len(percents)
+        assert score.score is not None
+        assert _dec(score.score) == mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    unweighted = score_checklist(replace(spec, sections=tuple(replace(s, weight=None) for s in spec.sections)), answers)
+    assert (score.earned, score.maximum) == (unweighted.earned, unweighted.maximum)
+
+
+@SETTINGS
+@given(weighted_checklists(), st.sampled_from(["", "重点监督"]))
+def test_a_veto_still_vetoes_and_a_lesser_key_item_still_decides_with_weights(
+    case: tuple[ChecklistSpec, dict[str, Answer]], consequence: str
+) -> None:
+    spec, answers = case
+    key = ItemSpec("K", "关键项", "", "", 0, critical=True, consequence=consequence)
+    first = spec.sections[0]
+    spec = replace(spec, sections=(replace(first, items=(*first.items, key)), *spec.sections[1:]))
+    score = score_checklist(spec, {**answers, "K": Answer("fail")})
+    if consequence:
+        assert not score.vetoed and score.grade == consequence and not score.passed
+    else:
+        assert score.vetoed and score.grade == VETO_GRADE and not score.passed
+
+
+def test_a_weighted_percent_in_numbers_and_in_words() -> None:
+    a = SectionSpec("S1", "综合管理", (ItemSpec("A", "内容", "", "", 10),), weight=0.2)
+    b = SectionSpec("S2", "消毒隔离", (ItemSpec("B1", "内容", "", "", 10), ItemSpec("B2", "内容", "", "", 30)))
+    c = SectionSpec("S3", "医疗废物", (ItemSpec("C", "内容", "", "", 5),), weight=3)
+    spec = ChecklistSpec("t", 1, "测试", (a, b, c))
+    score = score_checklist(spec, {"A": Answer("fail"), "B1": Answer("pass"), "B2": Answer("fail"), "C": Answer("na")})
+    # 综合管理 0% × 0.2, 消毒隔离 25% × 1 (no weight), 医疗废物 has nothing applicable and leaves the denominator
+    assert [sec.percent for sec in score.sections] == [0, 25, None]
+    assert score.score == round(25 / 1.2, 2) == 20.83
+    assert score.formula.startswith(
+        "得分率 = 各部分得分率按权重加权平均（未标权重的部分按 1 计，没有适用项的部分不计入）"
+        " = (0×0.2 + 25×1) ÷ 1.2 = 20.83%（实得分 10，适用项满分 50）"
+    )
+    plain = score_checklist(replace(spec, sections=(replace(a, weight=None), b, replace(c, weight=None))), {})
+    assert "加权" not in plain.formula  # without weights, the plain percent of points as before
+
+
+def test_points_basis_checklists_refuse_section_weights_at_import() -> None:
+    text = dump_checklist(
+        ChecklistSpec("t", 1, "测试", (SectionSpec("S1", "分组", (ItemSpec("A", "内容", "", "", 5),), weight=2),))
+    )
+    with pytest.raises(InvalidInputError) as info:
+        load_checklist_text(
+            text.replace(
+                "title: 测试\n",
+                "title: 测试\nscoring:\n  basis: points\n  partial_ratio: 0.5\n  grades:\n  - {min: 0, label: 合格}\n",
+            ),
+            "t.yaml",
+        )
+    assert "不能给分组设权重" in str(info.value) and "第 " in info.value.problems[0].location
+
+
+@SETTINGS
+@given(weighted_checklists())
+def test_an_inspection_of_one_weighted_checklist_has_its_percent_by_every_overall_rule(
+    case: tuple[ChecklistSpec, dict[str, Answer]],
+) -> None:
+    spec, answers = case
+    alone = score_checklist(spec, answers).score
+    for rule in ("sum", "mean", "weighted"):
+        assert score_inspection([(spec, answers)], rule).percent == alone

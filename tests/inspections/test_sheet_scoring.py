@@ -12,7 +12,7 @@ import pytest
 from inspections.cli import main
 from inspections.reports.gather import feedback_data, results_rows
 from inspections.reports.xlsx import write_results_workbook
-from inspections.templates import import_checklist_file
+from inspections.templates import export_checklist, import_checklist_file, template_spec
 from inspections.workflow import load_inspection, record_answer, record_deduction, start_inspection
 from models.database import Database
 from tests.helpers import make_institution
@@ -104,3 +104,61 @@ def test_subtotals_reach_the_command_line_the_feedback_and_the_workbook(
     assert "二级及以上医院传染病防治监督检查评价表（第 1 版）：62.50%  重点监督" in out
     assert "  · 预检分诊：5 / 10 分（50%）" in out and "  · 消毒隔离：11 / 15 分（73.33%）" in out
     assert "关键项“S2.3”不符合，评定为重点监督" in out
+
+
+WEIGHTED_SHEET = """\
+XX区感控督导评分表（分部分加权）
+检查项目,检查内容,检查方法,分值
+综合管理（10分）（权重20%）,建立感染管理组织,查阅资料,5
+综合管理（10分）（权重20%）,制定年度工作计划,查阅资料,5
+消毒隔离（权重0.8）,,,
+,消毒剂浓度监测,现场查看,10
+,隔离标识规范,现场查看,10
+"""
+
+
+def test_a_sheet_weighing_its_sections_in_their_titles_scores_the_weighted_mean(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = tmp_path / "加权评分表.csv"
+    sheet.write_text(WEIGHTED_SHEET, encoding="utf-8")
+    with db.begin() as s:
+        outcome = import_checklist_file(s, "管理员", sheet)
+    with db.session() as s:
+        spec = template_spec(s, outcome.template_id)
+        exported = export_checklist(s, outcome.code)
+    assert [(sec.title, sec.points, sec.weight, len(sec.items)) for sec in spec.sections] == [
+        ("综合管理", 10, 0.2, 2),
+        ("消毒隔离", None, 0.8, 2),
+    ]
+    assert "    weight: 0.2\n" in exported and "    weight: 0.8\n" in exported
+    target = tmp_path / "加权.yaml"
+    target.write_text(exported, encoding="utf-8")
+    with db.begin() as s:
+        assert import_checklist_file(s, "管理员", target).status == "unchanged"
+
+    inst = make_institution(db, "上街区人民医院", level=2)
+    with db.begin() as s:
+        inspection_id = start_inspection(
+            s,
+            "张三",
+            institution_id=inst,
+            on=date(2026, 11, 2),
+            inspectors=["张三"],
+            template_ids=[outcome.template_id],
+        )
+    with db.session() as s:
+        items = {i.code: i.item_id for i in load_inspection(s, inspection_id).items()}
+    with db.begin() as s:
+        for code in ("S1.1", "S2.1", "S2.2"):
+            record_answer(s, "张三", inspection_id, items[code], response="pass")
+        record_answer(s, "张三", inspection_id, items["S1.2"], response="fail")
+    db.close()
+    assert main(["--data-dir", str(tmp_path), "score", str(inspection_id)]) == 0
+    out = capsys.readouterr().out
+    # 综合管理 50% × 0.2 + 消毒隔离 100% × 0.8 = 90%, where the plain points would give 25 / 30 = 83.33%
+    assert "XX区感控督导评分表（分部分加权）（第 1 版）：90.00%  优秀" in out
+    assert "  · 综合管理：5 / 10 分（50%）" in out and "  · 消毒隔离：20 / 20 分（100%）" in out
+    assert "= (50×0.2 + 100×0.8) ÷ 1 = 90%（实得分 25，适用项满分 30）" in out
+    # the inspection's overall figure agrees with its one checklist: its points are taken at its weighted percent
+    assert "总计：90.00%" in out and "= 27 ÷ 30 × 100 = 90%" in out and "按其得分率 × 适用项满分折算实得分" in out

@@ -16,6 +16,7 @@ from inspections.checklists.layout.cells import (
     _looks_like_code,
     _plain,
     _split_points,
+    _split_weight,
     _strip_marks,
 )
 from inspections.checklists.layout.columns import SheetRow, header_name
@@ -53,6 +54,7 @@ class _Section:
     items: list[ItemSpec] = field(default_factory=list)
     raw_codes: list[str] = field(default_factory=list)
     wheres: list[str] = field(default_factory=list)
+    weight: float | None = None  # "（权重20%）" in the title
 
 
 class SheetBodyReader(SheetHeaderReader):
@@ -154,7 +156,7 @@ class SheetBodyReader(SheetHeaderReader):
                 self._start_section(sections, text, row)  # a section title row in the text column
                 continue
             if section_text:
-                title, _ = _split_points(section_text)
+                title, _ = _split_points(_split_weight(section_text)[0])
                 if not sections or sections[-1].title != title:
                     self._start_section(sections, section_text, row)
                     question = ""
@@ -186,8 +188,9 @@ class SheetBodyReader(SheetHeaderReader):
         return sections, notes, marks
 
     def _start_section(self, sections: list[_Section], title_text: str, row: SheetRow) -> None:
+        title_text, weight = _split_weight(title_text)
         title, points = _split_points(title_text)
-        sections.append(_Section(f"S{len(sections) + 1}", title, row.where, points))
+        sections.append(_Section(f"S{len(sections) + 1}", title, row.where, points, weight=weight))
 
     def _key_mark(self, row: SheetRow, col: dict[str, int]) -> str | None:
         for role in ("critical", "points", "text", "criteria", "code", "section", "method"):

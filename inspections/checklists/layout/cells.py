@@ -16,6 +16,7 @@ from inspections.checklists.layout.vocabulary import (
 )
 from inspections.checklists.spec import (
     ITEM_CODE_RE,
+    MAX_WEIGHT,
     VETO_CONSEQUENCE,
 )
 
@@ -58,6 +59,18 @@ def _split_points(title: str) -> tuple[str, float | None]:
         return title.strip(), None
     value = float(match.group(1))
     return title[: match.start()].strip() or title.strip(), (value if value > 0 else None)
+
+
+_SECTION_WEIGHT = re.compile(r"\s*[（(]\s*权重\s*[:：]?\s*(\d+(?:[.．]\d+)?)\s*([%％]?)\s*[)）]")
+
+
+def _split_weight(title: str) -> tuple[str, float | None]:
+    """ "综合管理（权重20%）" → ("综合管理", 0.2), "（权重0.2）" the same; points stay ("（5分）（权重20%）")."""
+    match = _SECTION_WEIGHT.search(title)
+    value = float(unicodedata.normalize("NFKC", match.group(1))) / (100 if match.group(2) else 1) if match else 0.0
+    if match is None or not 0 < value <= MAX_WEIGHT:
+        return title, None
+    return (title[: match.start()] + title[match.end() :]).strip() or title, value
 
 
 def _strip_marks(text: str) -> str:

@@ -26,6 +26,7 @@ def sheet_preview_lines(reading: SheetReading) -> list[str]:
     lines.append(f"共 {len(spec.sections)} 个分组、{len(items)} 项，分值合计 {_plain(total)} 分")
     for section in spec.sections:
         stated = f"（标明 {_plain(section.points)} 分）" if section.points is not None else ""
+        stated += f"（权重 {_plain(section.weight)}）" if section.weight is not None else ""
         points = sum(i.points for i in section.items)
         lines.append(f"  {section.title}{stated}：{len(section.items)} 项，{_plain(points)} 分")
     for mark, consequence, count in reading.key_kinds:

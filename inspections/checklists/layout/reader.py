@@ -83,7 +83,7 @@ class SheetReader(SheetBodyReader):
                 if described:
                     rules.append((item.code, described))
                 items.append(item)
-            built.append(SectionSpec(section.code, section.title, tuple(items), section.points))
+            built.append(SectionSpec(section.code, section.title, tuple(items), section.points, section.weight))
             if section.points is not None:
                 total = sum(i.points for i in items)
                 if not math.isclose(total, section.points):

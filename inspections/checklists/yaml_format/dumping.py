@@ -112,6 +112,8 @@ def _section_data(section: SectionSpec) -> dict[str, Any]:
     data: dict[str, Any] = {"code": section.code, "title": section.title}
     if section.points is not None:
         data["points"] = _number(section.points)
+    if section.weight is not None:
+        data["weight"] = _number(section.weight)
     data["items"] = [_item_data(item) for item in section.items]
     return data
 

@@ -11,6 +11,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from inspections.checklists.spec import (
     EVIDENCE_RULES,
     ITEM_CODE_RE,
+    MAX_WEIGHT,
     METHODS,
     OUTCOMES,
     Deduction,
@@ -42,6 +43,11 @@ from inspections.checklists.yaml_format.suggesting import kind_of, num, peek_lab
 
 class ItemReader(HeaderReader):
     """The response sets, then the sections with their items."""
+
+    def __init__(self, source: str, require_remedy: bool) -> None:
+        super().__init__(source, require_remedy)
+        # the ``weight`` nodes of the sections read, so a points-basis checklist can be told where they are
+        self.section_weights: list[Node] = []
 
     def response_sets(self, node: Node) -> dict[str, tuple[ResponseOption, ...]] | None:
         if isinstance(node, ScalarNode) and node.tag == TAG + "null":
@@ -150,6 +156,15 @@ class ItemReader(HeaderReader):
             if section_points is not None and section_points <= 0:
                 self.error(fields["points"], f"{where} 的分值（points）必须大于 0，而不是 {num(section_points)}")
                 section_points = None
+            weight = opt(fields, "weight", self.number, f"{where} 的权重（weight）")
+            if weight is not None and not 0 < weight <= MAX_WEIGHT:
+                self.error(
+                    fields["weight"],
+                    f"{where} 的权重（weight）必须大于 0 且不超过 {num(MAX_WEIGHT)}，而不是 {num(weight)}",
+                )
+                weight = None
+            if weight is not None:
+                self.section_weights.append(fields["weight"])
             item_nodes = opt(fields, "items", self.sequence, f"{where} 的检查项目（items）")
             items: list[ItemSpec] = []
             for item_node in item_nodes or []:
@@ -160,9 +175,11 @@ class ItemReader(HeaderReader):
                 item = self.item(item_node, item_codes, response_sets, sets_declared)
                 if item is not None:
                     items.append(item)
-            points_ok = "points" not in fields or section_points is not None
+            points_ok = ("points" not in fields or section_points is not None) and (
+                "weight" not in fields or weight is not None
+            )
             if code is not None and title is not None and item_nodes is not None and points_ok:
-                sections.append(SectionSpec(code, title, tuple(items), section_points))
+                sections.append(SectionSpec(code, title, tuple(items), section_points, weight))
         return tuple(sections)
 
     def item(

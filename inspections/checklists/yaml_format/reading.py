@@ -11,7 +11,13 @@ from pathlib import Path
 import yaml
 from yaml.nodes import Node, ScalarNode
 
-from inspections.checklists.spec import CHECKLIST_CODE_RE, Applicability, ChecklistSpec, ScoringRule
+from inspections.checklists.spec import (
+    CHECKLIST_CODE_RE,
+    POINTS_BASIS_WEIGHTS,
+    Applicability,
+    ChecklistSpec,
+    ScoringRule,
+)
 from inspections.checklists.textfile import MAX_FILE_BYTES, decode_text, read_limited
 from inspections.checklists.yaml_format.item_fields import ItemReader
 from inspections.checklists.yaml_format.nodes import opt
@@ -110,6 +116,8 @@ class ChecklistReader(ItemReader):
         scoring = opt(fields, "scoring", self.scoring)
         response_sets = opt(fields, "response_sets", self.response_sets)
         sections = opt(fields, "sections", lambda n: self.sections(n, response_sets or {}, "response_sets" in fields))
+        if scoring is not None and scoring.basis == "points" and self.section_weights:
+            self.error(self.section_weights[0], POINTS_BASIS_WEIGHTS)
         if self.problems or code is None or version is None or title is None or sections is None:
             return None
         return ChecklistSpec(

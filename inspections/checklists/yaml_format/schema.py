@@ -33,7 +33,7 @@ APPLIES_KEYS = ("has_fever_clinic", "levels", "categories")
 SCORING_KEYS = ("basis", "partial_ratio", "grades", "weight")
 GRADE_KEYS = ("min", "label")
 OPTION_KEYS = ("code", "label", "points", "outcome")
-SECTION_KEYS = ("code", "title", "points", "items")
+SECTION_KEYS = ("code", "title", "points", "weight", "items")
 SECTION_REQUIRED = ("code", "title", "items")
 ITEM_KEYS = (
     "code",
