@@ -96,6 +96,7 @@ class ChecklistScoreRow:
     formula: str = ""  # the scoring rule in words, e.g. from ``scoring_formula_text``
     not_checked: int = 0  # items left 未检查 (flagged in the report; 不适用 is not)
     sections: tuple[SectionScoreRow, ...] = ()
+    out_of_scope: str = ""  # 本次未检 / 不适用 when the whole checklist was left out of the inspection
 
 
 @dataclass(frozen=True)

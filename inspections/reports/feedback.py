@@ -7,6 +7,7 @@ with the issuer, date and room for the seal, kept on one page with the end of th
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from reportlab.lib.units import mm
@@ -146,8 +147,13 @@ def _result_box(data: FeedbackReportData) -> Table:
     colour = ' color="#E60012"' if failed else ""
     findings = len(data.findings)
     severe = sum(1 for f in data.findings if f.severity == "严重")
+    checked = sum(1 for row in data.checklists if not row.out_of_scope)
+    left_out = Counter(row.out_of_scope for row in data.checklists if row.out_of_scope)
+    others = "、".join(f"{n} 张{label}" for label, n in left_out.items())
     summary = (
-        f"共检查 {len(data.checklists)} 张检查表；发现问题 {findings} 项"
+        f"共检查 {checked} 张检查表"
+        + (f"（另有 {others}）" if others else "")
+        + f"；发现问题 {findings} 项"
         + (f"（其中严重 {severe} 项）" if severe else "")
         + (f"；否决项不符合 {len(data.critical_failures)} 项" if data.critical_failures else "；无否决项不符合")
         + "。"
@@ -222,6 +228,17 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
         if row.vetoed:
             vetoed_rows.append(len(rows))
         checklist_rows.append(len(rows))
+        if row.out_of_scope:
+            rows.append(
+                [
+                    Para(f"{esc(row.title)}（第{row.version}版）", st.cell_group),
+                    Short("—"),
+                    Short("—"),
+                    Short("—"),
+                    Short(row.out_of_scope),
+                ]
+            )
+            continue
         rows.append(
             [
                 Para(f"{esc(row.title)}（第{row.version}版）", st.cell_group),
@@ -262,7 +279,7 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
 def scoring_note(data: FeedbackReportData) -> str:
     """The scoring rule in words, once for the whole report: the checklists' own text when they share one, else
     the common rule with the overall rate explained."""
-    formulas = list(dict.fromkeys(row.formula for row in data.checklists if row.formula))
+    formulas = list(dict.fromkeys(row.formula for row in data.checklists if row.formula and not row.out_of_scope))
     overall = "综合得分率 = 各检查表实得分之和 ÷ 适用项满分之和 × 100%，有否决项不符合的判定为不合格（否决）。"
     if len(formulas) == 1:
         return formulas[0] + overall

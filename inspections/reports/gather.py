@@ -78,6 +78,12 @@ def feedback_data(
     checklists = []
     critical: list[d.CriticalFailureRow] = []
     notes = {(c.spec.title, i.code): i.note for c in view.checklists for s in c.sections for i in s.items}
+    left_out = {
+        c.spec.code: mark.mode_label
+        for c in view.checklists
+        for mark in view.scope
+        if mark.template_id == c.template_id and not mark.section_code
+    }
     for score in view.score.checklists:
         vetoes = tuple(f"{code} {texts.get((score.title, code), '')}".strip() for code in score.veto_items)
         checklists.append(
@@ -96,6 +102,7 @@ def feedback_data(
                     d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent)
                     for sec in score.sections
                 ),
+                out_of_scope=left_out.get(score.code, ""),
             )
         )
         critical.extend(

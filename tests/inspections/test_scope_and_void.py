@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -123,8 +124,16 @@ def test_the_feedback_report_states_the_scope(ws: Database, tmp_path: Path) -> N
         finalize_inspection(s, "张三", inspection_id)
     with ws.begin() as s:
         documents.inspection_report(s, inspection_id, tmp_path / "反馈单.pdf")
-    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "反馈单.pdf").pages).replace(" ", "")
+    pages = [page.extract_text().replace(" ", "") for page in PdfReader(tmp_path / "反馈单.pdf").pages]
+    text = "".join(pages)
     assert f"本次未检：{loop.spec.title}（发热门诊停诊改造）" in text.replace("\n", "")
+    # The result box counts only the checklists checked, and says one was left out.
+    assert "共检查2张检查表（另有1张本次未检）" in pages[0].replace("\n", "")
+    assert "共检查3张" not in pages[0].replace("\n", "")
+    # The left-out checklist's row says 本次未检, not 无法评分.
+    flat = pages[0].replace("\n", "")
+    assert re.search(re.escape(f"{loop.spec.title}（第{loop.spec.version}版）") + "[—]*本次未检", flat)
+    assert "无法评分" not in text
 
 
 def test_a_whole_checklist_not_applicable_leaves_the_others(ws: Database) -> None:
