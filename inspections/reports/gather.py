@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from inspections import analytics
 from inspections.checklists.spec import ChecklistSpec
 from inspections.docnumbers import bulletin_subject, feedback_subject, notice_subject, number_text
-from inspections.errors import NotFoundError
+from inspections.errors import NotFoundError, ReadOnlyError
 from inspections.findings import OPEN_STATUSES, FindingRow, list_findings
 from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS, SEVERITIES
 from inspections.reports import data as d
@@ -72,6 +72,8 @@ def feedback_data(
     has none, and an inspection finalized before numbers were registered has none until ``documents`` prints it.
     """
     view = load_inspection(session, inspection_id)
+    if view.status == "voided":
+        raise ReadOnlyError("该检查已作废，不能生成检查反馈单")
     finalized = view.finalized
     texts = {(c.spec.title, i.code): i.spec.text for c in view.checklists for s in c.sections for i in s.items}
 

@@ -229,6 +229,12 @@ def test_cli_start_with_checklists_then_void(capsys: pytest.CaptureFixture[str],
     capsys.readouterr()
     assert main(["--data-dir", str(data), "inspections", "void", str(inspection_id), "--reason", "再次"]) == 2
     assert "已作废" in capsys.readouterr().err
+    # A voided draft prints no 反馈单 (it would read as a live draft with a score and a grade).
+    pdf = tmp_path / "反馈单.pdf"
+    assert main(["--data-dir", str(data), "report", "inspection", str(inspection_id), "-o", str(pdf)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "作废" in err and len(err.strip().splitlines()) == 1
+    assert not pdf.exists()
 
 
 def test_unknown_codes_name_what_is_missing(ws: Database) -> None:
