@@ -259,3 +259,27 @@ def test_a_voided_draft_is_not_exported(ws: Database, tmp_path: Path) -> None:
         with pytest.raises(UserError, match="已作废"):
             export_inspections(s, tmp_path / "b.ygpkg", exporter="张三", inspection_ids=[voided])
     assert summary.inspections == 1 and kept
+
+
+def test_cli_score_names_what_was_left_out(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from inspections.cli import main
+    from inspections.workspace import open_workspace
+
+    data = tmp_path / "data"
+    data.mkdir()
+    db = open_workspace(None, data)
+    inst = make_institution(db, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(db, inst, "发热门诊专项")
+    with db.session() as s:
+        view = load_inspection(s, inspection_id)
+    triage, loop = view.checklists[0], view.checklists[2]
+    with db.begin() as s:
+        set_scope(s, "张三", inspection_id, triage.template_id, mode="not_checked", reason="停诊")
+        set_scope(s, "张三", inspection_id, loop.template_id, section_code=loop.sections[0].code, mode="na")
+    answer_all(db, inspection_id)
+    db.close()
+    assert main(["--data-dir", str(data), "score", str(inspection_id)]) == 0
+    out = capsys.readouterr().out
+    assert f"{triage.spec.title}（第 {triage.spec.version} 版）：本次未检（停诊）" in out
+    assert "无法评分" not in out
+    assert f"不适用：{loop.spec.title}·{loop.sections[0].title}" in out
