@@ -79,6 +79,7 @@ class SectionScoreRow:
     earned: float
     maximum: float
     percent: float | None
+    out_of_scope: str = ""  # 本次未检 / 不适用 when the section was left out of the inspection (no score)
 
 
 @dataclass(frozen=True)

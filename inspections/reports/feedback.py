@@ -251,10 +251,10 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
         rows.extend(
             [
                 Para(f"　{esc(sec.title)}", st.cell),
-                Short(format_points(sec.earned)),
-                Short(format_points(sec.maximum)),
+                Short("—" if sec.out_of_scope else format_points(sec.earned)),
+                Short("—" if sec.out_of_scope else format_points(sec.maximum)),
                 Short(format_percent(sec.percent)),
-                Short(""),
+                Short(sec.out_of_scope),
             ]
             for sec in row.sections
         )

@@ -21,10 +21,11 @@ from inspections.findings import OPEN_STATUSES, FindingRow, list_findings
 from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS, SEVERITIES
 from inspections.reports import data as d
 from inspections.rounds import parse_month
-from inspections.scoring import Answer, overall_grade, score_inspection
+from inspections.scoring import Answer, ChecklistScore, overall_grade, score_inspection
 from inspections.settings import SETTINGS, get_setting
 from inspections.templates import template_spec
 from inspections.workflow import FAILING, InspectionView, deadline_days, load_inspection
+from inspections.workflow.scope import mark_for
 from models.checklist import ChecklistItem
 from models.finding import Finding, FindingEvent
 from models.inspection import Blob, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
@@ -57,6 +58,24 @@ def font_choices(session: Session) -> dict[str, str]:
 
 
 # --- 督导检查反馈单 -----------------------------------------------------------------------------------------------
+
+
+def _section_rows(view: InspectionView, score: ChecklistScore) -> tuple[d.SectionScoreRow, ...]:
+    """A checklist's sections in order: each one's subtotal, or what left it out (本次未检 / 不适用)."""
+    scored = {sec.code: sec for sec in score.sections}
+    checklist = next((c for c in view.checklists if c.spec.code == score.code), None)
+    if checklist is None:
+        return tuple(d.SectionScoreRow(s.code, s.title, s.earned, s.maximum, s.percent) for s in score.sections)
+    rows = []
+    for section in checklist.sections:
+        sec = scored.get(section.code)
+        if sec is not None:
+            rows.append(d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent))
+            continue
+        mark = mark_for(view.scope, checklist.template_id, section.code)
+        if mark is not None and mark.section_code:
+            rows.append(d.SectionScoreRow(section.code, section.title, 0, 0, None, out_of_scope=mark.mode_label))
+    return tuple(rows)
 
 
 def feedback_data(
@@ -100,10 +119,7 @@ def feedback_data(
                 veto_items=vetoes,
                 formula=score.formula,
                 not_checked=len(score.unchecked_items),
-                sections=tuple(
-                    d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent)
-                    for sec in score.sections
-                ),
+                sections=_section_rows(view, score),
                 out_of_scope=left_out.get(score.code, ""),
             )
         )

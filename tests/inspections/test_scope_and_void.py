@@ -283,3 +283,27 @@ def test_cli_score_names_what_was_left_out(capsys: pytest.CaptureFixture[str], t
     assert f"{triage.spec.title}（第 {triage.spec.version} 版）：本次未检（停诊）" in out
     assert "无法评分" not in out
     assert f"不适用：{loop.spec.title}·{loop.sections[0].title}" in out
+
+
+def test_the_feedback_report_lists_a_section_left_out_in_its_place(ws: Database, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from inspections.reports import documents
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        zoning = load_inspection(s, inspection_id).checklists[1]
+    first, second = zoning.sections[0], zoning.sections[1]
+    with ws.begin() as s:
+        set_scope(s, "张三", inspection_id, zoning.template_id, section_code=first.code, mode="na")
+    answer_all(ws, inspection_id)
+    with ws.begin() as s:
+        finalize_inspection(s, "张三", inspection_id)
+    with ws.begin() as s:
+        documents.inspection_report(s, inspection_id, tmp_path / "反馈单.pdf")
+    flat = PdfReader(tmp_path / "反馈单.pdf").pages[0].extract_text().replace(" ", "").replace("\n", "")
+    # The section's row stays in the table, in its place, saying why it has no score.
+    title = f"{zoning.spec.title}（第{zoning.spec.version}版）"
+    in_place = re.escape(title) + ".*" + re.escape(first.title) + "[—]*不适用.*" + re.escape(second.title)
+    assert re.search(in_place, flat)
