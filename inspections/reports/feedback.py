@@ -58,6 +58,7 @@ def feedback_story(data: FeedbackReportData) -> list[Flowable]:
     story.append(_result_box(data))
     if data.scope:  # the scope, stated honestly: what was not inspected this time, and why
         lines = "；".join(data.scope)
+        story.append(Spacer(1, 2 * mm))
         story.append(Para(esc(f"检查范围说明：{lines}。以上部分不计分，不列入存在问题。"), st.form_body))
 
     story.extend(section("一、否决项不符合情况", form=True))
