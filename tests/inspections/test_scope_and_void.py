@@ -307,3 +307,28 @@ def test_the_feedback_report_lists_a_section_left_out_in_its_place(ws: Database,
     title = f"{zoning.spec.title}（第{zoning.spec.version}版）"
     in_place = re.escape(title) + ".*" + re.escape(first.title) + "[—]*不适用.*" + re.escape(second.title)
     assert re.search(in_place, flat)
+
+
+def test_a_voided_draft_takes_no_photos(ws: Database, tmp_path: Path) -> None:
+    # A phone's folder imported into the wrong (voided) draft, or a photo added to it some other way, is refused.
+    from PIL import Image
+
+    from inspections.workflow import add_item_photo, import_folder_photos, remove_item_photo, set_photo_caption
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        item = load_inspection(s, inspection_id).items()[0]
+    photo = tmp_path / "IMG_0001.jpg"
+    Image.new("RGB", (64, 48), (10, 120, 90)).save(photo, "JPEG")
+    with ws.begin() as s:
+        attachment = add_item_photo(s, "张三", inspection_id, item.item_id, photo.read_bytes(), filename=photo.name)
+        void_inspection(s, "张三", inspection_id, reason="选错了医院")
+    with ws.begin() as s, pytest.raises(ReadOnlyError, match="作废"):
+        import_folder_photos(s, "张三", inspection_id, [(photo, item.item_id)])
+    with ws.begin() as s, pytest.raises(ReadOnlyError, match="作废"):
+        remove_item_photo(s, "张三", attachment)
+    with ws.begin() as s, pytest.raises(ReadOnlyError, match="作废"):
+        set_photo_caption(s, "张三", attachment, "分诊台")
+    with ws.session() as s:
+        assert len(load_inspection(s, inspection_id).items()[0].photos) == 1
