@@ -184,6 +184,10 @@ def test_command_line_lists_matches_and_imports_with_yes(
             ).all()
         )
         assert placed == {"IMG_0001.JPG": a, "IMG_0002.jpg": b, "IMG_0003.jpg": b, "IMG_0004.jpeg": c}
+    # Placing a photo imported before says so, not that the photo is missing from the folder.
+    assert main([*base, "--yes", "--place", "IMG_0003.jpg=" + _code_of(ws, inspection_id, c)]) == 2
+    err = capsys.readouterr().err
+    assert "已导入过" in err and "不在该文件夹中" not in err
     assert main([*base[:-2], "--utc-offset", "8"]) == 2
     assert "错误：" in capsys.readouterr().err
 
