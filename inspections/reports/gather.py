@@ -21,14 +21,14 @@ from inspections.findings import OPEN_STATUSES, FindingRow, list_findings
 from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS, SEVERITIES
 from inspections.reports import data as d
 from inspections.rounds import parse_month
-from inspections.scoring import Answer, ChecklistScore, overall_grade, score_inspection
+from inspections.scoring import Answer, ChecklistScore, overall_grade
 from inspections.settings import SETTINGS, get_setting
 from inspections.templates import template_spec
 from inspections.workflow import FAILING, InspectionView, deadline_days, load_inspection
-from inspections.workflow.scope import mark_for
+from inspections.workflow.scope import ScopeMark, mark_for, score_in_scope
 from models.checklist import ChecklistItem
 from models.finding import Finding, FindingEvent
-from models.inspection import Blob, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
+from models.inspection import Blob, Inspection, InspectionChecklist, InspectionScope, ItemResult, Round, RoundEntry
 from models.reference import Institution
 
 PHOTO_CAPTION_LIMIT = 60
@@ -569,6 +569,9 @@ def _result_rows(
                 answers[(inspection_id, template_id)][code] = Answer(response, points)
             if note:
                 notes[(inspection_id, template_id, code)] = note
+        scopes: dict[uuid.UUID, list[tuple[uuid.UUID, str, str, str]]] = defaultdict(list)
+        for row in session.scalars(select(InspectionScope).where(InspectionScope.inspection_id.in_(chunk))):
+            scopes[row.inspection_id].append((row.template_id, row.section_code, row.mode, row.reason))
         for inspection_id in chunk:
             on, kind, institution = heads[inspection_id]
             kind_label = INSPECTION_KINDS.get(kind, kind)
@@ -576,9 +579,14 @@ def _result_rows(
             for tid in tids:
                 if tid not in specs:
                     specs[tid] = template_spec(session, tid)
-            score = score_inspection([(specs[tid], answers.get((inspection_id, tid), {})) for tid in tids])
+            # Scored as the 反馈单 scores it: checklists and sections left out count for nothing.
+            marks = [ScopeMark(tid, code, mode, reason, specs[tid].title, "") for tid, code, mode, reason in
+                     scopes[inspection_id] if tid in specs]  # fmt: skip
+            score = score_in_scope([(tid, specs[tid], answers.get((inspection_id, tid), {})) for tid in tids], marks)
             for tid, checklist in zip(tids, score.checklists, strict=True):
                 spec = specs[tid]
+                whole = mark_for(marks, tid, "")
+                whole = whole if whole is not None and not whole.section_code else None
                 summary.append(
                     d.ResultSummaryRow(
                         institution=institution,
@@ -588,12 +596,13 @@ def _result_rows(
                         earned=checklist.earned,
                         maximum=checklist.maximum,
                         percent=checklist.score if checklist.basis == "percent" else None,
-                        grade=checklist.grade,
+                        grade=whole.mode_label if whole is not None else checklist.grade,
                         vetoed=checklist.vetoed,
                     )
                 )
                 scored = {i.code: i for i in checklist.items}
                 for section in spec.sections:
+                    left_out = mark_for(marks, tid, section.code)
                     for item in section.items:
                         s = scored.get(item.code)
                         yield d.ResultRow(
@@ -603,8 +612,8 @@ def _result_rows(
                             checklist_title=spec.title,
                             item_code=item.code,
                             item_text=item.text,
-                            response=s.response_label if s else "未检查",
-                            points=s.earned if s else None,
+                            response=left_out.mode_label if left_out else s.response_label if s else "未检查",
+                            points=None if left_out else s.earned if s else None,
                             maximum=item.points,
                             note=notes.get((inspection_id, tid, item.code), ""),
                             critical=item.critical,

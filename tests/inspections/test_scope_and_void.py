@@ -332,3 +332,30 @@ def test_a_voided_draft_takes_no_photos(ws: Database, tmp_path: Path) -> None:
         set_photo_caption(s, "张三", attachment, "分诊台")
     with ws.session() as s:
         assert len(load_inspection(s, inspection_id).items()[0].photos) == 1
+
+
+def test_the_results_export_scores_and_labels_the_scope_as_the_feedback_report_does(ws: Database) -> None:
+    from inspections.reports.gather import results_rows
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        view = load_inspection(s, inspection_id)
+    triage, zoning = view.checklists[0], view.checklists[1]
+    out_section = zoning.sections[0]
+    out_codes = {i.code for i in out_section.items}
+    # Answered before they were left out: the answers stay stored but count for nothing.
+    answer_all(ws, inspection_id, fail_codes=[sorted(out_codes)[0]])
+    with ws.begin() as s:
+        set_scope(s, "张三", inspection_id, triage.template_id, mode="not_checked", reason="停诊")
+        set_scope(s, "张三", inspection_id, zoning.template_id, section_code=out_section.code, mode="na")
+        finalize_inspection(s, "张三", inspection_id)
+    with ws.session() as s:
+        export = results_rows(s, inspection_ids=[inspection_id])
+        score = inspection_score(s, inspection_id)
+    summary = {row.checklist_title: row for row in export.summary}
+    assert summary[triage.spec.title].grade == "本次未检" and summary[triage.spec.title].percent is None
+    assert summary[zoning.spec.title].percent == score.checklists[1].score == 100.0
+    responses = {row.item_code: row.response for row in export.rows}
+    assert {responses[c] for c in out_codes} == {"不适用"}
+    assert {responses[i.code] for sec in triage.sections for i in sec.items} == {"本次未检"}
