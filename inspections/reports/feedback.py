@@ -143,7 +143,7 @@ def _result_box(data: FeedbackReportData) -> Table:
     """The overall result, first thing on page 1: 综合得分率 and 等级 (red when vetoed or failed)."""
     st = styles()
     vetoed = any(row.vetoed for row in data.checklists) or "否决" in data.overall_grade
-    failed = vetoed or data.overall_grade.startswith("不合格")
+    failed = vetoed or (not data.is_draft and data.overall_grade.startswith("不合格"))
     grade = data.overall_grade or "—"
     colour = ' color="#E60012"' if failed else ""
     findings = len(data.findings)
@@ -159,11 +159,16 @@ def _result_box(data: FeedbackReportData) -> Table:
         + (f"；否决项不符合 {len(data.critical_failures)} 项" if data.critical_failures else "；无否决项不符合")
         + "。"
     )
+    rate_label = "综合得分率"
+    if data.is_draft:  # as the editor says: a draft's rate is only 暂计; the grade is given when it is signed
+        rate_label = "综合得分率（暂计）"
+        grade = "签署后评定" + ("（有否决项不符合）" if vetoed else "")
+    grade_size = 12 if data.is_draft else 18
     cells = [
         [
             Para("检查结果", st.label),
-            Para(f"综合得分率　<font size=\"18\">{esc(format_percent(data.overall_percent))}</font>", st.result),
-            Para(f"等级　<font size=\"18\"{colour}>{esc(grade)}</font>", st.result),
+            Para(f"{rate_label}　<font size=\"18\">{esc(format_percent(data.overall_percent))}</font>", st.result),
+            Para(f"等级　<font size=\"{grade_size}\"{colour}>{esc(grade)}</font>", st.result),
         ],
         ["", Para(esc(summary), st.value), ""],
     ]
