@@ -53,7 +53,11 @@ class InvalidInputError(UserError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        head = f"发现 {len(problems)} 个问题，未导入任何内容" if len(problems) > 1 else "未导入任何内容"
+        if len(problems) == 1:  # one line, the cause on it (a missing file, a file that is not a package)
+            only = str(problems[0])
+            super().__init__(only if "未导入任何内容" in only else f"未导入任何内容：{only}")
+            return
+        head = f"发现 {len(problems)} 个问题，未导入任何内容" if problems else "未导入任何内容"
         listed = [str(p) for p in problems[:MAX_LISTED_PROBLEMS]]
         if len(problems) > MAX_LISTED_PROBLEMS:
             listed.append(f"……另有 {len(problems) - MAX_LISTED_PROBLEMS} 个问题未列出")

@@ -112,7 +112,11 @@ def test_documents_and_exports_from_the_command_line(capsys: pytest.CaptureFixtu
     sheet = load_workbook(tmp_path / "台账.xlsx").worksheets[0]
     assert sheet.max_row > 1
     # A month before any inspection: an empty bulletin, not a crash.
-    code, _, _ = run(capsys, tmp_path, "report", "bulletin", "2024-01", "-o", str(tmp_path / "空.pdf"))
+    code, out, _ = run(capsys, tmp_path, "report", "bulletin", "2024-01", "-o", str(tmp_path / "空.pdf"))
+    assert "未编文号" in out
     assert code == 0 and "暂无" in "".join(p.extract_text() for p in PdfReader(tmp_path / "空.pdf").pages)
+    # …and not an issued document: no 文号 spent on a month with nothing planned or inspected (a typo'd month).
+    code, out, _ = run(capsys, tmp_path, "check")
+    assert code == 0 and "文号：已出具 2 个，无重复" in out
     code, _, err = run(capsys, tmp_path, "report", "bulletin", "2026-13", "-o", str(tmp_path / "x.pdf"))
     assert code == 2 and "YYYY-MM" in err and not (tmp_path / "x.pdf").exists()

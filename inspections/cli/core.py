@@ -329,22 +329,32 @@ def _inspections_void(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from inspections.workflow import inspection_score, parse_inspection_id
+    from inspections.templates import template_spec
+    from inspections.workflow import inspection_score, parse_inspection_id, scope_marks
 
     inspection_id = parse_inspection_id(args.inspection_id)
     with open_db(args) as db, db.session() as s:
         authorize_inspection(s, login(s), "inspection.view", inspection_id)
         score = inspection_score(s, inspection_id)
+        marks = scope_marks(s, inspection_id)
+        left_out = {template_spec(s, m.template_id).code: m for m in marks if not m.section_code}
     if args.json:
         print_json(score)
         return 0
     for c in score.checklists:
+        mark = left_out.get(c.code)
+        if mark is not None:  # left out as a whole: nothing to score, and not a failure to score
+            print(f"{c.title}（第 {c.version} 版）：{mark.mode_label}{f'（{mark.reason}）' if mark.reason else ''}")
+            continue
         shown = "—" if c.score is None else (f"{c.score:.2f}%" if c.basis == "percent" else f"{c.score:.2f} 分")
         print(f"{c.title}（第 {c.version} 版）：{shown}  {c.grade}  已答 {c.answered}/{c.total}")
         for section in c.sections:
             rate = "" if section.percent is None else f"（{section.percent:g}%）"
             print(f"  · {section.title}：{section.earned:g} / {section.maximum:g} 分{rate}")
         print(f"  {c.formula}")
+    for mark in marks:
+        if mark.section_code:
+            print(mark.line)
     total = "—" if score.percent is None else f"{score.percent:.2f}%"
     print(f"总计：{total}{'  不合格（否决）' if score.vetoed else ''}")
     print(f"  {score.formula}")

@@ -67,6 +67,8 @@ def _report(args: argparse.Namespace) -> int:
                     s, out, institution_id=scope, statuses=statuses, overdue_only=args.overdue, user=user
                 )
     print(f"已生成 {args.output}" + (f"（文号 {number}）" if number else ""))
+    if args.kind == "bulletin" and not args.draft and not number:
+        print("该月没有督导批次，也没有已完成的检查：通报按草稿输出，未编文号")
     return 0
 
 

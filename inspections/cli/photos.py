@@ -60,6 +60,10 @@ def _photos_import(args: argparse.Namespace) -> int:
             saved = _time(photo.saved_at) if photo.saved_at else ""
             rows.append([str(n), photo.name, _time(photo.taken_at), target, saved])
         if places:
+            why = {name: f.reason for f in proposal.skipped for name in (f.name, Path(f.name).name)}
+            left_out = sorted(name for name in places if name in why)
+            if left_out:
+                raise UserError("以下照片已跳过，不能指定：" + "、".join(f"{n}（{why[n]}）" for n in left_out))
             raise UserError("以下照片不在该文件夹中：" + "、".join(sorted(places)))
         if rows:
             print_table(["序号", "照片", "拍摄时间", "检查项", "答案保存时间"], rows)

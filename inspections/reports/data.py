@@ -79,6 +79,7 @@ class SectionScoreRow:
     earned: float
     maximum: float
     percent: float | None
+    out_of_scope: str = ""  # 本次未检 / 不适用 when the section was left out of the inspection (no score)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class ChecklistScoreRow:
     not_checked: int = 0  # items left 未检查 (flagged in the report; 不适用 is not)
     sections: tuple[SectionScoreRow, ...] = ()
     consequences: tuple[str, ...] = ()  # "重点监督：S2.3 近一年内无迟报" — failed key items that do not veto
+    out_of_scope: str = ""  # 本次未检 / 不适用 when the whole checklist was left out of the inspection
 
 
 @dataclass(frozen=True)

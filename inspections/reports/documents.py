@@ -102,10 +102,15 @@ def bulletin(
     """``report bulletin YYYY-MM -o FILE.pdf``: the 月度督导通报 (it ranks every institution: commission staff).
 
     The month's bulletin gets its number when first generated (in a write transaction, or a read session within
-    ``docnumbers.issuing_apart``); generating it again prints the same number. A draft has none. Returns the number.
+    ``docnumbers.issuing_apart``); generating it again prints the same number. A draft has none, nor has a month
+    with nothing planned or inspected (it prints as a draft). Returns the number.
     """
     authorize_scope(user, None)
     data = gather.bulletin_data(session, month, now=now, draft=draft)
+    if not draft and not data.doc_number and data.coverage.planned == 0 and not data.ranking:
+        # Nothing planned and nothing inspected (often a mistyped month): print it as a draft, spend no 文号.
+        data = gather.bulletin_data(session, month, now=now, draft=True)
+        draft = True
     if not draft and not data.doc_number:
         first = date.fromisoformat(f"{data.month}-01")
         subject = docnumbers.bulletin_subject(data.month)

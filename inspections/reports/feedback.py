@@ -7,6 +7,7 @@ with the issuer, date and room for the seal, kept on one page with the end of th
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from reportlab.lib.units import mm
@@ -57,6 +58,7 @@ def feedback_story(data: FeedbackReportData) -> list[Flowable]:
     story.append(_result_box(data))
     if data.scope:  # the scope, stated honestly: what was not inspected this time, and why
         lines = "；".join(data.scope)
+        story.append(Spacer(1, 2 * mm))
         story.append(Para(esc(f"检查范围说明：{lines}。以上部分不计分，不列入存在问题。"), st.form_body))
 
     story.extend(section("一、否决项不符合情况", form=True))
@@ -141,22 +143,32 @@ def _result_box(data: FeedbackReportData) -> Table:
     """The overall result, first thing on page 1: 综合得分率 and 等级 (red when vetoed or failed)."""
     st = styles()
     vetoed = any(row.vetoed for row in data.checklists) or "否决" in data.overall_grade
-    failed = vetoed or data.overall_grade.startswith("不合格")
+    failed = vetoed or (not data.is_draft and data.overall_grade.startswith("不合格"))
     grade = data.overall_grade or "—"
     colour = ' color="#E60012"' if failed else ""
     findings = len(data.findings)
     severe = sum(1 for f in data.findings if f.severity == "严重")
+    checked = sum(1 for row in data.checklists if not row.out_of_scope)
+    left_out = Counter(row.out_of_scope for row in data.checklists if row.out_of_scope)
+    others = "、".join(f"{n} 张{label}" for label, n in left_out.items())
     summary = (
-        f"共检查 {len(data.checklists)} 张检查表；发现问题 {findings} 项"
+        f"共检查 {checked} 张检查表"
+        + (f"（另有 {others}）" if others else "")
+        + f"；发现问题 {findings} 项"
         + (f"（其中严重 {severe} 项）" if severe else "")
         + (f"；否决项不符合 {len(data.critical_failures)} 项" if data.critical_failures else "；无否决项不符合")
         + "。"
     )
+    rate_label = "综合得分率"
+    if data.is_draft:  # as the editor says: a draft's rate is only 暂计; the grade is given when it is signed
+        rate_label = "综合得分率（暂计）"
+        grade = "签署后评定" + ("（有否决项不符合）" if vetoed else "")
+    grade_size = 12 if data.is_draft else 18
     cells = [
         [
             Para("检查结果", st.label),
-            Para(f"综合得分率　<font size=\"18\">{esc(format_percent(data.overall_percent))}</font>", st.result),
-            Para(f"等级　<font size=\"18\"{colour}>{esc(grade)}</font>", st.result),
+            Para(f"{rate_label}　<font size=\"18\">{esc(format_percent(data.overall_percent))}</font>", st.result),
+            Para(f"等级　<font size=\"{grade_size}\"{colour}>{esc(grade)}</font>", st.result),
         ],
         ["", Para(esc(summary), st.value), ""],
     ]
@@ -222,6 +234,17 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
         if row.vetoed:
             vetoed_rows.append(len(rows))
         checklist_rows.append(len(rows))
+        if row.out_of_scope:
+            rows.append(
+                [
+                    Para(f"{esc(row.title)}（第{row.version}版）", st.cell_group),
+                    Short("—"),
+                    Short("—"),
+                    Short("—"),
+                    Short(row.out_of_scope),
+                ]
+            )
+            continue
         rows.append(
             [
                 Para(f"{esc(row.title)}（第{row.version}版）", st.cell_group),
@@ -234,10 +257,10 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
         rows.extend(
             [
                 Para(f"　{esc(sec.title)}", st.cell),
-                Short(format_points(sec.earned)),
-                Short(format_points(sec.maximum)),
+                Short("—" if sec.out_of_scope else format_points(sec.earned)),
+                Short("—" if sec.out_of_scope else format_points(sec.maximum)),
                 Short(format_percent(sec.percent)),
-                Short(""),
+                Short(sec.out_of_scope),
             ]
             for sec in row.sections
         )
@@ -264,7 +287,7 @@ def _score_section(data: FeedbackReportData) -> list[Flowable]:
 def scoring_note(data: FeedbackReportData) -> str:
     """The scoring rule in words, once for the whole report: the checklists' own text when they share one, else
     the common rule with the overall rate explained."""
-    formulas = list(dict.fromkeys(row.formula for row in data.checklists if row.formula))
+    formulas = list(dict.fromkeys(row.formula for row in data.checklists if row.formula and not row.out_of_scope))
     overall = "综合得分率 = 各检查表实得分之和 ÷ 适用项满分之和 × 100%，有否决项不符合的判定为不合格（否决）。"
     if len(formulas) == 1:
         return formulas[0] + overall

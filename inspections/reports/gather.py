@@ -16,18 +16,19 @@ from sqlalchemy.orm import Session
 from inspections import analytics
 from inspections.checklists.spec import ChecklistSpec
 from inspections.docnumbers import bulletin_subject, feedback_subject, notice_subject, number_text
-from inspections.errors import NotFoundError
+from inspections.errors import NotFoundError, ReadOnlyError
 from inspections.findings import OPEN_STATUSES, FindingRow, list_findings
 from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, LEVELS, SEVERITIES
 from inspections.reports import data as d
 from inspections.rounds import parse_month
-from inspections.scoring import Answer, overall_grade, score_inspection
+from inspections.scoring import Answer, ChecklistScore, overall_grade
 from inspections.settings import SETTINGS, get_setting
 from inspections.templates import template_spec
 from inspections.workflow import FAILING, InspectionView, deadline_days, load_inspection
+from inspections.workflow.scope import ScopeMark, mark_for, score_in_scope
 from models.checklist import ChecklistItem
 from models.finding import Finding, FindingEvent
-from models.inspection import Blob, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
+from models.inspection import Blob, Inspection, InspectionChecklist, InspectionScope, ItemResult, Round, RoundEntry
 from models.reference import Institution
 
 PHOTO_CAPTION_LIMIT = 60
@@ -59,6 +60,24 @@ def font_choices(session: Session) -> dict[str, str]:
 # --- 督导检查反馈单 -----------------------------------------------------------------------------------------------
 
 
+def _section_rows(view: InspectionView, score: ChecklistScore) -> tuple[d.SectionScoreRow, ...]:
+    """A checklist's sections in order: each one's subtotal, or what left it out (本次未检 / 不适用)."""
+    scored = {sec.code: sec for sec in score.sections}
+    checklist = next((c for c in view.checklists if c.spec.code == score.code), None)
+    if checklist is None:
+        return tuple(d.SectionScoreRow(s.code, s.title, s.earned, s.maximum, s.percent) for s in score.sections)
+    rows = []
+    for section in checklist.sections:
+        sec = scored.get(section.code)
+        if sec is not None:
+            rows.append(d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent))
+            continue
+        mark = mark_for(view.scope, checklist.template_id, section.code)
+        if mark is not None and mark.section_code:
+            rows.append(d.SectionScoreRow(section.code, section.title, 0, 0, None, out_of_scope=mark.mode_label))
+    return tuple(rows)
+
+
 def feedback_data(
     session: Session,
     inspection_id: uuid.UUID,
@@ -72,12 +91,20 @@ def feedback_data(
     has none, and an inspection finalized before numbers were registered has none until ``documents`` prints it.
     """
     view = load_inspection(session, inspection_id)
+    if view.status == "voided":
+        raise ReadOnlyError("该检查已作废，不能生成检查反馈单")
     finalized = view.finalized
     texts = {(c.spec.title, i.code): i.spec.text for c in view.checklists for s in c.sections for i in s.items}
 
     checklists = []
     critical: list[d.CriticalFailureRow] = []
     notes = {(c.spec.title, i.code): i.note for c in view.checklists for s in c.sections for i in s.items}
+    left_out = {
+        c.spec.code: mark.mode_label
+        for c in view.checklists
+        for mark in view.scope
+        if mark.template_id == c.template_id and not mark.section_code
+    }
     for score in view.score.checklists:
         vetoes = tuple(f"{code} {texts.get((score.title, code), '')}".strip() for code in score.veto_items)
         checklists.append(
@@ -92,10 +119,8 @@ def feedback_data(
                 veto_items=vetoes,
                 formula=score.formula,
                 not_checked=len(score.unchecked_items),
-                sections=tuple(
-                    d.SectionScoreRow(sec.code, sec.title, sec.earned, sec.maximum, sec.percent)
-                    for sec in score.sections
-                ),
+                sections=_section_rows(view, score),
+                out_of_scope=left_out.get(score.code, ""),
                 consequences=tuple(
                     f"{label}：" + "；".join(f"{code} {texts.get((score.title, code), '')}".strip() for code in codes)
                     for label, codes in score.consequences
@@ -555,6 +580,9 @@ def _result_rows(
                 answers[(inspection_id, template_id)][code] = Answer(response, points)
             if note:
                 notes[(inspection_id, template_id, code)] = note
+        scopes: dict[uuid.UUID, list[tuple[uuid.UUID, str, str, str]]] = defaultdict(list)
+        for row in session.scalars(select(InspectionScope).where(InspectionScope.inspection_id.in_(chunk))):
+            scopes[row.inspection_id].append((row.template_id, row.section_code, row.mode, row.reason))
         for inspection_id in chunk:
             on, kind, institution = heads[inspection_id]
             kind_label = INSPECTION_KINDS.get(kind, kind)
@@ -562,9 +590,14 @@ def _result_rows(
             for tid in tids:
                 if tid not in specs:
                     specs[tid] = template_spec(session, tid)
-            score = score_inspection([(specs[tid], answers.get((inspection_id, tid), {})) for tid in tids])
+            # Scored as the 反馈单 scores it: checklists and sections left out count for nothing.
+            marks = [ScopeMark(tid, code, mode, reason, specs[tid].title, "") for tid, code, mode, reason in
+                     scopes[inspection_id] if tid in specs]  # fmt: skip
+            score = score_in_scope([(tid, specs[tid], answers.get((inspection_id, tid), {})) for tid in tids], marks)
             for tid, checklist in zip(tids, score.checklists, strict=True):
                 spec = specs[tid]
+                whole = mark_for(marks, tid, "")
+                whole = whole if whole is not None and not whole.section_code else None
                 summary.append(
                     d.ResultSummaryRow(
                         institution=institution,
@@ -574,7 +607,7 @@ def _result_rows(
                         earned=checklist.earned,
                         maximum=checklist.maximum,
                         percent=checklist.score if checklist.basis == "percent" else None,
-                        grade=checklist.grade,
+                        grade=whole.mode_label if whole is not None else checklist.grade,
                         vetoed=checklist.vetoed,
                     )
                 )
@@ -594,6 +627,7 @@ def _result_rows(
                     )
                 scored = {i.code: i for i in checklist.items}
                 for section in spec.sections:
+                    left_out = mark_for(marks, tid, section.code)
                     for item in section.items:
                         s = scored.get(item.code)
                         yield d.ResultRow(
@@ -603,8 +637,8 @@ def _result_rows(
                             checklist_title=spec.title,
                             item_code=item.code,
                             item_text=item.text,
-                            response=s.response_label if s else "未检查",
-                            points=s.earned if s else None,
+                            response=left_out.mode_label if left_out else s.response_label if s else "未检查",
+                            points=None if left_out else s.earned if s else None,
                             maximum=item.points,
                             note=notes.get((inspection_id, tid, item.code), ""),
                             critical=item.critical,

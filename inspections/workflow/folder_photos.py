@@ -32,7 +32,7 @@ from inspections.workflow.loading import get_inspection
 from inspections.workflow.photos import add_item_photo
 from inspections.workflow.views import load_inspection
 from models.audit import AuditEvent
-from models.inspection import ItemResult
+from models.inspection import Attachment, ItemResult
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif")
 MATCH_WINDOW = timedelta(minutes=10)
@@ -208,6 +208,7 @@ def propose_folder_photos(
     day: date = inspection.date
     first = saves[0][0] - window if saves else None
     last = saves[-1][0] + window if saves else None
+    imported = _imported_photos(session, inspection.id)
     photos: list[PhotoMatch] = []
     skipped: list[SkippedFile] = []
     other_days = 0
@@ -218,6 +219,9 @@ def propose_folder_photos(
         except UNREADABLE:
             reason = "HEIC 格式，本程序无法读取" if path.suffix.lower() in (".heic", ".heif") else "不是可读取的图片"
             skipped.append(SkippedFile(name, reason))
+            continue
+        if _already_imported(path, imported):
+            skipped.append(SkippedFile(name, "已导入过"))
             continue
         if taken is not None:
             in_span = first is not None and last is not None and first <= taken <= last
@@ -232,6 +236,33 @@ def propose_folder_photos(
     far_future = datetime.max.replace(tzinfo=UTC)
     photos.sort(key=lambda p: (p.taken_at or far_future, p.name))
     return FolderProposal(folder, tuple(photos), tuple(skipped), other_days)
+
+
+def _imported_photos(session: Session, inspection_id: uuid.UUID) -> dict[str, set[str]]:
+    """The photos already on the inspection's items: file name → the stored pictures' sha256."""
+    imported: dict[str, set[str]] = {}
+    for filename, sha256 in session.execute(
+        select(Attachment.filename, Attachment.sha256)
+        .join(ItemResult, Attachment.item_result_id == ItemResult.id)
+        .where(ItemResult.inspection_id == inspection_id)
+    ):
+        imported.setdefault(filename, set()).add(sha256)
+    return imported
+
+
+def _already_imported(path: Path, imported: dict[str, set[str]]) -> bool:
+    """Whether this file is a photo the inspection already has: same name, and the same picture once stored
+    (the photo pipeline re-encodes deterministically, so only a name that is already there costs a re-encoding)."""
+    from inspections.photos import load_photo_file, prepare_photo
+
+    shas = imported.get(path.name)
+    if not shas:
+        return False
+    try:
+        _stored, info = prepare_photo(load_photo_file(path), filename=path.name)
+    except (UserError, *UNREADABLE):
+        return False
+    return info.sha256 in shas
 
 
 def _first_save_after(

@@ -12,7 +12,12 @@ from inspections.workflow.amendments import after_amendment
 from inspections.workflow.loading import get_inspection, item_in
 from models.audit import append_audit
 from models.base import utcnow
-from models.inspection import Attachment, ItemResult
+from models.inspection import Attachment, Inspection, ItemResult
+
+
+def _not_voided(inspection: Inspection, what: str) -> None:
+    if inspection.status == "voided":
+        raise ReadOnlyError(f"该检查已作废，不能再{what}")
 
 
 def add_item_photo(
@@ -29,6 +34,7 @@ def add_item_photo(
     from inspections.photos import attach_photo
 
     inspection = get_inspection(session, inspection_id)
+    _not_voided(inspection, "添加照片")
     if inspection.status == "finalized" and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需补充照片请填写修改原因")
     item_in(session, inspection, item_id)
@@ -62,6 +68,7 @@ def remove_item_photo(session: Session, actor: str, attachment_id: uuid.UUID, *,
     result = session.get(ItemResult, attachment.item_result_id)
     assert result is not None
     inspection = get_inspection(session, result.inspection_id)
+    _not_voided(inspection, "删除照片")
     if inspection.status == "finalized" and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需删除照片请填写修改原因")
     remove_attachment(session, actor, attachment_id, reason=reason)
@@ -87,6 +94,7 @@ def set_photo_caption(
     result = session.get(ItemResult, attachment.item_result_id)
     assert result is not None
     inspection = get_inspection(session, result.inspection_id)
+    _not_voided(inspection, "修改照片说明")
     if inspection.status == "finalized" and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需修改照片说明请填写修改原因")
     if caption == attachment.caption:

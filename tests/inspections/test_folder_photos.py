@@ -184,6 +184,10 @@ def test_command_line_lists_matches_and_imports_with_yes(
             ).all()
         )
         assert placed == {"IMG_0001.JPG": a, "IMG_0002.jpg": b, "IMG_0003.jpg": b, "IMG_0004.jpeg": c}
+    # Placing a photo imported before says so, not that the photo is missing from the folder.
+    assert main([*base, "--yes", "--place", "IMG_0003.jpg=" + _code_of(ws, inspection_id, c)]) == 2
+    err = capsys.readouterr().err
+    assert "已导入过" in err and "不在该文件夹中" not in err
     assert main([*base[:-2], "--utc-offset", "8"]) == 2
     assert "错误：" in capsys.readouterr().err
 
@@ -246,3 +250,24 @@ def test_captions_travel_in_an_exchange_package(ws: Database, clock: Clock, tmp_
         assert captions == ["缓冲间东侧门未关闭"]
     finally:
         commission.close()
+
+
+def test_the_same_folder_imported_again_adds_no_second_copy(ws: Database, clock: Clock, tmp_path: Path) -> None:
+    # The phone is plugged in again later in the day: what was imported before is not proposed again.
+    inspection_id, (a, _b, c) = _inspection_answered_at(ws, clock, ["09:00", "09:05", "09:20"])
+    folder = _phone_folder(tmp_path)
+    with ws.session() as s:
+        first = propose_folder_photos(s, inspection_id, folder, tz=BEIJING)
+    placements = [(p.path, p.item_id) for p in first.matched if p.item_id]
+    with ws.begin() as s:
+        import_folder_photos(s, "张三", inspection_id, placements)
+    exif_jpeg(folder / "100PHONE" / "IMG_0006.jpg", "2026:11:28 09:19:50", "+08:00")  # taken since → C
+    with ws.session() as s:
+        again = propose_folder_photos(s, inspection_id, folder, tz=BEIJING)
+    assert [(p.name, p.item_id) for p in again.matched] == [("100PHONE/IMG_0006.jpg", c)]
+    assert {s.name: s.reason for s in again.skipped}["100PHONE/IMG_0001.JPG"] == "已导入过"
+    # A different picture that happens to carry a name already used is not mistaken for it.
+    exif_jpeg(folder / "102PHONE" / "IMG_0001.JPG", "2026:11:28 08:59:30", "+08:00", colour=(200, 30, 30))
+    with ws.session() as s:
+        third = propose_folder_photos(s, inspection_id, folder, tz=BEIJING)
+    assert ("102PHONE/IMG_0001.JPG", a) in [(p.name, p.item_id) for p in third.matched]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -123,8 +124,16 @@ def test_the_feedback_report_states_the_scope(ws: Database, tmp_path: Path) -> N
         finalize_inspection(s, "张三", inspection_id)
     with ws.begin() as s:
         documents.inspection_report(s, inspection_id, tmp_path / "反馈单.pdf")
-    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "反馈单.pdf").pages).replace(" ", "")
+    pages = [page.extract_text().replace(" ", "") for page in PdfReader(tmp_path / "反馈单.pdf").pages]
+    text = "".join(pages)
     assert f"本次未检：{loop.spec.title}（发热门诊停诊改造）" in text.replace("\n", "")
+    # The result box counts only the checklists checked, and says one was left out.
+    assert "共检查2张检查表（另有1张本次未检）" in pages[0].replace("\n", "")
+    assert "共检查3张" not in pages[0].replace("\n", "")
+    # The left-out checklist's row says 本次未检, not 无法评分.
+    flat = pages[0].replace("\n", "")
+    assert re.search(re.escape(f"{loop.spec.title}（第{loop.spec.version}版）") + "[—]*本次未检", flat)
+    assert "无法评分" not in text
 
 
 def test_a_whole_checklist_not_applicable_leaves_the_others(ws: Database) -> None:
@@ -220,6 +229,12 @@ def test_cli_start_with_checklists_then_void(capsys: pytest.CaptureFixture[str],
     capsys.readouterr()
     assert main(["--data-dir", str(data), "inspections", "void", str(inspection_id), "--reason", "再次"]) == 2
     assert "已作废" in capsys.readouterr().err
+    # A voided draft prints no 反馈单 (it would read as a live draft with a score and a grade).
+    pdf = tmp_path / "反馈单.pdf"
+    assert main(["--data-dir", str(data), "report", "inspection", str(inspection_id), "-o", str(pdf)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "作废" in err and len(err.strip().splitlines()) == 1
+    assert not pdf.exists()
 
 
 def test_unknown_codes_name_what_is_missing(ws: Database) -> None:
@@ -244,6 +259,106 @@ def test_a_voided_draft_is_not_exported(ws: Database, tmp_path: Path) -> None:
         with pytest.raises(UserError, match="已作废"):
             export_inspections(s, tmp_path / "b.ygpkg", exporter="张三", inspection_ids=[voided])
     assert summary.inspections == 1 and kept
+
+
+def test_cli_score_names_what_was_left_out(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from inspections.cli import main
+    from inspections.workspace import open_workspace
+
+    data = tmp_path / "data"
+    data.mkdir()
+    db = open_workspace(None, data)
+    inst = make_institution(db, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(db, inst, "发热门诊专项")
+    with db.session() as s:
+        view = load_inspection(s, inspection_id)
+    triage, loop = view.checklists[0], view.checklists[2]
+    with db.begin() as s:
+        set_scope(s, "张三", inspection_id, triage.template_id, mode="not_checked", reason="停诊")
+        set_scope(s, "张三", inspection_id, loop.template_id, section_code=loop.sections[0].code, mode="na")
+    answer_all(db, inspection_id)
+    db.close()
+    assert main(["--data-dir", str(data), "score", str(inspection_id)]) == 0
+    out = capsys.readouterr().out
+    assert f"{triage.spec.title}（第 {triage.spec.version} 版）：本次未检（停诊）" in out
+    assert "无法评分" not in out
+    assert f"不适用：{loop.spec.title}·{loop.sections[0].title}" in out
+
+
+def test_the_feedback_report_lists_a_section_left_out_in_its_place(ws: Database, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from inspections.reports import documents
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        zoning = load_inspection(s, inspection_id).checklists[1]
+    first, second = zoning.sections[0], zoning.sections[1]
+    with ws.begin() as s:
+        set_scope(s, "张三", inspection_id, zoning.template_id, section_code=first.code, mode="na")
+    answer_all(ws, inspection_id)
+    with ws.begin() as s:
+        finalize_inspection(s, "张三", inspection_id)
+    with ws.begin() as s:
+        documents.inspection_report(s, inspection_id, tmp_path / "反馈单.pdf")
+    flat = PdfReader(tmp_path / "反馈单.pdf").pages[0].extract_text().replace(" ", "").replace("\n", "")
+    # The section's row stays in the table, in its place, saying why it has no score.
+    title = f"{zoning.spec.title}（第{zoning.spec.version}版）"
+    in_place = re.escape(title) + ".*" + re.escape(first.title) + "[—]*不适用.*" + re.escape(second.title)
+    assert re.search(in_place, flat)
+
+
+def test_a_voided_draft_takes_no_photos(ws: Database, tmp_path: Path) -> None:
+    # A phone's folder imported into the wrong (voided) draft, or a photo added to it some other way, is refused.
+    from PIL import Image
+
+    from inspections.workflow import add_item_photo, import_folder_photos, remove_item_photo, set_photo_caption
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        item = load_inspection(s, inspection_id).items()[0]
+    photo = tmp_path / "IMG_0001.jpg"
+    Image.new("RGB", (64, 48), (10, 120, 90)).save(photo, "JPEG")
+    with ws.begin() as s:
+        attachment = add_item_photo(s, "张三", inspection_id, item.item_id, photo.read_bytes(), filename=photo.name)
+        void_inspection(s, "张三", inspection_id, reason="选错了医院")
+    with ws.begin() as s, pytest.raises(ReadOnlyError, match="作废"):
+        import_folder_photos(s, "张三", inspection_id, [(photo, item.item_id)])
+    with ws.begin() as s, pytest.raises(ReadOnlyError, match="作废"):
+        remove_item_photo(s, "张三", attachment)
+    with ws.begin() as s, pytest.raises(ReadOnlyError, match="作废"):
+        set_photo_caption(s, "张三", attachment, "分诊台")
+    with ws.session() as s:
+        assert len(load_inspection(s, inspection_id).items()[0].photos) == 1
+
+
+def test_the_results_export_scores_and_labels_the_scope_as_the_feedback_report_does(ws: Database) -> None:
+    from inspections.reports.gather import results_rows
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=True)
+    inspection_id = _start_preset(ws, inst, "发热门诊专项")
+    with ws.session() as s:
+        view = load_inspection(s, inspection_id)
+    triage, zoning = view.checklists[0], view.checklists[1]
+    out_section = zoning.sections[0]
+    out_codes = {i.code for i in out_section.items}
+    # Answered before they were left out: the answers stay stored but count for nothing.
+    answer_all(ws, inspection_id, fail_codes=[sorted(out_codes)[0]])
+    with ws.begin() as s:
+        set_scope(s, "张三", inspection_id, triage.template_id, mode="not_checked", reason="停诊")
+        set_scope(s, "张三", inspection_id, zoning.template_id, section_code=out_section.code, mode="na")
+        finalize_inspection(s, "张三", inspection_id)
+    with ws.session() as s:
+        export = results_rows(s, inspection_ids=[inspection_id])
+        score = inspection_score(s, inspection_id)
+    summary = {row.checklist_title: row for row in export.summary}
+    assert summary[triage.spec.title].grade == "本次未检" and summary[triage.spec.title].percent is None
+    assert summary[zoning.spec.title].percent == score.checklists[1].score == 100.0
+    responses = {row.item_code: row.response for row in export.rows}
+    assert {responses[c] for c in out_codes} == {"不适用"}
+    assert {responses[i.code] for sec in triage.sections for i in sec.items} == {"本次未检"}
 
 
 def test_check_scores_a_signed_inspection_as_finalize_did_scope_and_overall_rule_included(ws: Database) -> None:

@@ -238,6 +238,11 @@ def test_a_draft_says_so_instead_of_a_final_grade(qtbot: QtBot, demo_context: Ap
     text = editor.score_label.text()
     assert text.startswith("草稿 · 暂计 100.0") and "已答 1/" in text
     assert "优秀" not in text and not text.startswith("得分")
+    # The tree follows the header: a checklist's rate so far without a grade, nothing for one not yet begun.
+    tops = [editor.tree.topLevelItem(n).text(0) for n in range(editor.tree.topLevelItemCount())]
+    assert "暂计 100.0" in tops[0]
+    grades = ("优秀", "良好", "合格", "无法评分")
+    assert not [t for t in tops if any(g in t for g in grades)], tops
 
 
 def test_voiding_a_draft_asks_then_drops_it_from_the_list(qtbot: QtBot, demo_context: AppContext) -> None:

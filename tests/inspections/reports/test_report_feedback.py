@@ -142,3 +142,11 @@ def test_a_very_long_institution_name_is_printed_whole() -> None:
     name = "郑州市上街区济源路街道社区卫生服务中心（上街区第二人民医院）发热门诊及预检分诊联合点" * 2
     texts = page_texts(render(replace(make_feedback(findings=30, photos=0), institution=name)))
     assert flat(name) in flat(texts[0])  # the information table prints it whole
+
+
+def test_a_draft_states_its_rate_so_far_and_no_grade() -> None:
+    # As the editor's header does: a draft's rate is only 暂计, and a grade is given when the inspection is signed.
+    draft = page_texts(render(make_feedback(status="draft")))[0].replace(" ", "").replace("\n", "")
+    assert "暂计" in draft and "不合格（否决）" not in draft.split("一、")[0]
+    final = page_texts(render(make_feedback(status="finalized")))[0].replace(" ", "").replace("\n", "")
+    assert "不合格（否决）" in final.split("一、")[0] and "暂计" not in final

@@ -312,7 +312,7 @@ class InspectionEditor(Page):
             checklists.append((checklist.template_id, checklist.spec, answers))
         self.score = workflow.score_in_scope(checklists, self.view.scope, self.overall_rule)
         self.header.show_score(self.score, draft=not self.view.finalized)
-        self.item_tree.paint_scores(self.score)
+        self.item_tree.paint_scores(self.score, draft=not self.view.finalized)
 
     # -- saving ---------------------------------------------------------------------------------------------
 

@@ -133,8 +133,9 @@ class ItemTree(QWidget):
         outcome = item.outcome if item.response != "not_checked" else None
         leaf.setIcon(0, state_icon(outcome))
 
-    def paint_scores(self, score: InspectionScore) -> None:
-        """Each checklist's score and grade (red when vetoed), each section's answered count and percent."""
+    def paint_scores(self, score: InspectionScore, *, draft: bool = False) -> None:
+        """Each checklist's score and grade (red when vetoed), each section's answered count and percent.
+        A draft's checklist shows only its rate so far (暂计, no grade), and nothing before its first answer."""
         for index, top in enumerate(children(self.tree.invisibleRootItem())):
             checklist_score = score.checklists[index]
             by_code = {section.code: section for section in checklist_score.sections}
@@ -145,8 +146,13 @@ class ItemTree(QWidget):
                     node.setText(0, node.data(0, TITLE_ROLE))
                     node.setForeground(0, QBrush(QColor("#999")))
                 continue
-            value = f"{checklist_score.score:.1f}" if checklist_score.score is not None else "—"
-            top.setText(0, f"{checklist_score.title}　{value} {checklist_score.grade}")
+            if draft:
+                so_far = checklist_score.score
+                value = "" if so_far is None else self.tr("暂计 {0}").format(f"{so_far:.1f}")
+                top.setText(0, f"{checklist_score.title}　{value}".rstrip("　"))
+            else:
+                value = f"{checklist_score.score:.1f}" if checklist_score.score is not None else "—"
+                top.setText(0, f"{checklist_score.title}　{value} {checklist_score.grade}")
             red = QBrush(style.FAIL) if checklist_score.vetoed else QBrush()
             top.setForeground(0, red)
             top.setIcon(0, state_icon("fail") if checklist_score.vetoed else state_icon(None))
