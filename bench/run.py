@@ -494,12 +494,16 @@ def import_figure(db: Any, url: str | None, folder: Path, size: int, runs: int, 
             )
         )
     if postgres:
-        # The bulk generator writes no content hashes (it signs nothing): sign the inspections sent, as finalize
-        # would have, so the importer's hash check passes.
+        # The bulk generator writes no content hashes (it signs nothing) and rounds its scores its own way: score
+        # and hash the inspections sent as finalize would have, so the importer's score and hash checks pass.
         from sqlalchemy import update
 
         from inspections.workflow import content_hashes
+        from inspections.workflow.finalize import store_scores
 
+        with db.begin() as s:
+            for inspection in s.scalars(select(Inspection).where(Inspection.id.in_(chosen))):
+                store_scores(s, inspection)
         with db.begin() as s:
             for inspection_id, digest in content_hashes(s, chosen).items():
                 s.execute(update(Inspection).where(Inspection.id == inspection_id).values(content_hash=digest))

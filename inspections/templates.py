@@ -237,10 +237,20 @@ _spec_cache: dict[tuple[uuid.UUID, str], ChecklistSpec] = {}
 
 
 def template_spec(session: Session, template_id: uuid.UUID) -> ChecklistSpec:
-    """The spec of a stored version. Versions never change, so specs are cached by id and content hash."""
-    content_hash = session.scalar(select(ChecklistTemplate.content_hash).where(ChecklistTemplate.id == template_id))
+    """The spec of a stored version. Versions never change, so specs are cached by id and content hash; the hash is
+    read once per transaction (an import asks for the same few versions thousands of times)."""
+    transaction = session.get_transaction()
+    cached = session.info.get("template_hashes")
+    if cached is None or cached[0] is not transaction:
+        cached = (transaction, {})
+        session.info["template_hashes"] = cached
+    hashes: dict[uuid.UUID, str] = cached[1]
+    content_hash = hashes.get(template_id)
     if content_hash is None:
-        raise NotFoundError(f"找不到检查表（编号 {template_id}）")
+        content_hash = session.scalar(select(ChecklistTemplate.content_hash).where(ChecklistTemplate.id == template_id))
+        if content_hash is None:
+            raise NotFoundError(f"找不到检查表（编号 {template_id}）")
+        hashes[template_id] = content_hash
     key = (template_id, content_hash)
     spec = _spec_cache.get(key)
     if spec is None:

@@ -37,6 +37,14 @@ def _finding_summary(record: Mapping[str, Any]) -> dict[str, Any]:
 def plan_findings(session: Session, plan: Plan, problems: list[Problem]) -> None:
     feedback = plan.package.manifest.kind == "feedback"
     keys = local_keys_inverse(session)
+    # The local copies of the package's findings, a few hundred ids a query (not one query per finding).
+    ids = [uuid.UUID(record_id) for record_id in plan.findings]
+    locals_: dict[uuid.UUID, Finding] = {}
+    with session.no_autoflush:
+        for start in range(0, len(ids), 500):
+            locals_.update(
+                (f.id, f) for f in session.scalars(select(Finding).where(Finding.id.in_(ids[start : start + 500])))
+            )
     for n, (record_id, record) in enumerate(plan.findings.items()):
         where = f"{DATA} findings[{n}]"
         inspection = plan.inspections[record["inspection_id"]]
@@ -49,7 +57,7 @@ def plan_findings(session: Session, plan: Plan, problems: list[Problem]) -> None
                 problems.append(problem(plan, where, f"检查项 {record['item_code']} 不在其检查表中"))
                 continue
         label = f"{plan.institutions[record['institution_id']]['name']} {record['item_code']} {record['problem'][:30]}"
-        local = session.get(Finding, uuid.UUID(record_id))
+        local = locals_.get(uuid.UUID(record_id))
         if local is None:
             if feedback:
                 problems.append(problem(plan, where, "整改反馈包中的整改项在本数据库中不存在"))
@@ -116,8 +124,7 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
             version=1,
             **fields,
         )
-        applier.session.add(finding)
-        applier.session.flush()
+        applier.session.add(finding)  # inserted with the next flush, in bulk (its events follow it by relationship)
         known: set[uuid.UUID] = set()
         before = None
     else:
@@ -149,10 +156,10 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
                 new_deadline=date.fromisoformat(e["new_deadline"]) if e["new_deadline"] else None,
             )
         )
-        applier.session.flush()
-        add_attachments(applier, e["photos"], finding_event_id=event_id)
+        if e["photos"]:
+            applier.session.flush()  # attachments have no relationship to order them after their event
+            add_attachments(applier, e["photos"], finding_event_id=event_id)
         added += 1
-    applier.session.flush()
     after = {"status": record["status"], "deadline": record["deadline"], "dept": record["responsible_dept"]}
     action = "package.finding.new" if new else "package.finding.update"
     applier.audit(action, "finding", finding_id, before=before, after=dict(after, events_added=added))
