@@ -17,7 +17,6 @@ def test_a_package_that_is_not_there_is_one_error_line(capsys: pytest.CaptureFix
     assert line.startswith("错误：") and "文件不存在" in line and "未导入任何内容" in line
 
 
-@pytest.mark.xfail(strict=True, reason="exchange packages do not carry InspectionScope yet (packages: issue 12's area)")
 def test_an_inspection_with_a_checklist_left_out_scores_the_same_after_the_exchange(tmp_path: Path) -> None:
     from datetime import date
 

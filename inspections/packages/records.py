@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from inspections.docnumbers import feedback_subject, find_number, number_record
 from inspections.errors import Problem
+from inspections.workflow.scope import SCOPE_MODES, SCOPE_REASON_MAX
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding, FindingEvent
-from models.inspection import Attachment, Inspection, ItemResult
+from models.inspection import Attachment, Inspection, InspectionScope, ItemResult
 from models.reference import Institution
 
 
@@ -122,7 +123,7 @@ def inspection_record(session: Session, inspection: Inspection, keys: Mapping[uu
         ),
         key=lambda r: (r["template"], r["item_code"]),
     )
-    return {
+    record: dict[str, Any] = {
         "id": str(inspection.id),
         "institution_id": str(inspection.institution_id),
         "kind": inspection.kind,
@@ -152,6 +153,21 @@ def inspection_record(session: Session, inspection: Inspection, keys: Mapping[uu
         "results": results,
         "doc_number": _doc_number(session, inspection),
     }
+    scope = sorted(
+        (
+            {
+                "template": keys[row.template_id],
+                "section_code": row.section_code,
+                "mode": row.mode,
+                "reason": row.reason,
+            }
+            for row in session.scalars(select(InspectionScope).where(InspectionScope.inspection_id == inspection.id))
+        ),
+        key=lambda m: (m["template"], m["section_code"]),
+    )
+    if scope:  # only when there are any: packages without scope marks stay readable by older versions
+        record["scope"] = scope
+    return record
 
 
 def _doc_number(session: Session, inspection: Inspection) -> dict[str, Any] | None:
@@ -367,8 +383,16 @@ INSPECTION_SCHEMA: dict[str, Check] = {
 INSPECTION_OPTIONAL: dict[str, Check] = {
     "doc_number": lambda v: v is None or isinstance(v, dict),
     "seals": lambda v: isinstance(v, list) and len(v) <= 100,
+    "scope": lambda v: _is_list(v) and len(v) > 0,
 }
-"""Fields older packages do not have: doc_number (version 2), seals, the record's signatures (version 3)."""
+"""Fields older packages do not have: doc_number (version 2), seals, the record's signatures (version 3), scope
+(checklists and sections left out; only when there are any)."""
+SCOPE_SCHEMA: dict[str, Check] = {
+    "template": _str(200),
+    "section_code": _str(64),
+    "mode": lambda v: v in SCOPE_MODES,
+    "reason": _str(SCOPE_REASON_MAX),
+}
 EVENT_OPTIONAL: dict[str, Check] = {"seals": lambda v: isinstance(v, list) and len(v) <= 100}
 DOC_NUMBER_SCHEMA: dict[str, Check] = {
     "series": lambda v: isinstance(v, str) and re.fullmatch(r"[A-Z]{0,3}", v) is not None,
@@ -485,6 +509,8 @@ def check_data(data: Mapping[str, Any], source: str) -> list[Problem]:
                     problems.append(Problem(source, where, "草稿不应带有文号"))
             for m, c in enumerate(obj["checklists"]):
                 _check_object(c, INSPECTION_CHECKLIST_SCHEMA, f"{where}.checklists[{m}]", source, problems)
+            for m, mark in enumerate(obj.get("scope", [])):
+                _check_object(mark, SCOPE_SCHEMA, f"{where}.scope[{m}]", source, problems)
             for m, r in enumerate(obj["results"]):
                 if _check_object(r, RESULT_SCHEMA, f"{where}.results[{m}]", source, problems):
                     for k, p in enumerate(r["photos"]):
@@ -536,6 +562,16 @@ def _reference_problems(sections: Mapping[str, list[Any]], source: str) -> list[
             problems.append(Problem(source, where, f"引用的检查表 {c} 不在数据包中"))
         if i["status"] == "finalized" and (i["content_hash"] is None or i["finalized_at"] is None):
             problems.append(Problem(source, where, "已完成的检查缺少签名哈希或完成时间"))
+        marked: set[tuple[str, str]] = set()
+        for mark in i.get("scope", []):
+            if mark["template"] not in used:
+                message = f"未检/不适用标记所属的检查表 {mark['template']} 不属于这次检查"
+                problems.append(Problem(source, where, message))
+            if (mark["template"], mark["section_code"]) in marked:
+                problems.append(Problem(source, where, f"检查表 {mark['template']} 的未检/不适用标记重复出现"))
+            marked.add((mark["template"], mark["section_code"]))
+            if mark["mode"] == "not_checked" and not mark["reason"].strip():
+                problems.append(Problem(source, where, "本次未检的标记缺少原因"))
         for r in i["results"]:
             if r["template"] not in used:
                 problems.append(Problem(source, where, f"检查项 {r['item_code']} 所属的检查表不属于这次检查"))

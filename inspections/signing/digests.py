@@ -13,21 +13,22 @@ from sqlalchemy.orm import Session
 from inspections.signing.primitives import canonical
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import FindingEvent
-from models.inspection import Attachment, Inspection, InspectionChecklist, ItemResult
+from models.inspection import Attachment, Inspection, InspectionChecklist, InspectionScope, ItemResult
 
 
 def inspection_digests(
     session: Session, inspection_ids: Sequence[uuid.UUID], institution_refs: Mapping[uuid.UUID, str] | None = None
 ) -> dict[uuid.UUID, str]:
     """The signing digest of each inspection: header, finalize time, amendments, checklists by code and content
-    hash, answers, notes and photos. ``institution_refs`` names the institution as the signer knew it (its id in
-    the signer's database); default the local id. Scores, grades and veto flags are not in it: they are derived
-    and recomputed from the answers and the checklist versions, never taken from a record."""
+    hash, answers, notes, photos and scope marks. ``institution_refs`` names the institution as the signer knew it
+    (its id in the signer's database); default the local id. Scores, grades and veto flags are not in it: they are
+    derived and recomputed from the answers and the checklist versions, never taken from a record."""
     refs = institution_refs or {}
     ids = list(inspection_ids)
     templates: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in ids}
     photos: dict[uuid.UUID, list[str]] = {}
     results: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in ids}
+    scope: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in ids}
     digests: dict[uuid.UUID, str] = {}
     for start in range(0, len(ids), 400):
         chunk = ids[start : start + 400]
@@ -59,6 +60,18 @@ def inspection_digests(
             .where(ItemResult.inspection_id.in_(chunk))
         ):
             results[inspection_id].append([tdigest, code, response, points, note, sorted(photos.get(rid, []))])
+        for inspection_id, tdigest, section, mode, reason in session.execute(
+            select(
+                InspectionScope.inspection_id,
+                ChecklistTemplate.content_hash,
+                InspectionScope.section_code,
+                InspectionScope.mode,
+                InspectionScope.reason,
+            )
+            .join(ChecklistTemplate, ChecklistTemplate.id == InspectionScope.template_id)
+            .where(InspectionScope.inspection_id.in_(chunk))
+        ):
+            scope[inspection_id].append([tdigest, section, mode, reason])
         for i in session.scalars(select(Inspection).where(Inspection.id.in_(chunk))):
             digests[i.id] = inspection_digest(
                 {
@@ -74,13 +87,23 @@ def inspection_digests(
                 },
                 templates[i.id],
                 results[i.id],
+                scope[i.id],
             )
     return digests
 
 
-def inspection_digest(header: Mapping[str, Any], templates: list[list[Any]], results: list[list[Any]]) -> str:
-    """sha256 over an inspection's signed content (see inspection_digests; a package's record gives the same)."""
+def inspection_digest(
+    header: Mapping[str, Any],
+    templates: list[list[Any]],
+    results: list[list[Any]],
+    scope: list[list[Any]] | None = None,
+) -> str:
+    """sha256 over an inspection's signed content (see inspection_digests; a package's record gives the same).
+    ``scope``: [checklist content hash, section code, mode, reason] of what was left out; in the body only when
+    there is any, so an inspection without scope marks keeps the digest it was signed with before they existed."""
     body = {"type": "inspection", "v": 1, **header, "templates": sorted(templates), "results": sorted(results)}
+    if scope:
+        body["scope"] = sorted(scope)
     return hashlib.sha256(canonical(body)).hexdigest()
 
 

@@ -11,7 +11,7 @@ from inspections.errors import NotFoundError, ReadOnlyError, UserError
 from inspections.permissions import CurrentUser
 from inspections.templates import template_spec
 from inspections.workflow.loading import authorize_on, get_inspection, template_ids_of
-from inspections.workflow.scope import SCOPE_MODES
+from inspections.workflow.scope import SCOPE_MODES, SCOPE_REASON_MAX
 from models.audit import append_audit
 from models.inspection import Inspection, InspectionScope
 
@@ -52,6 +52,8 @@ def set_scope(
     reason = reason.strip()
     if mode == "not_checked" and not reason:
         raise UserError("标记为本次未检时请填写原因")
+    if len(reason) > SCOPE_REASON_MAX:
+        raise UserError(f"原因太长（{len(reason)} 字），最多 {SCOPE_REASON_MAX} 字")
     row = session.scalar(
         select(InspectionScope).where(
             InspectionScope.inspection_id == inspection.id,

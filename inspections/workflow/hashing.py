@@ -1,4 +1,4 @@
-"""The content hash a signature vouches for: header, checklist versions, answers and photos."""
+"""The content hash a signature vouches for: header, checklist versions, answers, photos and scope marks."""
 
 from __future__ import annotations
 
@@ -13,15 +13,24 @@ from sqlalchemy.orm import Session
 
 from inspections.workflow.loading import get_inspection
 from models.checklist import ChecklistItem, ChecklistTemplate
-from models.inspection import Attachment, Inspection, InspectionChecklist, ItemResult
+from models.inspection import Attachment, Inspection, InspectionChecklist, InspectionScope, ItemResult
 
 
-def content_digest(header: dict[str, Any], templates: list[list[Any]], results: list[list[Any]]) -> str:
+def content_digest(
+    header: dict[str, Any],
+    templates: list[list[Any]],
+    results: list[list[Any]],
+    scope: list[list[Any]] | None = None,
+) -> str:
     """The signed digest of an inspection's content (shared by finalize, ``check`` and bulk generators).
 
     header: id, institution, kind, date, inspectors, hospital_rep, signatures; templates: [code, version, hash];
-    results: [template code, item code, response, points, note, sorted photo sha256s]."""
+    results: [template code, item code, response, points, note, sorted photo sha256s]; scope: [template code,
+    section code, mode, reason] of each checklist or section left out — in the digest only when there are any, so
+    an inspection without them keeps the hash it was signed with before scope marks existed."""
     body = dict(header, templates=sorted(templates), results=sorted(results))
+    if scope:
+        body["scope"] = sorted(scope)
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -85,8 +94,21 @@ def content_hashes(session: Session, inspection_ids: Sequence[uuid.UUID], batch:
             .where(ItemResult.inspection_id.in_(chunk))
         ):
             results[inspection_id].append([tcode, code, response, points, note, sorted(photos.get(rid, []))])
+        scope: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in chunk}
+        for inspection_id, tcode, section, mode, reason in session.execute(
+            select(
+                InspectionScope.inspection_id,
+                ChecklistTemplate.code,
+                InspectionScope.section_code,
+                InspectionScope.mode,
+                InspectionScope.reason,
+            )
+            .join(ChecklistTemplate, ChecklistTemplate.id == InspectionScope.template_id)
+            .where(InspectionScope.inspection_id.in_(chunk))
+        ):
+            scope[inspection_id].append([tcode, section, mode, reason])
         for inspection in session.scalars(select(Inspection).where(Inspection.id.in_(chunk))):
             hashes[inspection.id] = content_digest(
-                digest_header(inspection), templates[inspection.id], results[inspection.id]
+                digest_header(inspection), templates[inspection.id], results[inspection.id], scope[inspection.id]
             )
     return hashes

@@ -7,7 +7,7 @@ This module only reads; changing the scope is ``drafts.set_scope``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -19,6 +19,8 @@ from inspections.templates import template_spec
 from models.inspection import InspectionScope
 
 SCOPE_MODES: dict[str, str] = {"not_checked": "本次未检", "na": "不适用"}
+SCOPE_REASON_MAX = 500
+"""The longest reason a scope mark may carry (typed in, and in an exchange package)."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,18 @@ def mark_for(marks: Iterable[ScopeMark], template_id: uuid.UUID, section_code: s
     return found
 
 
+def without_sections(spec: ChecklistSpec, left_out: Collection[str]) -> ChecklistSpec:
+    """The checklist without the sections whose codes are in ``left_out`` ("" in it: the whole checklist)."""
+    if not left_out:
+        return spec
+    if "" in left_out:
+        return replace(spec, sections=())
+    return replace(spec, sections=tuple(s for s in spec.sections if s.code not in left_out))
+
+
 def scoped_spec(spec: ChecklistSpec, template_id: uuid.UUID, marks: Sequence[ScopeMark]) -> ChecklistSpec:
     """The checklist without its out-of-scope sections (no sections at all when the whole checklist is out)."""
-    if not any(m.template_id == template_id for m in marks):
-        return spec
-    kept = tuple(s for s in spec.sections if mark_for(marks, template_id, s.code) is None)
-    return replace(spec, sections=kept)
+    return without_sections(spec, {m.section_code for m in marks if m.template_id == template_id})
 
 
 def score_in_scope(
@@ -86,9 +94,19 @@ def score_in_scope(
 ) -> InspectionScore:
     """Score an inspection leaving out-of-scope sections out (their answers, if any, are ignored); ``overall`` is
     the rule across checklists (设置 overall_rule, see scoring.OVERALL_RULES)."""
+    left_out = [(spec, answers, {m.section_code for m in marks if m.template_id == tid}) for tid, spec, answers in
+                checklists]
+    return score_left_out(left_out, overall)
+
+
+def score_left_out(
+    checklists: Sequence[tuple[ChecklistSpec, Mapping[str, Answer], Collection[str]]], overall: str = "sum"
+) -> InspectionScore:
+    """Like score_in_scope, each checklist given with the codes of its sections left out ("": all of it), as an
+    exchange package's record names them."""
     pairs = []
-    for template_id, spec, answers in checklists:
-        kept = scoped_spec(spec, template_id, marks)
+    for spec, answers, left_out in checklists:
+        kept = without_sections(spec, left_out)
         codes = {item.code for item in kept.items()}
         pairs.append((kept, {code: a for code, a in answers.items() if code in codes}))
     return score_inspection(pairs, overall)

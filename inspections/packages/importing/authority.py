@@ -28,7 +28,7 @@ from inspections.errors import PermissionDenied, UserError
 from inspections.packages.format import Package
 from inspections.packages.importing.plan import Plan
 from inspections.permissions import ADMIN, HOSPITAL, INSPECTOR, CurrentUser, acting_user, authorize
-from inspections.scoring import OVERALL_RULES, Answer, overall_grade, score_inspection
+from inspections.scoring import OVERALL_RULES, Answer, overall_grade
 from inspections.signing import (
     KeyInfo,
     PackageSigner,
@@ -38,6 +38,7 @@ from inspections.signing import (
     seal_problem,
     verify_package_signature,
 )
+from inspections.workflow.scope import score_left_out
 from models.audit import AuditEvent
 from models.finding import Finding, FindingEvent
 from models.inspection import Round, RoundEntry
@@ -146,7 +147,10 @@ def record_digest(plan: Plan, record: Mapping[str, Any], institution: str) -> st
          sorted(p["sha256"] for p in r["photos"])]
         for r in record["results"]
     ]
-    return inspection_digest(header, templates, results)
+    scope = [
+        [m["template"].split("@", 1)[1], m["section_code"], m["mode"], m["reason"]] for m in record.get("scope", [])
+    ]
+    return inspection_digest(header, templates, results, scope)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -164,8 +168,12 @@ def _check_scores(plan: Plan, record: Mapping[str, Any], label: str) -> None:
             answers[r["template"]][r["item_code"]] = Answer(r["response"], r["points"])
     # The overall figure may come from any rule across checklists (the laptop's 设置 overall_rule); each checklist's
     # own score, grade and veto are exact.
-    pairs = [(plan.specs[c["template"]], answers[c["template"]]) for c in ordered]
-    scores = [score_inspection(pairs, rule) for rule in OVERALL_RULES]
+    # Checklists and sections left out (本次未检 / 不适用) are left out of the score, as at finalize.
+    left_out: dict[str, set[str]] = {c["template"]: set() for c in ordered}
+    for mark in record.get("scope", []):
+        left_out[mark["template"]].add(mark["section_code"])
+    triples = [(plan.specs[c["template"]], answers[c["template"]], left_out[c["template"]]) for c in ordered]
+    scores = [score_left_out(triples, rule) for rule in OVERALL_RULES]
     score = scores[0]
     ok = all(
         _same(c["score"], s.score) and c["grade"] == s.grade and c["vetoed"] == s.vetoed

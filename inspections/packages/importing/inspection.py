@@ -22,7 +22,15 @@ from inspections.packages.records import inspection_record
 from inspections.scoring import Answer, validate_answer
 from inspections.workflow import content_digest, content_hash
 from inspections.workflow.finalize import store_scores
-from models.inspection import Attachment, Inspection, InspectionChecklist, ItemResult, Round, RoundEntry
+from models.inspection import (
+    Attachment,
+    Inspection,
+    InspectionChecklist,
+    InspectionScope,
+    ItemResult,
+    Round,
+    RoundEntry,
+)
 
 
 def _digest(plan: Plan, record: Mapping[str, Any], institution_id: str, versions: Mapping[str, int]) -> str:
@@ -51,7 +59,10 @@ def _digest(plan: Plan, record: Mapping[str, Any], institution_id: str, versions
         ]
         for r in record["results"]
     ]
-    return content_digest(header, templates, results)
+    scope = [
+        [plan.specs[m["template"]].code, m["section_code"], m["mode"], m["reason"]] for m in record.get("scope", [])
+    ]
+    return content_digest(header, templates, results, scope)
 
 
 def localized(
@@ -78,6 +89,11 @@ def _check_inspection(plan: Plan, record: Mapping[str, Any], where: str, problem
     """Answers must fit their checklist items; a finalized inspection's content must match its signed hash."""
     specs = {c["template"]: plan.specs[c["template"]] for c in record["checklists"]}
     items = {key: {i.code: i for i in spec.items()} for key, spec in specs.items()}
+    for mark in record.get("scope", []):
+        spec = specs[mark["template"]]
+        if mark["section_code"] and mark["section_code"] not in {s.code for s in spec.sections}:
+            message = f"检查表“{spec.title}”中没有未检/不适用标记所指的部分（{mark['section_code']}）"
+            problems.append(problem(plan, where, message))
     for r in record["results"]:
         item = items[r["template"]].get(r["item_code"])
         if item is None:
@@ -180,6 +196,9 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
         applier.session.flush()
         for result in applier.session.scalars(select(ItemResult).where(ItemResult.inspection_id == inspection_id)):
             applier.session.delete(result)
+        marks = select(InspectionScope).where(InspectionScope.inspection_id == inspection_id)
+        for mark in applier.session.scalars(marks):
+            applier.session.delete(mark)
         inspection.checklists.clear()
         applier.session.flush()
     round_id = None if new else inspection.round_id
@@ -205,6 +224,18 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
         for c in record["checklists"]
     ]
     applier.session.flush()
+    for mark in record.get("scope", []):
+        applier.session.add(
+            InspectionScope(
+                id=uuid.uuid4(),
+                inspection_id=inspection_id,
+                template_id=applier.template_id(mark["template"]),
+                section_code=mark["section_code"],
+                mode=mark["mode"],
+                reason=mark["reason"],
+                created_by=applier.actor,
+            )
+        )
     applier.fresh_many(ItemResult, [r["id"] for r in record["results"]])
     for r in record["results"]:
         result = ItemResult(

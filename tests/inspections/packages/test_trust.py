@@ -249,6 +249,45 @@ def test_a_rehashed_forgery_is_refused(
                                  str(forged))
 
 
+def test_a_checklist_marked_out_of_scope_after_signing_is_refused(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signed inspection's failed items hidden by a 本次未检 mark added afterwards, its score, grade and content
+    hash made to fit and the package signed again by the inspector: the inspection's own signature does not cover
+    the mark, so the package is refused and the commission's copy keeps its findings' basis."""
+    from inspections.scoring import Answer, overall_grade
+    from inspections.workflow import content_digest
+    from inspections.workflow.scope import score_left_out
+    from tests.inspections.packages.conftest import small_spec
+
+    inspector = world.inspector()
+    assert inspector.signer is not None
+
+    def hide(data: dict[str, Any]) -> None:
+        record = data["inspections"][0]
+        key = record["checklists"][0]["template"]
+        record["scope"] = [{"template": key, "section_code": "", "mode": "not_checked", "reason": "停诊"}]
+        answers = {r["item_code"]: Answer(r["response"], r["points"]) for r in record["results"]}
+        score = score_left_out([(small_spec(), answers, {""})])
+        record["score"], record["grade"], record["vetoed"] = score.percent, overall_grade(score), score.vetoed
+        c = score.checklists[0]
+        record["checklists"][0].update(score=c.score, grade=c.grade, vetoed=c.vetoed)
+        code = data["checklists"][0]["code"]
+        header = {"id": record["id"], "institution": record["institution_id"], "kind": record["kind"],
+                  "date": record["date"], "inspectors": record["inspectors"], "hospital_rep": record["hospital_rep"],
+                  "signatures": dict(sorted(record["signatures"].items()))}
+        record["content_hash"] = content_digest(
+            header, [[code, 1, data["checklists"][0]["content_hash"]]],
+            [[code, r["item_code"], r["response"], r["points"], r["note"], sorted(p["sha256"] for p in r["photos"])]
+             for r in record["results"]],
+            [[code, "", "not_checked", "停诊"]],
+        )
+
+    forged = resign(world.inspection_package, world.tmp / "hidden.zip", hide, inspector.signer)
+    err = refused(world, "commission", capsys, monkeypatch, "admin", ADMIN_PW, "package", "import", str(forged))
+    assert "没有督导专家的有效签名（或签名后内容被改动）" in err
+
+
 # --- over-reaching feedback packages -------------------------------------------------------------------------------
 
 
