@@ -162,7 +162,7 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
     from inspections.templates import template_spec
     from inspections.workflow.scope import scope_marks, score_in_scope
     from models.checklist import ChecklistItem
-    from models.inspection import ItemResult
+    from models.inspection import InspectionScope, ItemResult
 
     specs: dict[uuid.UUID, Any] = {}
     problems: list[str] = []
@@ -177,6 +177,10 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
         ):
             if response is not None:
                 answers[inspection_id].setdefault(template_id, {})[code] = Answer(response, points)
+        # Scope marks are rare: read them only for the inspections that have any.
+        scoped = set(
+            session.scalars(select(InspectionScope.inspection_id).where(InspectionScope.inspection_id.in_(chunk)))
+        )
         inspections = session.scalars(
             select(Inspection).where(Inspection.id.in_(chunk)).options(selectinload(Inspection.checklists))
         )
@@ -192,7 +196,7 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
                 (link.template_id, specs[link.template_id], answers[inspection.id].get(link.template_id, {}))
                 for link in links
             ]
-            marks = scope_marks(session, inspection.id)
+            marks = scope_marks(session, inspection.id) if inspection.id in scoped else []
             scores = [score_in_scope(triples, marks, rule) for rule in OVERALL_RULES]
             score = scores[0]
             checklists_ok = len(links) == len(score.checklists) and all(
