@@ -24,37 +24,22 @@ from models.inspection import Inspection
 ADMIN, INSPECTOR, HOSPITAL = "admin", "inspector", "hospital"
 
 # What each role may do. The administrator may do everything; a hospital officer acts only on their own institution.
+_INSPECTING = frozenset(
+    {
+        "inspection.view",
+        "inspection.record",
+        "finding.view",
+        "finding.feedback",
+        "finding.reinspect",
+        "finding.note",
+        "package.export",
+        "package.import",
+        "database.read",
+    }
+)
 PERMISSIONS: dict[str, frozenset[str]] = {
-    ADMIN: frozenset(
-        {
-            "users.manage",
-            "database.restore",
-            "institution.manage",
-            "checklist.manage",
-            "inspection.view",
-            "inspection.record",
-            "finding.view",
-            "finding.feedback",
-            "finding.reinspect",
-            "finding.note",
-            "package.export",
-            "package.import",
-            "database.read",
-        }
-    ),
-    INSPECTOR: frozenset(
-        {
-            "inspection.view",
-            "inspection.record",
-            "finding.view",
-            "finding.feedback",
-            "finding.reinspect",
-            "finding.note",
-            "package.export",
-            "package.import",
-            "database.read",
-        }
-    ),
+    ADMIN: _INSPECTING | {"users.manage", "database.restore", "institution.manage", "checklist.manage"},
+    INSPECTOR: _INSPECTING,
     HOSPITAL: frozenset(
         {"inspection.view", "finding.view", "finding.feedback", "package.export", "package.import", "database.read"}
     ),
