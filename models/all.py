@@ -17,10 +17,31 @@ from models.inspection import (
 )
 from models.keys import Signature, SigningKey
 from models.reference import Institution, Setting, User
+from models.team import InspectionPart, PartReceipt
 
 __all__ = [
-    "Attachment", "AuditEvent", "AuditHead", "Base", "Blob", "ChecklistItem", "ChecklistSection",
-    "ChecklistTemplate", "DocumentNumber", "Finding", "FindingEvent", "Inspection", "InspectionChecklist",
-    "InspectionScope", "Institution", "ItemResult", "Round", "RoundEntry", "Setting", "Signature", "SigningKey",
+    "Attachment",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Blob",
+    "ChecklistItem",
+    "ChecklistSection",
+    "ChecklistTemplate",
+    "DocumentNumber",
+    "Finding",
+    "FindingEvent",
+    "Inspection",
+    "InspectionChecklist",
+    "InspectionPart",
+    "InspectionScope",
+    "Institution",
+    "ItemResult",
+    "PartReceipt",
+    "Round",
+    "RoundEntry",
+    "Setting",
+    "Signature",
+    "SigningKey",
     "User",
 ]

@@ -16,6 +16,7 @@ from inspections.errors import NotFoundError, ReadOnlyError, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.permissions import CurrentUser
 from inspections.scoring import Answer, deduction_answer, validate_answer
+from inspections.teams.parts import check_editable
 from inspections.templates import applicable_templates
 from inspections.workflow.amendments import after_amendment
 from inspections.workflow.loading import authorize_on, get_inspection, item_in
@@ -138,6 +139,7 @@ def record_answer(
     if amending and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需修改请填写修改原因")
     item, spec = item_in(session, inspection, item_id)
+    check_editable(session, inspection, item_id, actor)
     item_spec = next(i for i in spec.items() if i.code == item.code)
     result = session.scalar(
         select(ItemResult).where(ItemResult.inspection_id == inspection.id, ItemResult.item_id == item_id)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inspections.errors import NotFoundError, ReadOnlyError, UserError
+from inspections.teams.parts import check_editable
 from inspections.workflow.amendments import after_amendment
 from inspections.workflow.loading import get_inspection, item_in
 from models.audit import append_audit
@@ -38,6 +39,7 @@ def add_item_photo(
     if inspection.status == "finalized" and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需补充照片请填写修改原因")
     item_in(session, inspection, item_id)
+    check_editable(session, inspection, item_id, actor)
     result = session.scalar(
         select(ItemResult).where(ItemResult.inspection_id == inspection.id, ItemResult.item_id == item_id)
     )
@@ -69,6 +71,7 @@ def remove_item_photo(session: Session, actor: str, attachment_id: uuid.UUID, *,
     assert result is not None
     inspection = get_inspection(session, result.inspection_id)
     _not_voided(inspection, "删除照片")
+    check_editable(session, inspection, result.item_id, actor)
     if inspection.status == "finalized" and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需删除照片请填写修改原因")
     remove_attachment(session, actor, attachment_id, reason=reason)
@@ -95,6 +98,7 @@ def set_photo_caption(
     assert result is not None
     inspection = get_inspection(session, result.inspection_id)
     _not_voided(inspection, "修改照片说明")
+    check_editable(session, inspection, result.item_id, actor)
     if inspection.status == "finalized" and not reason.strip():
         raise ReadOnlyError("该检查已完成签字，只读；如需修改照片说明请填写修改原因")
     if caption == attachment.caption:
