@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "inspections.cli.maintenance",
     "inspections.cli.exchange",
     "inspections.cli.photos",
+    "inspections.cli.rounds",
 ]
 
 
