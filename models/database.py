@@ -71,11 +71,34 @@ _OS_REASONS = {
 }
 
 
+SERVER_MESSAGES: dict[str, str] = {
+    "55P03": f"数据库服务器上另一位用户的操作长时间占用该记录，本次操作未保存。{_KEPT}请稍后重试。",
+    "57014": f"数据库服务器上的操作超时被取消，本次操作未保存。{_KEPT}请稍后重试。",
+    "40P01": f"与另一位用户的操作相互等待（死锁），服务器取消了本次操作，未保存。{_KEPT}请重试。",
+    "40001": f"与另一位用户的操作同时修改了相同的数据，本次操作未保存。{_KEPT}请重试。",
+    "53100": f"数据库服务器磁盘空间已满，本次操作未保存。{_KEPT}请联系服务器管理员。",
+    "57P01": f"数据库服务器正在关闭或重启，本次操作未保存。{_KEPT}请稍后重试。",
+}
+"""SQLSTATE codes of a PostgreSQL server that mean "try again later" rather than a bug, and what the user is told."""
+_SERVER_GONE = f"与数据库服务器的连接已断开，本次操作未保存。{_KEPT}请检查网络后重试。"
+
+
 def storage_problem(err: BaseException) -> str | None:
-    """The Chinese message for a storage failure reported by SQLite, or None for any other error."""
+    """The Chinese message for a storage failure reported by SQLite (or a server's lock timeout, deadlock, full disk
+    or lost connection), or None for any other error."""
     orig = err.orig if isinstance(err, DBAPIError) else err
-    code = getattr(orig, "sqlite_errorcode", None) if isinstance(orig, sqlite3.Error) else None
-    return None if code is None else STORAGE_MESSAGES.get(code & 0xFF)
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        return None if code is None else STORAGE_MESSAGES.get(code & 0xFF)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        if sqlstate in SERVER_MESSAGES:
+            return SERVER_MESSAGES[sqlstate]
+        if sqlstate.startswith("08"):
+            return _SERVER_GONE
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return _SERVER_GONE
+    return None
 
 
 class _LockTimeout(Exception):
@@ -222,7 +245,14 @@ def make_engine(url: str, *, for_writing: bool = True) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_begin_immediate if for_writing else _on_begin_deferred)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A row lock held by another user's unfinished transaction is waited for as long as SQLite's write lock is,
+    # then the statement fails with SQLSTATE 55P03 (a clear message, see SERVER_MESSAGES) instead of hanging.
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        connect_args["options"] = " ".join(
+            filter(None, [str(parsed.query.get("options", "")), f"-c lock_timeout={LOCK_WAIT_SECONDS * 1000}"])
+        )
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 class Database:

@@ -198,3 +198,37 @@ def test_the_command_line_runs_against_a_server(
     monkeypatch.setenv("YG_PASSWORD", "wrong-password")
     assert main([*base, "users", "list"]) == 2
     assert "用户名或密码错误" in capsys.readouterr().err
+
+
+def test_a_row_held_too_long_by_another_user_is_a_clear_message_not_a_hang(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's lock_timeout bounds the wait for another user's open transaction; the message says what
+    happened in words (nothing of the unit is saved)."""
+    import models.database
+    from models.database import StorageError
+
+    monkeypatch.setattr(models.database, "LOCK_WAIT_SECONDS", 1)
+    db = open_database(pg_url, tmp_path)
+    try:
+        seeded = seed(db)
+        holder = db.sessions()
+        try:
+            held = holder.get(Finding, seeded.finding_ids[0])
+            assert held is not None
+            held.responsible_dept = "门诊部"
+            holder.flush()  # the row stays locked until the holder's transaction ends
+            started = time.monotonic()
+            with pytest.raises(StorageError, match="另一位用户的操作长时间占用该记录，本次操作未保存"), db.begin() as s:
+                other = s.get(Finding, seeded.finding_ids[0])
+                assert other is not None
+                other.responsible_dept = "急诊科"
+            assert time.monotonic() - started < 20
+        finally:
+            holder.rollback()
+            holder.close()
+        with db.session() as s:
+            stored = s.get(Finding, seeded.finding_ids[0])
+            assert stored is not None and stored.responsible_dept not in ("门诊部", "急诊科")
+    finally:
+        db.close()
