@@ -216,11 +216,33 @@ def run_gui(
     hook.install()
     settings = keys.open_settings(data_dir)
     url = _database_url(db_url, settings)
+    from ui.single_instance import InstanceServer, hand_over, instance_name
+
+    name = instance_name(data_dir, url)
+    if hand_over(name, package):
+        log.info("handed %s to the window already open on this database", package or "the start")
+        hook.uninstall()
+        return 0
     context = AppContext(data_dir, None, settings, TaskRunner())
 
     from ui.main_window import MainWindow
 
     window = MainWindow(context)
+    instance = InstanceServer(name, window)
+    pending: list[Path] = []  # packages handed over before the database was ready
+
+    def handed_over(path: str) -> None:
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
+        if not path:
+            return
+        if window.packages is None:
+            pending.append(Path(path))
+        else:
+            window.packages.import_from(Path(path))
+
+    instance.received.connect(handed_over)
     window.closed.connect(app.quit)  # also where another top-level window (a dialog) is still open
     window.show()
     restore_signals = _close_on_signals(window)
@@ -250,8 +272,10 @@ def run_gui(
         window.database_ready()
         log.info("院感督导 %s ready: %s, data directory %s", __version__, context.db_label, data_dir)
         _schedule_backups(window, context)
-        if package is not None and window.packages is not None:
-            window.packages.import_from(package)
+        if window.packages is not None:
+            for path in [*([package] if package is not None else []), *pending]:
+                window.packages.import_from(path)
+            pending.clear()
 
         from ui.integrity import schedule_full_checks
 
@@ -298,6 +322,7 @@ def run_gui(
         QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
         return exit_code or code
     finally:
+        instance.close()
         from ui.integrity import scheduler_of
 
         checking = scheduler_of(context)
