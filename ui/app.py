@@ -36,6 +36,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     install_fonts(app)
     install_translators(app)
     app.setStyleSheet(STYLE_SHEET)
+    from PySide6.QtGui import QIcon
+
+    from ui.paths import ICON
+
+    app.setWindowIcon(QIcon(str(ICON)))  # every window and dialog; the title bar and the task bar
     return app
 
 

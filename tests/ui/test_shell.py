@@ -25,6 +25,17 @@ def test_chinese_has_a_font_even_without_system_cjk_fonts(qapp: QApplication) ->
     assert supported, families
 
 
+def test_the_program_has_its_icon(qapp: QApplication, qtbot: QtBot, empty_context: AppContext) -> None:
+    icon = qapp.windowIcon()
+    assert not icon.isNull()
+    image = icon.pixmap(32, 32).toImage()
+    centre = image.pixelColor(16, 16)
+    assert image.width() == 32 and centre.alpha() == 255  # drawn, not an empty placeholder
+    window = MainWindow(empty_context)
+    qtbot.addWidget(window)
+    assert not window.windowIcon().isNull()  # the title bar and the task bar show it
+
+
 def _font(family: str):  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QFont
 
