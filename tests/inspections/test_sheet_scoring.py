@@ -162,3 +162,32 @@ def test_a_sheet_weighing_its_sections_in_their_titles_scores_the_weighted_mean(
     assert "= (50×0.2 + 100×0.8) ÷ 1 = 90%（实得分 25，适用项满分 30）" in out
     # the inspection's overall figure agrees with its one checklist: its points are taken at its weighted percent
     assert "总计：90.00%" in out and "= 27 ÷ 30 × 100 = 90%" in out and "按其得分率 × 适用项满分折算实得分" in out
+
+
+PARTLY_WEIGHTED_SHEET = """\
+XX区感控督导评分表（部分标权重）
+检查项目,检查内容,检查方法,分值
+综合管理（权重20%）,建立感染管理组织,查阅资料,5
+消毒隔离（权重30%）,消毒剂浓度监测,现场查看,10
+手卫生,手卫生设施,现场查看,10
+医疗废物,分类收集,现场查看,10
+"""
+
+
+def test_sections_left_without_a_weight_share_what_the_others_leave_and_the_user_is_told(
+    db: Database, tmp_path: Path
+) -> None:
+    from inspections.checklists.excel_format import read_checklist_sheet
+    from inspections.checklists.layout import sheet_preview_lines
+
+    sheet = tmp_path / "部分加权.csv"
+    sheet.write_text(PARTLY_WEIGHTED_SHEET, encoding="utf-8")
+    text = "\n".join(sheet_preview_lines(read_checklist_sheet(sheet)))
+    assert "“手卫生”、“医疗废物”未标明权重：已按其余分组未占用的权重平均分配，各按 25% 计" in text
+    with db.begin() as s:
+        outcome = import_checklist_file(s, "管理员", sheet)
+    with db.session() as s:
+        spec = template_spec(s, outcome.template_id)
+    # Not 1 (100 %) beside 20 % and 30 %: the half the stated weights leave, shared.
+    assert [(sec.title, sec.weight) for sec in spec.sections] == [
+        ("综合管理", 0.2), ("消毒隔离", 0.3), ("手卫生", 0.25), ("医疗废物", 0.25)]

@@ -93,6 +93,7 @@ class SheetReader(SheetBodyReader):
                     )
         if self.problems:
             raise InvalidInputError(self.problems)
+        built = self._complete_weights(built)
         spec = ChecklistSpec(
             code=code,
             version=version,
@@ -112,3 +113,28 @@ class SheetReader(SheetBodyReader):
             key_kinds=tuple((mark, consequences[mark] or VETO_CONSEQUENCE, count) for mark, count in kinds.items()),
             warnings=tuple(self.warnings),
         )
+
+
+    def _complete_weights(self, sections: list[SectionSpec]) -> list[SectionSpec]:
+        """Weights stated for some sections only: the others would count 1 (that is 100 %) beside 20 % and 30 %. When
+        the stated weights leave a remainder it is shared equally by the sections without one; either way the user
+        is told which sections had none and what they count."""
+        missing = [s for s in sections if s.weight is None and s.items]
+        stated = [s.weight for s in sections if s.weight is not None]
+        if not stated or not missing:
+            return sections
+        names = "、".join(f"“{s.title}”" for s in missing)
+        total = sum(stated)
+        if total >= 1.0 - 1e-9:
+            self.warnings.append(
+                f"{names}未标明权重，按 1 计（其他分组的权重合计 {_plain(total)}）；"
+                "如与评分表不符，请在表格中补全权重后重新导入"
+            )
+            return sections
+        share = round((1.0 - total) / len(missing), 6)
+        self.warnings.append(
+            f"{names}未标明权重：已按其余分组未占用的权重平均分配，各按 {_plain(round(share * 100, 4))}% 计；"
+            "如与评分表不符，请在表格中补全权重后重新导入"
+        )
+        filled = {id(s) for s in missing}
+        return [replace(s, weight=share) if id(s) in filled else s for s in sections]
