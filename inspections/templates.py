@@ -72,11 +72,13 @@ class ImportOutcome:
     code: str
     version: int
     status: Literal["created", "new_version", "unchanged"]
+    warnings: tuple[str, ...] = ()  # what reading a sheet noticed (a section's stated points, weights left out…)
 
     @property
     def message(self) -> str:
         words = {"created": "已导入", "new_version": "已导入为新版本", "unchanged": "内容未变化，未重复导入"}
-        return f"检查表 {self.code} 第 {self.version} 版：{words[self.status]}"
+        notes = "".join(f"\n注意：{w}" for w in self.warnings)
+        return f"检查表 {self.code} 第 {self.version} 版：{words[self.status]}{notes}"
 
 
 # --- conversion between the spec and its stored form -------------------------------------------------------------
@@ -447,7 +449,13 @@ def import_checklist_file(
     title: str | None = None,
 ) -> ImportOutcome:
     """Import a YAML or sheet checklist file, all or nothing (administrators only where users are set up)."""
+    from inspections.checklists.excel_format import TABLE_SUFFIXES, read_checklist_sheet
+
     authorize(user, "checklist.manage")
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        reading = read_checklist_sheet(path, columns=columns, code=code, title=title)
+        outcome = import_checklist(session, actor, reading.spec, source=path.name)
+        return replace(outcome, warnings=reading.warnings)
     spec = load_checklist_any(path, columns=columns, code=code, title=title)
     return import_checklist(session, actor, spec, source=path.name)
 

@@ -186,6 +186,7 @@ def test_sections_left_without_a_weight_share_what_the_others_leave_and_the_user
     assert "“手卫生”、“医疗废物”未标明权重：已按其余分组未占用的权重平均分配，各按 25% 计" in text
     with db.begin() as s:
         outcome = import_checklist_file(s, "管理员", sheet)
+    assert "注意：“手卫生”、“医疗废物”未标明权重" in outcome.message
     with db.session() as s:
         spec = template_spec(s, outcome.template_id)
     # Not 1 (100 %) beside 20 % and 30 %: the half the stated weights leave, shared.
