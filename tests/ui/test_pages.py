@@ -70,6 +70,13 @@ def test_dashboard_shows_coverage_trend_and_common_problems(qtbot: QtBot, demo_c
     page = _show(qtbot, DashboardPage(demo_context))
     qtbot.waitUntil(lambda: page.data is not None, timeout=10000)
     assert "/" in page.coverage_card.value.text()
+    coverage = page.data.coverage
+    pending = coverage.planned - coverage.done - coverage.not_done
+    note = page.coverage_card.note.text()
+    # Every planned institution is accounted for: done, still to inspect, or marked as not inspected.
+    assert f"已完成 {coverage.done} 家" in note
+    assert (f"待检查 {pending} 家" in note) == (pending > 0)
+    assert (f"未能检查 {coverage.not_done} 家" in note) == (coverage.not_done > 0)
     assert len(page.chart.points) == 12
     assert any(value is not None for _m, value in page.chart.points)
     assert page.failed_list.count() > 0 and "%" in page.failed_list.item(0).text()

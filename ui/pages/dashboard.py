@@ -164,10 +164,14 @@ class DashboardPage(Page):
         self.bulletin_button.setEnabled(data.inspections > 0)
         coverage = data.coverage
         self.coverage_card.value.setText(coverage.text if coverage.planned else self.tr("未安排"))
+        pending = coverage.planned - coverage.done - coverage.not_done
+        parts = [self.tr("已完成 {0} 家").format(coverage.done)]
+        if pending:
+            parts.append(self.tr("待检查 {0} 家").format(pending))
+        if coverage.not_done:
+            parts.append(self.tr("未能检查 {0} 家").format(coverage.not_done))
         self.coverage_card.note.setText(
-            self.tr("已完成 {0} 家，未完成 {1} 家").format(coverage.done, coverage.not_done)
-            if coverage.planned
-            else self.tr("本月还没有督导批次")
+            self.tr("，").join(parts) if coverage.planned else self.tr("本月还没有督导批次")
         )
         if data.average is None:
             self.average_card.value.setText("—")
