@@ -131,6 +131,8 @@ def plan_inspections(session: Session, plan: Plan, problems: list[Problem]) -> N
     for n, (record_id, record) in enumerate(plan.inspections.items()):
         where = f"{DATA} inspections[{n}]"
         _check_inspection(plan, record, where, problems)
+        if plan.team is not None and record_id == plan.team["inspection_id"]:
+            continue  # a team package's inspection: planned by importing.assignment or importing.part
         label = inspection_label(plan, record)
         local = session.get(Inspection, uuid.UUID(record_id))
         if local is None:
