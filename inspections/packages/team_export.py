@@ -115,11 +115,11 @@ def export_part(
         member = user.username
     if not member:
         raise UserError("请指定导出谁的分工结果（督导组成员的用户名）")
+    if member == inspection.created_by:
+        raise UserError("您是这次检查的组长：请导出检查数据包，分工结果包由组员发给组长")
     mine = parts_of(session, inspection_id, member)
     if not mine:
         raise UserError(f"“{member}”在这次检查中没有分工，没有分工结果可导出")
-    if member == inspection.created_by:
-        raise UserError("您是这次检查的组长：请导出检查数据包，分工结果包由组员发给组长")
     items = part_item_ids(session, inspection_id, member)
     codes = {
         (tid, code)

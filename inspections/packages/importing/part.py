@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspections.errors import Problem
+from inspections.errors import PermissionDenied, Problem
 from inspections.packages.format import DATA
 from inspections.packages.importing.applier import Applier
 from inspections.packages.importing.photo import ensure_blob
@@ -120,6 +120,12 @@ def plan_part(session: Session, plan: Plan, problems: list[Problem]) -> None:
     if problems:
         return
     member = team["member"]
+    signer = plan.signer
+    if signer is not None and signer.valid and signer.username != member:
+        # Said first: a package claiming another member is a forgery, whatever else is wrong with it.
+        raise PermissionDenied(
+            f"数据包「{plan.package.name}」自称是 {member} 的分工结果，但签名者是 {signer.label}，未导入任何内容"
+        )
     mine = part_item_ids(session, inspection_id, member)
     if not mine:
         problems.append(problem(plan, where, f"“{member}”在本机的这次检查中没有分工，不能合并其分工结果"))
@@ -152,10 +158,10 @@ def plan_part(session: Session, plan: Plan, problems: list[Problem]) -> None:
         plan.team_items[entry_id] = ItemPlan(inspection_id, item.id, member, result, theirs)
         if here_digest == theirs:
             entry = PreviewEntry("item", entry_id, label, "unchanged")
-        elif local.status != "draft":
-            entry = PreviewEntry("item", entry_id, label, "kept", "本机的这次检查已完成签字，分工结果不再改动它")
         elif receipt == theirs:
             entry = PreviewEntry("item", entry_id, label, "kept", "成员上次发送后没有再改动，保留本机的值")
+        elif local.status != "draft":
+            entry = PreviewEntry("item", entry_id, label, "kept", "本机的这次检查已完成签字，分工结果不再改动它")
         elif value is None or value.empty:
             status: Status = "new" if value is None else "updated"
             entry = PreviewEntry("item", entry_id, label, status, "本机未填写，采用成员的结果")
