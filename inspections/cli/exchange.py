@@ -163,6 +163,8 @@ def _print_preview(preview: Preview, as_json: bool) -> None:
     for e in preview.conflicts:
         print(f"\n冲突 {e.key}\n  {e.label}：{e.detail}")
         for field in sorted(set(e.mine or {}) | set(e.theirs or {})):
+            if field.endswith("sha256"):
+                continue  # photo checksums: in --json; the count (照片) is shown
             print(f"  {field}：本机 {(e.mine or {}).get(field)!s} ／ 导入 {(e.theirs or {}).get(field)!s}")
 
 

@@ -114,11 +114,11 @@ def plan_assignment(session: Session, plan: Plan, problems: list[Problem]) -> No
         plan.entries.append(PreviewEntry("inspection", record_id, label, "kept", "本机的这次检查已完成签字，保留本机"))
         return
     keys = local_keys_inverse(session)
-    ids = {v: k for k, v in keys.items()}
     values = current_values(session, local.id)
-    templates = dict(
-        session.execute(select(ChecklistItem.id, ChecklistItem.template_id).where(ChecklistItem.id.in_(values)))
-    ) if values else {}
+    templates: dict[uuid.UUID, uuid.UUID] = {}
+    if values:
+        rows = session.execute(select(ChecklistItem.id, ChecklistItem.template_id).where(ChecklistItem.id.in_(values)))
+        templates = {item_id: template_id for item_id, template_id in rows}
     here: dict[Key, tuple[uuid.UUID, str, bool]] = {
         (keys[templates[item_id]], v.item_code): (item_id, v.digest, v.empty) for item_id, v in values.items()
     }
@@ -132,7 +132,7 @@ def plan_assignment(session: Session, plan: Plan, problems: list[Problem]) -> No
         if key in own and mine is not None and not mine[2]:
             continue  # the member's own work
         if lead is None:
-            if mine is not None and key not in own and key[0] in ids:
+            if mine is not None and key not in own:
                 clear.append(mine[0])
             continue
         if record_digest(lead) != (mine[1] if mine is not None else EMPTY_DIGEST):

@@ -99,6 +99,10 @@ def _check_inspection(plan: Plan, record: Mapping[str, Any], where: str, problem
         if item is None:
             problems.append(problem(plan, where, f"检查项 {r['item_code']} 不在其检查表中"))
             continue
+        if r["response"] is None:  # a note or photo before the answer (a draft's, or outside the scope)
+            if r["points"] is not None:
+                problems.append(problem(plan, where, f"检查项 {r['item_code']} 未作答却带有分值"))
+            continue
         try:
             validate_answer(specs[r["template"]], item, Answer(r["response"], r["points"]))
         except UserError as err:

@@ -428,3 +428,74 @@ def test_command_line_round_trip(team: Team, capsys: pytest.CaptureFixture[str],
     code, out, err = run("wang", "package", "export", "--inspection", inspection, "--member", "li", "-o",
                          str(team.tmp / "x.ygpkg"))
     assert code == 2 and err.startswith("错误：") and "--assignment" in err
+
+
+def test_a_new_assignment_keeps_the_members_own_work(team: Team) -> None:
+    _send_assignments(team)
+    li = team.user("li")
+    _answer_all(team.dbs["li"], li, team.inspection_id, overlap="pass")
+    lead = team.user("wang")
+    lead_db = team.dbs["wang"]
+    own = _item(lead_db, team.inspection_id, "fever-clinic-zoning", f"{OVERLAP}.1")  # li answered it
+    other = _item(lead_db, team.inspection_id, "fever-clinic-zoning", "FZ2.1")  # zhao's only
+    with lead_db.begin() as s:  # the lead answers one item of li's part and one outside it
+        record_answer(s, "wang", team.inspection_id, own, response="fail", note="组长看到的问题", user=lead)
+        record_answer(s, "wang", team.inspection_id, other, note="组长的提示：先看缓冲间", user=lead)
+    li_before = _values(team.dbs["li"], team.inspection_id)
+    with lead_db.session() as s:
+        path = export_assignment(s, team.tmp / "assign-li-2.ygpkg", team.inspection_id, "li", user=lead).path
+    with team.dbs["li"].session() as s:
+        preview = preview_file(s, path, user=li)
+    entry = next(e for e in preview.entries if e.entity == "inspection" and e.id == str(team.inspection_id))
+    assert entry.status == "updated" and "1 项采用组长的结果" in entry.detail
+    with team.dbs["li"].begin() as s:
+        import_package(s, "li", path, user=li)
+    with team.dbs["li"].session() as s:
+        values = current_values(s, team.inspection_id)
+    assert values[own].response == "pass" and values[own].digest == li_before[own]  # li's own work stays
+    assert values[other].note == "组长的提示：先看缓冲间"  # outside li's part: the lead's
+    assert {k: v for k, v in _values(team.dbs["li"], team.inspection_id).items() if k != other} == li_before
+    with team.dbs["li"].begin() as s:
+        assert "没有需要导入的变化" in import_package(s, "li", path, user=li).message
+    # li may not change zhao's items on their laptop: they are read-only there.
+    with pytest.raises(Exception, match="不在您的分工范围内"), team.dbs["li"].begin() as s:
+        record_answer(s, "li", team.inspection_id, other, note="改别人的", user=li)
+    # An assignment signed by someone other than the lead is refused.
+    zhao = team.user("zhao")
+    assert zhao.signer is not None
+    with team.dbs["li"].begin() as s:  # li's laptop knows zhao's key (the commission's key list)
+        import_keys(s, li, team.tmp / "keys.json")
+    forged = resign(path, team.tmp / "forged-assign.ygpkg", None, zhao.signer, display_name="赵专家")
+    with pytest.raises(PermissionDenied, match="不是这次检查的组长"), team.dbs["li"].begin() as s:
+        import_package(s, "li", forged, user=li)
+
+
+def test_command_line_conflict_decided_by_item_key(team: Team, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _send_assignments(team)
+    _answer_all(team.dbs["li"], team.user("li"), team.inspection_id, overlap="pass")
+    _answer_all(team.dbs["zhao"], team.user("zhao"), team.inspection_id, overlap="fail")
+    li_package = _export_part(team, "li", "li-part.ygpkg")
+    zhao_package = _export_part(team, "zhao", "zhao-part.ygpkg")
+    monkeypatch.setenv("YG_USER", "wang")
+    monkeypatch.setenv("YG_PASSWORD", PW["wang"])
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--data-dir", str(team.dirs["wang"]), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("package", "import", str(li_package))[0] == 0
+    key = f"item:{team.inspection_id}/fever-clinic-zoning/{OVERLAP}.1"
+    code, out, err = run("package", "import", str(zhao_package), "--dry-run")
+    assert code == 0 and f"冲突 {key}" in out and "回答：本机 符合 ／ 导入 不符合" in out
+    assert "填写人：本机 李专家 ／ 导入 赵专家" in out
+    code, out, err = run("package", "import", str(zhao_package))
+    assert code == 2 and "1 项冲突" in err and key in err
+    code, out, err = run("package", "import", str(zhao_package), "--take-theirs", key)
+    assert code == 0 and "检查项" in out, err
+    overlap = _item(team.dbs["wang"], team.inspection_id, "fever-clinic-zoning", f"{OVERLAP}.1")
+    with team.dbs["wang"].session() as s:
+        assert current_values(s, team.inspection_id)[overlap].response == "fail"
+    code, out, err = run("package", "import", str(zhao_package))
+    assert code == 0 and "没有需要导入的变化" in out
