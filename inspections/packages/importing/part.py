@@ -161,7 +161,8 @@ def plan_part(session: Session, plan: Plan, problems: list[Problem]) -> None:
         elif receipt == theirs:
             entry = PreviewEntry("item", entry_id, label, "kept", "成员上次发送后没有再改动，保留本机的值")
         elif local.status != "draft":
-            entry = PreviewEntry("item", entry_id, label, "kept", "本机的这次检查已完成签字，分工结果不再改动它")
+            state = "已作废" if local.status == "voided" else "已完成签字"
+            entry = PreviewEntry("item", entry_id, label, "kept", f"本机的这次检查{state}，分工结果不再改动它")
         elif value is None or value.empty:
             status: Status = "new" if value is None else "updated"
             entry = PreviewEntry("item", entry_id, label, status, "本机未填写，采用成员的结果")
@@ -257,8 +258,12 @@ def finish_part(applier: Applier, entries: list[PreviewEntry], kept: set[str]) -
             _receipt(applier, applier.plan.team_items[entry.id])
     seal = applier.plan.part_seal
     if seal is not None:
-        from inspections.signing import store_seals
+        from inspections.signing import learn_certificates, store_seals
 
+        plan = applier.plan
+        # The member's certificate too, so `check` can verify the kept signature here later.
+        learn_certificates(applier.session, applier.actor, plan.package.manifest.certificates,
+                           f"导入数据包「{plan.package.name}」")
         if store_seals(applier.session, [seal]):
             append_audit(
                 applier.session, actor=applier.actor, action="package.part.seal", entity="inspection",
