@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -103,6 +103,13 @@ def plan_part(session: Session, plan: Plan, problems: list[Problem]) -> None:
     """Plan a part package: one entry per item the member sent (see the module's rules)."""
     team = plan.team
     assert team is not None
+    # A member's part changes answers only: institution data differing here stays as it is (no decision asked).
+    plan.entries[:] = [
+        replace(e, status="kept", detail="分工结果包不修改医疗机构信息", mine=None, theirs=None)
+        if e.entity == "institution" and e.status == "conflict"
+        else e
+        for e in plan.entries
+    ]
     record = plan.inspections[team["inspection_id"]]
     where = f"{DATA} team"
     inspection_id = uuid.UUID(team["inspection_id"])

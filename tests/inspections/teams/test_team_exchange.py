@@ -499,3 +499,56 @@ def test_command_line_conflict_decided_by_item_key(team: Team, capsys: pytest.Ca
         assert current_values(s, team.inspection_id)[overlap].response == "fail"
     code, out, err = run("package", "import", str(zhao_package))
     assert code == 0 and "没有需要导入的变化" in out
+
+
+def test_single_user_laptops_exchange_unsigned_parts(team: Team, _workspace_template: Path) -> None:
+    """Laptops without users (the single-user mode): the lead knows the member by their enrolled key, packages go
+    unsigned (and say so); a part package still changes answers only, never the institution."""
+    from inspections.institutions import update_institution
+    from models.reference import Institution
+
+    dbs: dict[str, Database] = {}
+    for name in ("solo-lead", "solo-li"):
+        _copy_workspace(_workspace_template, team.tmp / name)
+        dbs[name] = open_workspace(None, team.tmp / name, backup=False)
+    try:
+        lead_db, li_db = dbs["solo-lead"], dbs["solo-li"]
+        with lead_db.begin() as s:
+            import_keys(s, None, team.tmp / "keys.json")  # li's key: the lead may assign li
+            institution_id = create_institution(s, "wang", InstitutionData(name="第二人民医院", code="H002", level=2,
+                                                                           contact="院感科"))
+            triage = s.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.code == "triage")
+                              .order_by(ChecklistTemplate.version.desc()))
+            inspection_id = start_inspection(s, "wang", institution_id=institution_id, on=date(2026, 11, 21),
+                                             inspectors=["王组长"], template_ids=[triage])
+            assign_part(s, "wang", inspection_id, "li", checklists=["triage"])
+        with lead_db.session() as s:
+            assignment = export_assignment(s, team.tmp / "solo-assign.ygpkg", inspection_id, "li").path
+        with li_db.begin() as s:
+            import_package(s, "li", assignment)
+        _answer_all(li_db, CurrentUser("li", "inspector"), inspection_id, overlap="pass")
+        with li_db.session() as s:
+            with pytest.raises(UserError, match="指定导出谁的分工结果"):
+                export_part(s, team.tmp / "nobody.ygpkg", inspection_id)
+            part = export_part(s, team.tmp / "solo-part.ygpkg", inspection_id, member="li").path
+        with lead_db.begin() as s:  # the lead corrects the hospital's contact meanwhile
+            row = s.get(Institution, institution_id)
+            assert row is not None
+            update_institution(s, "wang", institution_id, InstitutionData(name="第二人民医院", code="H002", level=2,
+                                                                          contact="院感科 0371-5555"),
+                               expected_version=row.version)
+        with lead_db.session() as s:
+            preview = preview_file(s, part)
+        assert not preview.signed
+        institution = next(e for e in preview.entries if e.entity == "institution")
+        assert institution.status == "kept" and not preview.conflicts
+        with lead_db.begin() as s:
+            result = import_package(s, "wang", part)
+        assert "检查项新增" in result.message
+        with lead_db.session() as s:
+            assert s.get(Institution, institution_id).contact == "院感科 0371-5555"  # type: ignore[union-attr]
+            answered = [v for v in current_values(s, inspection_id).values() if v.response is not None]
+            assert answered and all(v.updated_by == "li" for v in answered)
+    finally:
+        for db in dbs.values():
+            db.close()
