@@ -21,6 +21,7 @@ from inspections.errors import NotFoundError, PermissionDenied, UserError
 from inspections.packages.exporting import ExportSummary, _write
 from inspections.packages.format import Progress
 from inspections.packages.records import template_keys
+from inspections.signing import seals_of
 from inspections.teams import Part, part_item_ids, parts_of
 from inspections.teams.signing import part_seal
 from inspections.users import ADMIN, HOSPITAL, CurrentUser, acting_user, authorize
@@ -75,6 +76,13 @@ def export_assignment(
         raise UserError(f"“{member}”在这次检查中还没有分工，请先分配检查任务（检查表或部分）")
     inspections = [inspection]
     previous = previous_inspection_id(session, inspection)
+    # Last time's inspection goes along when it can be verified on the member's laptop: signed (a database with
+    # users refuses a finalized inspection without a commission signature), or from a single-user lead (whose
+    # unsigned package only a single-user laptop takes anyway).
+    if previous is not None and user is not None and user.signer is not None and not seals_of(
+        session, "inspection", [str(previous)]
+    ):
+        previous = None
     if previous is not None:
         found = session.get(Inspection, previous)
         assert found is not None
