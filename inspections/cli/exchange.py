@@ -26,6 +26,8 @@ from inspections.workspace import current_actor, open_workspace
 from models.database import Database
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from inspections.packages import Decision, Preview
 
 
@@ -53,6 +55,10 @@ def _uuid(text: str, what: str) -> uuid.UUID:
 # --- packages ---------------------------------------------------------------------------------------------------------
 
 
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.replace("，", ",").split(",") if c.strip()]
+
+
 def _package_export(args: argparse.Namespace) -> int:
     from inspections.packages import export_feedback, export_inspections, export_rectification
     from inspections.packages.format import SUFFIX as PACKAGE_SUFFIX
@@ -60,10 +66,19 @@ def _package_export(args: argparse.Namespace) -> int:
     path = Path(args.output)
     if path.suffix.lower() not in PACKAGE_SUFFIXES:
         path = path.with_name(path.name + PACKAGE_SUFFIX)
+    if not args.assignment and (args.member or args.checklists or args.sections):
+        raise UserError("--member、--checklists、--sections 只用于导出检查分工包（--assignment）")
+    if args.assignment:
+        return _assignment_export(args, path)
     with _db(args) as db, db.session() as s:
         user = login(s)
         actor = _actor(user)
-        if args.rectification:
+        part = _member_part(s, args.inspection, actor)
+        if part is not None:
+            from inspections.packages import export_part
+
+            summary = export_part(s, path, part, user=user, member=None if user is not None else actor)
+        elif args.rectification:
             summary = export_rectification(s, path, _uuid(args.rectification, "医疗机构"), exporter=actor, user=user)
         elif args.feedback:
             summary = export_feedback(s, path, _uuid(args.feedback, "医疗机构"), exporter=actor, user=user)
@@ -76,6 +91,40 @@ def _package_export(args: argparse.Namespace) -> int:
                 round_id=_uuid(args.round, "督导批次") if args.round else None,
                 user=user,
             )
+    print(summary.message)
+    return 0
+
+
+def _member_part(session: Session, inspection_ids: list[str], actor: str) -> uuid.UUID | None:
+    """The inspection whose part a member is exporting: one team inspection in which ``actor`` holds parts and is
+    not the lead (then ``package export --inspection`` writes their part package)."""
+    from inspections.teams import parts_of
+    from models.inspection import Inspection
+
+    if len(inspection_ids) != 1:
+        return None
+    inspection_id = _uuid(inspection_ids[0], "检查")
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None or inspection.created_by == actor or not parts_of(session, inspection_id, actor):
+        return None
+    return inspection_id
+
+
+def _assignment_export(args: argparse.Namespace, path: Path) -> int:
+    from inspections.packages import export_assignment
+    from inspections.teams import assign_part
+
+    if not args.member:
+        raise UserError("导出检查分工包须用 --member 指定组员的用户名")
+    inspection_id = _uuid(args.assignment, "检查")
+    with _db(args) as db, db.begin() as s:
+        user = login(s)
+        actor = _actor(user)
+        if args.checklists or args.sections:
+            parts = assign_part(s, actor, inspection_id, args.member, checklists=_codes(args.checklists),
+                                sections=_codes(args.sections), user=user)
+            print(f"已分配给 {args.member}：{'、'.join(p.label for p in parts)}")
+        summary = export_assignment(s, path, inspection_id, args.member, user=user)
     print(summary.message)
     return 0
 
@@ -114,6 +163,8 @@ def _print_preview(preview: Preview, as_json: bool) -> None:
     for e in preview.conflicts:
         print(f"\n冲突 {e.key}\n  {e.label}：{e.detail}")
         for field in sorted(set(e.mine or {}) | set(e.theirs or {})):
+            if field.endswith("sha256"):
+                continue  # photo checksums: in --json; the count (照片) is shown
             print(f"  {field}：本机 {(e.mine or {}).get(field)!s} ／ 导入 {(e.theirs or {}).get(field)!s}")
 
 
@@ -128,13 +179,18 @@ def _package_import(args: argparse.Namespace) -> int:
             _print_preview(preview, args.json)
             if preview.conflicts:
                 print(
-                    "\n有冲突：导入时请对每项用 --keep-mine KEY 或 --take-theirs KEY 选择（--all-mine 全部保留本机）",
+                    "\n有冲突：导入时请对每项用 --keep-mine KEY 或 --take-theirs KEY 选择"
+                    "（--all-mine 全部保留本机，--all-theirs 全部采用导入）",
                     file=sys.stderr,
                 )
             return 0
         decisions: dict[str, Decision] = {}
+        if args.all_mine and args.all_theirs:
+            raise UserError("--all-mine 与 --all-theirs 只能选一个")
         if args.all_mine:
             decisions.update({e.key: "mine" for e in preview.conflicts})
+        if args.all_theirs:
+            decisions.update({e.key: "theirs" for e in preview.conflicts})
         decisions.update({key: "mine" for key in args.keep_mine})
         decisions.update({key: "theirs" for key in args.take_theirs})
         with db.begin() as s:
@@ -410,15 +466,20 @@ def _users_rotate(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    package = sub.add_parser("package", help="数据包：导出、导入（检查数据、整改通知、整改反馈）").add_subparsers(
-        dest="action", required=True
-    )
+    package = sub.add_parser(
+        "package", help="数据包：导出、导入（检查数据、整改通知、整改反馈、督导组分工）"
+    ).add_subparsers(dest="action", required=True)
     p = package.add_parser("export", help="导出数据包")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--inspection", action="append", default=[], metavar="检查编号", help="要导出的检查（可重复）")
     what.add_argument("--round", metavar="批次编号", help="导出一个督导批次的全部检查")
     what.add_argument("--rectification", metavar="机构编号", help="导出一家机构待整改问题的整改通知包")
     what.add_argument("--feedback", metavar="机构编号", help="（医院）导出已填报的整改反馈包")
+    what.add_argument("--assignment", metavar="检查编号", help="（组长）导出发给一名组员的检查分工包，须给出 --member")
+    p.add_argument("--member", metavar="用户名", help="检查分工包发给的组员")
+    p.add_argument("--checklists", default="", metavar="代码,…", help="先把这些检查表分配给该组员（替换其原有分工）")
+    p.add_argument("--sections", default="", metavar="代码,…",
+                   help="先把这些部分（部分代码或 检查表代码/部分代码）分配给该组员")
     p.add_argument("-o", "--output", required=True, help="数据包文件（.ygpkg；其他扩展名会补上 .ygpkg，.zip 保留）")
     p.set_defaults(handler=_package_export)
     p = package.add_parser("import", help="检查并导入数据包")
@@ -427,6 +488,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--keep-mine", action="append", default=[], metavar="KEY", help="冲突项保留本机（可重复）")
     p.add_argument("--take-theirs", action="append", default=[], metavar="KEY", help="冲突项采用导入（可重复）")
     p.add_argument("--all-mine", action="store_true", help="所有冲突项都保留本机")
+    p.add_argument("--all-theirs", action="store_true", help="所有冲突项都采用导入")
     p.add_argument("--json", action="store_true", help="预览以 JSON 输出")
     p.set_defaults(handler=_package_import)
 

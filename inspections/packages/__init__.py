@@ -1,7 +1,8 @@
 """Exchange packages: inspections (laptop → commission) and the offline rectification loop (commission ⇄ hospital).
 
 Every action is a plain function over a Session (the caller owns the unit of work):
-``export_inspections`` / ``export_rectification`` / ``export_feedback`` write a package; ``read_package`` checks a
+``export_inspections`` / ``export_rectification`` / ``export_feedback`` write a package, ``export_assignment`` /
+``export_part`` an expert team's (the lead's assignment to a member, a member's part back); ``read_package`` checks a
 file completely, ``preview_package`` says what importing would do, ``apply_package`` does it.
 """
 
@@ -22,6 +23,7 @@ from inspections.packages.importing import (
     apply_package,
     preview_package,
 )
+from inspections.packages.team_export import export_assignment, export_part
 from inspections.users import CurrentUser
 
 __all__ = [
@@ -36,8 +38,10 @@ __all__ = [
     "PreviewEntry",
     "Progress",
     "apply_package",
+    "export_assignment",
     "export_feedback",
     "export_inspections",
+    "export_part",
     "export_rectification",
     "import_package",
     "preview_file",

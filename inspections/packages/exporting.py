@@ -68,11 +68,22 @@ def _write(
     description: str = "",
     progress: Progress | None = None,
     user: CurrentUser | None = None,
+    team: dict[str, Any] | None = None,
+    only_results: tuple[uuid.UUID, set[tuple[uuid.UUID, str]]] | None = None,
 ) -> ExportSummary:
-    """Write the package, signed by ``user``'s key (unsigned in the single-user mode, where there is none)."""
+    """Write the package, signed by ``user``'s key (unsigned in the single-user mode, where there is none).
+
+    ``team``: the team object of an assignment or part package (its ``seal``, when there is one, is part of what the
+    certificates must cover); ``only_results``: (inspection id, {(template id, item code)}) keeps only those answers
+    of that inspection (a member's part)."""
     template_ids = {c.template_id for i in inspections for c in i.checklists}
     keys = template_keys(session, template_ids)
     inspection_records = [inspection_record(session, i, keys) for i in inspections]
+    if only_results is not None:
+        wanted = {(keys[tid], code) for tid, code in only_results[1]}
+        for record in inspection_records:
+            if record["id"] == str(only_results[0]):
+                record["results"] = [r for r in record["results"] if (r["template"], r["item_code"]) in wanted]
     finding_records = [finding_record(session, f, keys) for f in findings]
     institution_ids = {i.institution_id for i in inspections} | {f.institution_id for f in findings}
     institutions = session.scalars(select(Institution).where(Institution.id.in_(institution_ids))).all()
@@ -117,7 +128,9 @@ def _write(
             "institution_id": str(signer.institution_id) if signer.institution_id else None,
         }
         seal_fps.add(signer.fingerprint)
-    data = {
+    if team is not None and team.get("seal"):
+        seal_fps.add(team["seal"]["fingerprint"])
+    data: dict[str, Any] = {
         "institutions": [institution_record(i) for i in sorted(institutions, key=lambda i: str(i.id))],
         "checklists": checklist_records,
         "inspections": inspection_records,
@@ -127,6 +140,8 @@ def _write(
             for sha, b in sorted(blobs.items())
         ],
     }
+    if team is not None:
+        data["team"] = team
     write_package(
         path,
         kind=kind,

@@ -28,7 +28,16 @@ FORMAT_VERSION = 3
 version 2 reads version 1 packages (no numbers), a version 1 reader asks to upgrade rather than refuse the field.
 3: the manifest names its signer and carries the key certificates needed to check it; signature.json holds the
 signer's Ed25519 signature over manifest.json; records may carry their own signatures (seals)."""
-KINDS: dict[str, str] = {"inspections": "检查数据包", "rectification": "整改通知包", "feedback": "整改反馈包"}
+KINDS: dict[str, str] = {
+    "inspections": "检查数据包",
+    "rectification": "整改通知包",
+    "feedback": "整改反馈包",
+    "assignment": "检查分工包",
+    "part": "分工结果包",
+}
+TEAM_KINDS = ("assignment", "part")
+"""Expert teams: the lead sends a member the inspection with its parts (assignment); a member sends back their part
+(part), to the lead or to another member. Their data.json carries a ``team`` object (schema.TEAM_SCHEMA)."""
 SUFFIX = ".ygpkg"
 """The extension of package files (a zip inside; the installer opens them in the application). ``.zip`` reads too."""
 

@@ -174,6 +174,22 @@ SCOPE_SCHEMA: dict[str, Check] = {
     "reason": _str(SCOPE_REASON_MAX),
 }
 EVENT_OPTIONAL: dict[str, Check] = {"seals": lambda v: isinstance(v, list) and len(v) <= 100}
+TEAM_SCHEMA: dict[str, Check] = {
+    "inspection_id": _is_uuid,
+    "lead": _line(64),
+    "member": lambda v: _line(64)(v) and bool(v.strip()),
+    "member_name": _line(100),
+    "parts": lambda v: isinstance(v, list) and 0 < len(v) <= 1000,
+    "seal": lambda v: v is None or (isinstance(v, dict) and len(v) <= 20),
+}
+"""An assignment or part package's team: the team inspection, its lead, the member the package is for (assignment)
+or from (part), every member's parts, and (part) the member's signature over their part (checked on import)."""
+TEAM_PART_SCHEMA: dict[str, Check] = {
+    "member": lambda v: _line(64)(v) and bool(v.strip()),
+    "member_name": _line(100),
+    "template": _str(200),
+    "section_code": _str(64),
+}
 DOC_NUMBER_SCHEMA: dict[str, Check] = {
     "series": lambda v: isinstance(v, str) and re.fullmatch(r"[A-Z]{0,3}", v) is not None,
     "year": lambda v: _is_int(v) and 2000 <= v <= 2999,
@@ -266,11 +282,15 @@ def _list(data: Mapping[str, Any], key: str, source: str, problems: list[Problem
     return value
 
 
-def check_data(data: Mapping[str, Any], source: str) -> list[Problem]:
-    """Every way data.json departs from the schema (and every dangling reference inside it)."""
+def check_data(data: Mapping[str, Any], source: str, kind: str = "") -> list[Problem]:
+    """Every way data.json departs from the schema (and every dangling reference inside it). A team package
+    (``kind`` assignment or part) must carry its ``team`` object; no other package may."""
     problems: list[Problem] = []
     allowed = {"institutions", "checklists", "inspections", "findings", "photos"}
-    extra = set(data) - allowed
+    team = kind in ("assignment", "part")
+    if team and "team" not in data:
+        problems.append(Problem(source, "data.json", "检查分工包/分工结果包缺少分工信息（team）"))
+    extra = set(data) - allowed - ({"team"} if team else set())
     if extra:
         problems.append(Problem(source, "data.json", f"有未知的部分：{'、'.join(sorted(extra))}"))
     sections: dict[str, list[Any]] = {key: _list(data, key, source, problems) for key in sorted(allowed)}
@@ -304,9 +324,48 @@ def check_data(data: Mapping[str, Any], source: str) -> list[Problem]:
                     for k, p in enumerate(e["photos"]):
                         at = f"{where}.events[{m}].photos[{k}]"
                         _check_object(p, PHOTO_REF_SCHEMA, at, source, problems, PHOTO_REF_OPTIONAL)
+    if team and "team" in data and _check_object(data["team"], TEAM_SCHEMA, "data.json team", source, problems):
+        for n, part in enumerate(data["team"]["parts"]):
+            _check_object(part, TEAM_PART_SCHEMA, f"data.json team.parts[{n}]", source, problems)
     if problems:
         return problems
-    return _reference_problems(sections, source)
+    problems = _reference_problems(sections, source)
+    if team and not problems:
+        problems = _team_problems(data["team"], sections, source, kind)
+    return problems
+
+
+def _team_problems(team: Mapping[str, Any], sections: Mapping[str, list[Any]], source: str, kind: str) -> list[Problem]:
+    """The team inspection is in the package, a draft; parts name its checklists, each once per member; a part
+    package holds only its member's answers and no findings."""
+    problems: list[Problem] = []
+    where = "data.json team"
+    record = next((i for i in sections["inspections"] if i["id"] == team["inspection_id"]), None)
+    if record is None:
+        return [Problem(source, where, "分工所属的检查不在数据包中")]
+    if record["status"] != "draft":
+        problems.append(Problem(source, where, "分工所属的检查应为草稿（已完成的检查不再分工）"))
+    if record["created_by"] != team["lead"]:
+        problems.append(Problem(source, where, "组长与检查的创建人不符"))
+    used = {c["template"] for c in record["checklists"]}
+    seen: set[tuple[str, str, str]] = set()
+    for n, part in enumerate(team["parts"]):
+        if part["template"] not in used:
+            problems.append(Problem(source, f"{where}.parts[{n}]", f"分工的检查表 {part['template']} 不属于这次检查"))
+        key = (part["member"], part["template"], part["section_code"])
+        if key in seen:
+            problems.append(Problem(source, f"{where}.parts[{n}]", "同一成员的同一分工重复出现"))
+        seen.add(key)
+    if not any(p["member"] == team["member"] for p in team["parts"]):
+        problems.append(Problem(source, where, f"成员 {team['member']} 在分工中没有任何部分"))
+    if kind == "part":
+        if len(sections["inspections"]) != 1 or sections["findings"]:
+            problems.append(Problem(source, "data.json", "分工结果包只能包含这一次检查的检查结果"))
+        if record.get("scope"):
+            problems.append(Problem(source, where, "分工结果包不能带有未检/不适用标记"))
+    elif team["seal"] is not None:
+        problems.append(Problem(source, where, "检查分工包不应带有分工签名"))
+    return problems
 
 
 def _reference_problems(sections: Mapping[str, list[Any]], source: str) -> list[Problem]:

@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 from inspections.errors import UserError
 from inspections.packages.format import DATA, Package, Progress
 from inspections.packages.importing.applier import Applier
+from inspections.packages.importing.assignment import apply_assignment
 from inspections.packages.importing.checklist import apply_checklist
 from inspections.packages.importing.document_number import apply_document_number
 from inspections.packages.importing.finding import apply_finding
 from inspections.packages.importing.inspection import apply_inspection
 from inspections.packages.importing.institution import apply_institution
+from inspections.packages.importing.part import apply_item, finish_part
 from inspections.packages.importing.planning import make_preview, plan_package
 from inspections.packages.importing.preview import Decision, ImportResult, PreviewEntry
 from inspections.permissions import CurrentUser
@@ -72,6 +74,9 @@ def apply_package(
             continue
         if entry.status in ("new", "updated", "conflict"):
             _apply_entry(applier, entry)
+    if package.manifest.kind == "part":
+        mine_items = {e.key for e in preview.conflicts if e.entity == "item" and decisions.get(e.key) == "mine"}
+        finish_part(applier, list(preview.entries), mine_items)
     session.flush()
     applied = {k: v for k, v in applier.applied.items() if not k.endswith(":kept")}
     if not applied:
@@ -106,7 +111,13 @@ def _apply_entry(applier: Applier, entry: PreviewEntry) -> None:
     elif entry.entity == "institution":
         apply_institution(applier, entry.id, entry.status == "new")
     elif entry.entity == "inspection":
-        apply_inspection(applier, entry.id, entry.status == "new")
+        team = applier.plan.team
+        if team is not None and entry.id == team["inspection_id"]:
+            apply_assignment(applier, entry.id, entry.status == "new")
+        else:
+            apply_inspection(applier, entry.id, entry.status == "new")
+    elif entry.entity == "item":
+        apply_item(applier, entry.id)
     elif entry.entity == "document":
         apply_document_number(applier, entry.id)
     else:

@@ -92,7 +92,7 @@ def check_authority(session: Session, plan: Plan) -> None:
     role = signer.role if signer.valid else None
     strict = role is not None or plan.users_here
     if role is not None:
-        if kind in ("inspections", "rectification") and role not in COMMISSION:
+        if kind in ("inspections", "rectification", "assignment", "part") and role not in COMMISSION:
             raise _refuse(plan, f"是{plan.package.manifest.kind_label}，但签名者 {signer.label} 不是督导专家或管理员")
         if kind == "feedback" and role != HOSPITAL:
             raise _refuse(plan, f"是整改反馈包，但签名者 {signer.label} 不是医院感控人员")
@@ -113,6 +113,65 @@ def check_authority(session: Session, plan: Plan) -> None:
     _check_findings(session, plan, strict)
     if kind == "feedback":
         _check_feedback(session, plan, role)
+    if kind == "assignment":
+        _check_assignment(plan, role)
+    if kind == "part":
+        _check_part(plan, strict)
+
+
+def _check_assignment(plan: Plan, role: str | None) -> None:
+    """An assignment comes from the team inspection's lead (or an administrator)."""
+    signer = plan.signer
+    assert signer is not None and plan.team is not None
+    lead = plan.team["lead"]
+    if role is not None and role != ADMIN and signer.username != lead:
+        raise _refuse(plan, f"是检查分工包，但签名者 {signer.label} 不是这次检查的组长（{lead}）")
+
+
+def _check_part(plan: Plan, strict: bool) -> None:
+    """A part package comes from the member it names, and (where signatures are in use) carries that member's valid
+    signature over exactly the items it brings (a forged or altered part is refused)."""
+    from inspections.teams import PartStatement, value_digest
+    from inspections.teams.signing import PART_ENTITY
+
+    signer = plan.signer
+    team = plan.team
+    assert signer is not None and team is not None
+    member = team["member"]
+    if signer.valid and signer.username != member:
+        raise _refuse(plan, f"自称是 {member} 的分工结果，但签名者是 {signer.label}")
+    seal = team["seal"]
+    if seal is None:
+        if strict:
+            raise _refuse(plan, f"缺少 {member} 对其分工部分的签名")
+        return
+    problem = seal_problem(seal, plan.keys)
+    if problem is not None:
+        if strict or seal.get("fingerprint") in plan.keys:
+            raise _refuse(plan, f"中 {member} 对分工部分的签名不成立：{problem}")
+        return
+    record = plan.inspections[team["inspection_id"]]
+    items = tuple(
+        sorted(
+            (
+                plan.specs[r["template"]].code,
+                r["item_code"],
+                value_digest(r["response"], r["points"], r["note"], [p["sha256"] for p in r["photos"]]),
+            )
+            for r in record["results"]
+            if r["response"] is not None or r["note"].strip() or r["photos"]
+        )
+    )
+    statement = PartStatement(uuid.UUID(team["inspection_id"]), member, items)
+    if (
+        seal["signer"] != member
+        or seal["entity"] != PART_ENTITY
+        or seal["entity_id"] != team["inspection_id"]
+        or seal["digest"] != statement.digest
+        or PartStatement.from_context(statement.inspection_id, seal["context"]).digest != statement.digest
+    ):
+        raise _refuse(plan, f"中 {member} 的分工签名与数据包中的检查结果不符（签名后被改动，或不是其本人的签名）")
+    plan.part_seal = seal
 
 
 def _verified_seals(plan: Plan, seals: Any, what: str) -> list[dict[str, Any]]:

@@ -99,6 +99,10 @@ def _check_inspection(plan: Plan, record: Mapping[str, Any], where: str, problem
         if item is None:
             problems.append(problem(plan, where, f"检查项 {r['item_code']} 不在其检查表中"))
             continue
+        if r["response"] is None:  # a note or photo before the answer (a draft's, or outside the scope)
+            if r["points"] is not None:
+                problems.append(problem(plan, where, f"检查项 {r['item_code']} 未作答却带有分值"))
+            continue
         try:
             validate_answer(specs[r["template"]], item, Answer(r["response"], r["points"]))
         except UserError as err:
@@ -131,6 +135,8 @@ def plan_inspections(session: Session, plan: Plan, problems: list[Problem]) -> N
     for n, (record_id, record) in enumerate(plan.inspections.items()):
         where = f"{DATA} inspections[{n}]"
         _check_inspection(plan, record, where, problems)
+        if plan.team is not None and record_id == plan.team["inspection_id"]:
+            continue  # a team package's inspection: planned by importing.assignment or importing.part
         label = inspection_label(plan, record)
         local = session.get(Inspection, uuid.UUID(record_id))
         if local is None:

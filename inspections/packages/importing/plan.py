@@ -36,6 +36,9 @@ class Plan:
     keys: dict[str, KeyInfo] = field(default_factory=dict)  # the keys known here with the package's certificates
     signer: PackageSigner | None = None  # who signed the package, verified
     users_here: bool = False  # the importing database has users: signatures are required
+    team: dict[str, Any] | None = None  # the ``team`` object of an assignment or part package
+    team_items: dict[str, Any] = field(default_factory=dict)  # what importing a team package does, by entry id
+    part_seal: dict[str, Any] | None = None  # a part package's member signature, verified (kept on import)
 
     def status(self, entity: str, record_id: str) -> PreviewEntry:
         return next(e for e in self.entries if e.entity == entity and e.id == record_id)

@@ -6,12 +6,14 @@ from sqlalchemy.orm import Session
 
 from inspections.errors import InvalidInputError
 from inspections.packages.format import Package
+from inspections.packages.importing.assignment import plan_assignment
 from inspections.packages.importing.authority import check_authority, check_importer, check_package_kind, verify_signer
 from inspections.packages.importing.checklist import plan_checklists
 from inspections.packages.importing.document_number import plan_document_numbers
 from inspections.packages.importing.finding import plan_findings
 from inspections.packages.importing.inspection import plan_inspections
 from inspections.packages.importing.institution import plan_institutions
+from inspections.packages.importing.part import plan_part
 from inspections.packages.importing.plan import Plan, problem
 from inspections.packages.importing.preview import Preview
 from inspections.packages.records import check_data
@@ -23,10 +25,11 @@ def plan_package(session: Session, package: Package, user: CurrentUser | None) -
     """Check everything in ``package`` (InvalidInputError listing every problem) and plan each record."""
     check_importer(user)
     plan = Plan(package)
-    problems = check_data(package.data, package.name)
+    problems = check_data(package.data, package.name, package.manifest.kind)
     if problems:
         raise InvalidInputError(problems)
     data = package.data
+    plan.team = data.get("team")
     plan.institutions = {r["id"]: r for r in data.get("institutions", [])}
     plan.inspections = {r["id"]: r for r in data.get("inspections", [])}
     plan.findings = {r["id"]: r for r in data.get("findings", [])}
@@ -42,6 +45,10 @@ def plan_package(session: Session, package: Package, user: CurrentUser | None) -
         raise InvalidInputError(problems)
     plan_institutions(session, plan, user)
     plan_inspections(session, plan, problems)
+    if package.manifest.kind == "assignment" and not problems:
+        plan_assignment(session, plan, problems)
+    elif package.manifest.kind == "part" and not problems:
+        plan_part(session, plan, problems)
     plan_findings(session, plan, problems)
     plan_document_numbers(session, plan)
     if problems:
@@ -52,7 +59,7 @@ def plan_package(session: Session, package: Package, user: CurrentUser | None) -
 
 def make_preview(plan: Plan) -> Preview:
     m = plan.package.manifest
-    order = {"checklist": 0, "institution": 1, "inspection": 2, "finding": 3, "document": 4}
+    order = {"checklist": 0, "institution": 1, "inspection": 2, "finding": 3, "document": 4, "item": 5}
     entries = sorted(plan.entries, key=lambda e: (order[e.entity], e.label, e.id))
     signer = plan.signer
     return Preview(

@@ -24,6 +24,7 @@ ENTITY_LABELS: dict[str, str] = {
     "inspection": "检查",
     "finding": "整改项",
     "document": "文号",
+    "item": "检查项",
 }
 
 
@@ -31,8 +32,9 @@ ENTITY_LABELS: dict[str, str] = {
 class PreviewEntry:
     """What importing would do with one record."""
 
-    entity: str  # checklist | institution | inspection | finding | document
-    id: str  # the record's id in the package (a checklist: code@content_hash; a 文号: the inspection's id)
+    entity: str  # checklist | institution | inspection | finding | document | item
+    id: str  # the record's id in the package (a checklist: code@content_hash; a 文号: the inspection's id;
+    # an item of a part package: inspection id/checklist code/item code)
     label: str
     status: Status
     detail: str = ""
