@@ -18,6 +18,7 @@ from inspections.errors import PermissionDenied, UserError
 from inspections.signing import KeyInfo, Signer, key_infos, make_seal, seals_of, sign_record, verify_stored
 from inspections.teams.digests import PartStatement, current_values, part_statement
 from inspections.teams.parts import Part, item_owners, members_of, parts_of
+from models.audit import append_audit
 from models.keys import Signature
 
 PART_ENTITY = "inspection_part"
@@ -34,9 +35,23 @@ def _statement_for(session: Session, inspection_id: uuid.UUID, signer: Signer) -
 
 
 def sign_part(session: Session, inspection_id: uuid.UUID, signer: Signer) -> Signature:
-    """Sign the signer's part of the inspection as it stands here, and keep the signature here."""
+    """Sign the signer's part of the inspection as it stands here, and keep the signature here (audited)."""
     digest, context = _statement_for(session, inspection_id, signer)
-    return sign_record(session, signer, PART_ENTITY, inspection_id, PART_PURPOSE, digest, context)
+    row = sign_record(session, signer, PART_ENTITY, inspection_id, PART_PURPOSE, digest, context)
+    append_audit(
+        session,
+        actor=signer.username,
+        action="inspection.sign_part",
+        entity="inspection",
+        entity_id=inspection_id,
+        after={
+            "member": signer.username,
+            "digest": digest,
+            "items": len(context["items"]),
+            "fingerprint": signer.fingerprint,
+        },
+    )
+    return row
 
 
 def part_seal(session: Session, inspection_id: uuid.UUID, signer: Signer) -> dict[str, Any]:

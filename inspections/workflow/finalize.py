@@ -52,9 +52,7 @@ class FinalizeResult:
     warnings: tuple[str, ...] = ()  # told, not blocking: members who have not signed their parts (no keys in use)
 
 
-def finalize_blockers(
-    session: Session, inspection_id: uuid.UUID, *, user: CurrentUser | None = None
-) -> list[Blocker]:
+def finalize_blockers(session: Session, inspection_id: uuid.UUID, *, user: CurrentUser | None = None) -> list[Blocker]:
     """What still stops finalizing: unanswered items, failed items without a note, missing photos; and, when the
     finalizing user signs with a key, team members who have not signed their parts (see ``unsigned_parts``)."""
     view = load_inspection(session, inspection_id)
