@@ -471,9 +471,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("inspection_id")
     p.add_argument("--reason", required=True, help="作废原因（记入审计日志）")
     p.set_defaults(handler=_inspections_void)
-    from inspections.cli.teams import register_team
-
-    register_team(inspections)
 
     p = sub.add_parser("score", help="计算一次检查的得分（含计分公式）")
     p.add_argument("inspection_id")

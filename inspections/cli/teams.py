@@ -111,8 +111,10 @@ def _sign_part(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_team(inspections: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the team sub-commands to the ``inspections`` group."""
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the team sub-commands to the ``inspections`` group (registered by inspections.cli.core before)."""
+    group = sub.choices["inspections"]
+    inspections = next(a for a in group._actions if isinstance(a, argparse._SubParsersAction))
     p = inspections.add_parser("assign", help="（组长）把检查表或部分分给督导组成员（替换其原有分工）")
     p.add_argument("inspection_id")
     p.add_argument("--member", required=True, help="成员的用户名")

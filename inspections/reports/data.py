@@ -144,6 +144,15 @@ class SignatureRow:
 
 
 @dataclass(frozen=True)
+class TeamPartRow:
+    """检查分工: one team member, the checklists or sections they inspected, and their signature over them."""
+
+    member: str  # display name
+    parts: str  # 预检分诊、发热门诊·三区两通道
+    signed: str  # 已签署（2026年11月20日 10:30） / 未签署 / 已签署（…）；组长另行裁定 1 项
+
+
+@dataclass(frozen=True)
 class ItemDetailRow:
     """One item result for the optional appendix that lists every item checked."""
 
@@ -188,6 +197,7 @@ class FeedbackReportData:
     contact_phone: str = ""
     # Checklists and sections left out as a whole, one line each: “本次未检：发热门诊闭环管理·一、人员管理（停诊）”.
     scope: tuple[str, ...] = ()
+    team_parts: tuple[TeamPartRow, ...] = ()  # 检查分工 of a team inspection (empty: not split between members)
 
     @property
     def is_draft(self) -> bool:
