@@ -149,7 +149,19 @@ class TeamPartRow:
 
     member: str  # display name
     parts: str  # 预检分诊、发热门诊·三区两通道
-    signed: str  # 已签署（2026年11月20日 10:30） / 未签署 / 已签署（…）；组长另行裁定 1 项
+    signed: str  # 已签署 / 未签署 / 签名无效
+    signed_at: datetime | None = None  # local time
+    differs: int = 0  # items of the signed part the lead decided otherwise
+
+    @property
+    def signed_lines(self) -> tuple[str, ...]:
+        """As the 反馈单 prints it: 已签署, when, and how many items the lead decided otherwise."""
+        lines = [self.signed]
+        if self.signed_at is not None and self.signed == "已签署":
+            lines.append(cn_datetime(self.signed_at))
+        if self.differs:
+            lines.append(f"组长另行裁定 {self.differs} 项")
+        return tuple(lines)
 
 
 @dataclass(frozen=True)

@@ -128,16 +128,22 @@ def _team_section(data: FeedbackReportData) -> list[Flowable]:
     """检查分工: who inspected what, and whether each member signed their part (the lead signs the whole)."""
     st = styles()
     rows: list[list[Cell]] = [
-        [Short(str(index)), row.member, row.parts, row.signed] for index, row in enumerate(data.team_parts, start=1)
+        [
+            Short(str(index)),
+            row.member,
+            row.parts,
+            Para("<br/>".join(esc(line) for line in row.signed_lines), st.small),
+        ]
+        for index, row in enumerate(data.team_parts, start=1)
     ]
     return [
         Spacer(1, 2 * mm),
         Para(
-            f"检查分工：本次检查由督导组 {len(data.team_parts)} 名成员分工完成，各成员对所查部分签名确认，"
+            f'<font name="{st.faces.heiti}">检查分工</font>：本次检查由督导组成员分工进行，各成员对所查部分签名确认，'
             "组长对全部检查结果签署。",
             st.form_body,
         ),
-        data_table(["序号", "成员", "分工", "分工签名"], rows, [12 * mm, 28 * mm, 66 * mm, 50 * mm], compact=True),
+        data_table(["序号", "成员", "分工", "分工签名"], rows, [12 * mm, 28 * mm, 72 * mm, 44 * mm], compact=True),
     ]
 
 

@@ -138,15 +138,16 @@ def _team_parts(session: Session, inspection_id: uuid.UUID) -> list[d.TeamPartRo
     decided otherwise is still a signature: it says how many)."""
     rows = []
     for sig in part_signatures(session, inspection_id):
-        if sig.signed_at is None:
-            signed = "未签署"
-        elif not sig.valid:
-            signed = "签名无效"
-        else:
-            signed = f"已签署（{d.cn_datetime(sig.signed_at.astimezone())}）"
-            if sig.differs:
-                signed += f"；组长另行裁定 {sig.differs} 项"
-        rows.append(d.TeamPartRow(sig.name, "、".join(p.label for p in sig.parts), signed))
+        signed = "未签署" if sig.signed_at is None else "已签署" if sig.valid else "签名无效"
+        rows.append(
+            d.TeamPartRow(
+                sig.name,
+                "、".join(p.label for p in sig.parts),
+                signed,
+                sig.signed_at.astimezone() if sig.signed_at is not None else None,
+                sig.differs if sig.valid else 0,
+            )
+        )
     return rows
 
 
