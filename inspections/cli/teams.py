@@ -7,7 +7,8 @@ import argparse
 from typing import Any
 
 from inspections.cli.core import actor_of, login, open_db, print_json, print_table
-from inspections.errors import UserError
+from inspections.errors import NotFoundError, UserError
+from models.inspection import Inspection
 
 
 def _codes(text: str | None) -> list[str]:
@@ -54,6 +55,8 @@ def _team(args: argparse.Namespace) -> int:
     inspection_id = parse_inspection_id(args.inspection_id)
     with open_db(args) as db, db.session() as s:
         authorize_inspection(s, login(s), "inspection.view", inspection_id)
+        if s.get(Inspection, inspection_id) is None:
+            raise NotFoundError(f"找不到检查记录（编号 {inspection_id}）")
         progress = {p.member: p for p in team_progress(s, inspection_id)}
         signatures = part_signatures(s, inspection_id)
     if args.json:

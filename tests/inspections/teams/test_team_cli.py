@@ -69,6 +69,8 @@ def test_assigning_mistakes_are_one_line(
     assert code == 2 and "只有组长" in err
     code, _, err = _run(capsys, monkeypatch, data, "lead", "inspection", "unassign", iid, "--member", "lead")
     assert code == 2 and "没有分工" in err
+    code, _, err = _run(capsys, monkeypatch, data, "lead", "inspection", "team", str(uuid.uuid4()))
+    assert code == 2 and err.startswith("错误：找不到检查记录")
 
 
 def test_a_member_signs_their_part(team: Team, capsys: pytest.CaptureFixture[str],
