@@ -3,12 +3,14 @@ tampered part signature, and the 反馈单's 检查分工."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
+from inspections import integrity
 from inspections.errors import PermissionDenied, UserError
 from inspections.integrity import check_database
 from inspections.reports.feedback import build_feedback_report
@@ -176,3 +178,22 @@ def test_the_feedback_report_lists_who_inspected_what_and_findings_from_every_pa
     build_feedback_report(final, tmp_path / "反馈单.pdf")
     text = flat("".join(page_texts((tmp_path / "反馈单.pdf").read_bytes())))
     assert "检查分工" in text and "李专家" in text and "赵专家" in text and text.count("已签署") >= 2
+
+
+def test_a_part_signed_after_finalizing_is_verified_by_the_next_incremental_check(
+    ws: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = _finalized_with_signatures(ws)
+    # Only what changed since the last check is read: no rotating slice, and the checks run "two days later", so
+    # the inspection's own times are from well before them.
+    monkeypatch.setattr(integrity, "ROTATE_INSPECTIONS", 0)
+    monkeypatch.setattr(integrity, "utcnow", lambda: datetime.now(UTC) + timedelta(days=2))
+    assert check_database(ws, full=True).ok
+    assert check_database(ws, full=False).inspections == 0
+    key = Ed25519PrivateKey.generate()
+    forger = Signer("zhao", "inspector", None, fingerprint_of(public_bytes(key)), key)
+    with ws.begin() as s:
+        sign_part(s, team.inspection_id, forger)
+    report = check_database(ws, full=False)
+    assert not report.full
+    assert any("成员 zhao 对其分工部分的签名不成立" in p for p in report.problems), report.problems
