@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from inspections.docnumbers import duplicates
-from inspections.verification import verify_trust
+from inspections.verification import part_signature_problems, verify_trust
 from inspections.workflow import content_hashes
 from models.audit import AuditEvent, AuditHead, verify_audit_chain
 from models.base import utcnow
@@ -69,7 +69,7 @@ RecordVerifier = Callable[[Session, Sequence[uuid.UUID]], list[str]]
 (naming the record). Registered in ``RECORD_VERIFIERS``; both depths of check call every verifier for every
 inspection they verify — this is where verifying a record's signature against the signer's enrolled key plugs in."""
 
-RECORD_VERIFIERS: list[RecordVerifier] = []
+RECORD_VERIFIERS: list[RecordVerifier] = [part_signature_problems]  # team members' signatures over their parts
 
 CHECKPOINT_KEY = "integrity_checkpoint"
 HASH_BATCH = 2000

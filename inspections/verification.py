@@ -219,3 +219,32 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
                 f"{' 否决' if inspection.vetoed else ''}）与按检查结果重新计算的（{shown} {grade}）不一致，可能被改动"
             )
     return problems
+
+
+def part_signature_problems(session: Session, ids: Sequence[uuid.UUID]) -> list[str]:
+    """Team members' signatures over their parts (``inspection_part``) of these inspections: each against the
+    member's enrolled key and the statement it carries; one sentence a bad signature. A statement the lead decided
+    otherwise since is not a problem (the lead's own signature covers the whole)."""
+    from inspections.teams.signing import PART_ENTITY, signature_problem
+
+    seals = seals_of(session, PART_ENTITY, [str(i) for i in ids])
+    if not seals:
+        return []
+    keys = key_infos(session)
+    labels = {
+        str(i): (on, name)
+        for i, on, name in session.execute(
+            select(Inspection.id, Inspection.date, Institution.name)
+            .join(Institution, Institution.id == Inspection.institution_id)
+            .where(Inspection.id.in_([uuid.UUID(k) for k in seals]))
+        )
+    }
+    problems = []
+    for entity_id, rows in seals.items():
+        on, name = labels.get(entity_id, (None, ""))
+        what = f"检查记录 {entity_id}（{name} {on.isoformat() if on else ''}）".replace(" ）", "）")
+        for row in rows:
+            problem = signature_problem(row, keys)
+            if problem is not None:
+                problems.append(f"{what}中成员 {row.signer} 对其分工部分的签名不成立：{problem}")
+    return problems

@@ -28,6 +28,7 @@ PACKAGE_SUFFIXES = (".ygpkg", ".zip")
 
 COMMAND_MODULES = [
     "inspections.cli.core",
+    "inspections.cli.teams",  # adds to core's ``inspections`` group
     "inspections.cli.documents",
     "inspections.cli.maintenance",
     "inspections.cli.exchange",

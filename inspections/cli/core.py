@@ -452,7 +452,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("file")
     p.set_defaults(handler=_institutions_import)
 
-    inspections = sub.add_parser("inspections", help="检查记录").add_subparsers(dest="action", required=True)
+    inspections = sub.add_parser("inspections", aliases=["inspection"], help="检查记录").add_subparsers(
+        dest="action", required=True
+    )
     p = inspections.add_parser("list", help="列出检查记录")
     p.add_argument("--json", action="store_true")
     p.add_argument("--status", choices=["draft", "finalized", "voided"], default=None)

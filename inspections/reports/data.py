@@ -144,6 +144,27 @@ class SignatureRow:
 
 
 @dataclass(frozen=True)
+class TeamPartRow:
+    """检查分工: one team member, the checklists or sections they inspected, and their signature over them."""
+
+    member: str  # display name
+    parts: str  # 预检分诊、发热门诊·三区两通道
+    signed: str  # 已签署 / 未签署 / 签名无效
+    signed_at: datetime | None = None  # local time
+    differs: int = 0  # items of the signed part the lead decided otherwise
+
+    @property
+    def signed_lines(self) -> tuple[str, ...]:
+        """As the 反馈单 prints it: 已签署, when, and how many items the lead decided otherwise."""
+        lines = [self.signed]
+        if self.signed_at is not None and self.signed == "已签署":
+            lines.append(cn_datetime(self.signed_at))
+        if self.differs:
+            lines.append(f"组长另行裁定 {self.differs} 项")
+        return tuple(lines)
+
+
+@dataclass(frozen=True)
 class ItemDetailRow:
     """One item result for the optional appendix that lists every item checked."""
 
@@ -188,6 +209,7 @@ class FeedbackReportData:
     contact_phone: str = ""
     # Checklists and sections left out as a whole, one line each: “本次未检：发热门诊闭环管理·一、人员管理（停诊）”.
     scope: tuple[str, ...] = ()
+    team_parts: tuple[TeamPartRow, ...] = ()  # 检查分工 of a team inspection (empty: not split between members)
 
     @property
     def is_draft(self) -> bool:

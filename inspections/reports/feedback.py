@@ -60,6 +60,8 @@ def feedback_story(data: FeedbackReportData) -> list[Flowable]:
         lines = "；".join(data.scope)
         story.append(Spacer(1, 2 * mm))
         story.append(Para(esc(f"检查范围说明：{lines}。以上部分不计分，不列入存在问题。"), st.form_body))
+    if data.team_parts:
+        story.extend(_team_section(data))
 
     story.extend(section("一、否决项不符合情况", form=True))
     if data.critical_failures:
@@ -120,6 +122,29 @@ def feedback_story(data: FeedbackReportData) -> list[Flowable]:
         story.append(Para(f"现场照片（共 {len(data.photos)} 张）", st.attachment_title))
         story.append(photo_grid(data.photos, BODY_WIDTH))
     return story
+
+
+def _team_section(data: FeedbackReportData) -> list[Flowable]:
+    """检查分工: who inspected what, and whether each member signed their part (the lead signs the whole)."""
+    st = styles()
+    rows: list[list[Cell]] = [
+        [
+            Short(str(index)),
+            row.member,
+            row.parts,
+            Para("<br/>".join(esc(line) for line in row.signed_lines), st.small),
+        ]
+        for index, row in enumerate(data.team_parts, start=1)
+    ]
+    return [
+        Spacer(1, 2 * mm),
+        Para(
+            f'<font name="{st.faces.heiti}">检查分工</font>：本次检查由督导组成员分工进行，各成员对所查部分签名确认，'
+            "组长对全部检查结果签署。",
+            st.form_body,
+        ),
+        data_table(["序号", "成员", "分工", "分工签名"], rows, [12 * mm, 28 * mm, 72 * mm, 44 * mm], compact=True),
+    ]
 
 
 def _reply_text(data: FeedbackReportData) -> str:

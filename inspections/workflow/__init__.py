@@ -30,6 +30,7 @@ from inspections.workflow.finalize import (
     deadline_days,
     finalize_blockers,
     finalize_inspection,
+    finalize_warnings,
 )
 from inspections.workflow.folder_photos import (
     FolderProposal,
@@ -77,6 +78,7 @@ __all__ = [
     "digest_header",
     "finalize_blockers",
     "finalize_inspection",
+    "finalize_warnings",
     "import_folder_photos",
     "inspection_score",
     "list_inspections",

@@ -10,21 +10,23 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from inspections.errors import NotFoundError, ReadOnlyError, UserError
+from inspections.errors import ConflictError, NotFoundError, ReadOnlyError, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.permissions import CurrentUser
 from inspections.scoring import Answer, deduction_answer, validate_answer
 from inspections.teams.parts import check_editable
 from inspections.templates import applicable_templates
 from inspections.workflow.amendments import after_amendment
-from inspections.workflow.loading import authorize_on, get_inspection, item_in
+from inspections.workflow.loading import authorize_on, get_inspection, item_in, option_labels
 from models.audit import append_audit
 from models.base import utcnow
-from models.checklist import ChecklistTemplate
+from models.checklist import ChecklistItem, ChecklistTemplate
 from models.inspection import Attachment, Inspection, InspectionChecklist, ItemResult
-from models.reference import Institution
+from models.reference import Institution, User
 
 _UNSET: Any = object()
 
@@ -38,6 +40,7 @@ class SavedAnswer:
     response: str | None
     points: float | None
     note: str
+    version: int = 0  # the stored answer's version now (0: the item holds nothing): pass it as expected_version
 
 
 def start_inspection(
@@ -126,11 +129,17 @@ def record_answer(
     points: float | None = _UNSET,
     note: str = _UNSET,
     reason: str = "",
+    expected_version: int | None = None,
     user: CurrentUser | None = None,
 ) -> SavedAnswer:
     """Record (part of) an item's answer: response, points (部分符合 only), note. Arguments left out keep their
     value; ``response=None`` clears the answer. Durable when the caller's unit of work commits.
-    A finalized inspection takes changes only with a reason (an amendment: audited, re-hashed)."""
+    A finalized inspection takes changes only with a reason (an amendment: audited, re-hashed).
+
+    Two users answering the same item on a shared server: ``expected_version`` (the ``SavedAnswer.version`` the
+    user's screen shows; 0 for an item that held nothing) makes a save over another user's newer answer a
+    ConflictError, and two saves racing (both updating one answer, or both inserting an item's first answer) end
+    the same way for the second; ``mine`` and ``theirs`` then hold both values (answer_values)."""
     inspection = get_inspection(session, inspection_id)
     authorize_on(user, "inspection.record", inspection.institution_id)
     if inspection.status == "voided":
@@ -145,6 +154,7 @@ def record_answer(
         select(ItemResult).where(ItemResult.inspection_id == inspection.id, ItemResult.item_id == item_id)
     )
     before = _result_state(result)
+    stored_version = result.version if result is not None else 0
     new_response = (result.response if result else None) if response is _UNSET else response
     new_points = (result.points if result else None) if points is _UNSET else points
     new_note = (result.note if result else "") if note is _UNSET else (note or "")
@@ -155,20 +165,32 @@ def record_answer(
         raise ReadOnlyError("已完成的检查不能清除答案，请改为其他答案")
     if new_response is not None:
         validate_answer(spec, item_spec, Answer(new_response, new_points))
+    mine = (new_response, new_points, new_note)
+    if expected_version is not None and expected_version != stored_version:
+        raise _answer_conflict(session, inspection, item, mine, actor)
     has_photos = result is not None and session.scalar(
         select(Attachment.id).where(Attachment.item_result_id == result.id).limit(1)
     )
-    if new_response is None and not new_note.strip() and not has_photos:
-        if result is not None:  # nothing left to keep: the item is unanswered again
-            session.delete(result)
-    else:
-        # A note or photos may come before the answer: the row then holds no response and the item stays unanswered.
-        if result is None:
-            result = ItemResult(id=uuid.uuid4(), inspection_id=inspection.id, item_id=item_id)
-            session.add(result)
-        result.response, result.points, result.note = new_response, new_points, new_note
-        result.updated_at, result.updated_by = now, actor
-    session.flush()
+    session.flush()  # the caller's pending changes, outside the savepoint below
+    try:
+        # A savepoint: a save that loses a race is undone alone and the stored value can still be read.
+        with session.begin_nested():
+            if new_response is None and not new_note.strip() and not has_photos:
+                if result is not None:  # nothing left to keep: the item is unanswered again
+                    session.delete(result)
+            else:
+                # A note or photos may come before the answer: the row then holds no response and the item stays
+                # unanswered.
+                if result is None:
+                    result = ItemResult(id=uuid.uuid4(), inspection_id=inspection.id, item_id=item_id)
+                    session.add(result)
+                result.response, result.points, result.note = new_response, new_points, new_note
+                result.updated_at, result.updated_by = now, actor
+            session.flush()
+    except (StaleDataError, IntegrityError):
+        # Another user saved this item since it was read here: updated it (the version moved on) or inserted its
+        # first answer (the unique inspection/item pair).
+        raise _answer_conflict(session, inspection, item, mine, actor) from None
     after = _result_state(result) if result is not None and result in session else None
     append_audit(
         session,
@@ -184,7 +206,69 @@ def record_answer(
     # shared server must not conflict on its version counter.
     if amending:
         after_amendment(session, actor, inspection, reason, user)
-    return SavedAnswer(item_id, now, new_response, new_points, new_note)
+    version = result.version if result is not None and result in session else 0
+    return SavedAnswer(item_id, now, new_response, new_points, new_note, version)
+
+
+def answer_values(
+    session: Session,
+    item: ChecklistItem,
+    value: tuple[str | None, float | None, str] | None,
+    by: str,
+    at: datetime | None,
+    photos: int = 0,
+) -> dict[str, Any] | None:
+    """An item's value as a conflict shows it (the keys of a team package's item conflicts)."""
+    if value is None:
+        return None
+    response, points, note = value
+    label = option_labels(session, [item.template_id]).get((item.code, response or ""), (response or "", ""))[0]
+    user = session.scalar(select(User.display_name).where(User.username == by)) if by else None
+    return {
+        "回答": label if response is not None else "未作答",
+        "分值": points,
+        "备注": note,
+        "照片": photos,
+        "填写人": user or by,
+        "时间": at.astimezone().strftime("%Y-%m-%d %H:%M") if at is not None else "",
+    }
+
+
+def _answer_conflict(
+    session: Session,
+    inspection: Inspection,
+    item: ChecklistItem,
+    mine: tuple[str | None, float | None, str],
+    actor: str,
+) -> ConflictError:
+    """Another user's answer to the item is newer than the one this save was based on: both, for the user to choose."""
+    stored = session.scalar(
+        select(ItemResult)
+        .where(ItemResult.inspection_id == inspection.id, ItemResult.item_id == item.id)
+        .execution_options(populate_existing=True)
+    )
+    photos = 0
+    if stored is not None:
+        photos = len(session.scalars(select(Attachment.id).where(Attachment.item_result_id == stored.id)).all())
+    theirs = (
+        None
+        if stored is None
+        else answer_values(
+            session, item, (stored.response, stored.points, stored.note), stored.updated_by, stored.updated_at, photos
+        )
+    )
+    mine_values = answer_values(session, item, mine, actor, utcnow(), photos)
+    assert mine_values is not None
+    if theirs is None:
+        message = (
+            f"检查项 {item.code} 的回答在您保存前已被他人清除；您的回答「{mine_values['回答']}」未保存，请刷新后再决定"
+        )
+    else:
+        message = (
+            f"检查项 {item.code} 在您保存前已被 {theirs['填写人']} 保存为「{theirs['回答']}」（{theirs['时间']}）；"
+            f"您的回答「{mine_values['回答']}」未保存，请查看对方的回答后再决定"
+        )
+    return ConflictError(message, mine=mine_values, theirs=theirs)
 
 
 _DEDUCTION_REASON = re.compile(

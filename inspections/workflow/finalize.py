@@ -15,6 +15,7 @@ from inspections.permissions import CurrentUser, signer_of
 from inspections.scoring import InspectionScore, overall_grade
 from inspections.settings import get_setting
 from inspections.signing import seal_inspection
+from inspections.teams.signing import part_signatures
 from inspections.workflow.hashing import content_hash
 from inspections.workflow.loading import (
     FAILING,
@@ -48,10 +49,12 @@ class FinalizeResult:
     content_hash: str
     finding_ids: tuple[uuid.UUID, ...]
     score: InspectionScore = field(repr=False)
+    warnings: tuple[str, ...] = ()  # told, not blocking: members who have not signed their parts (no keys in use)
 
 
-def finalize_blockers(session: Session, inspection_id: uuid.UUID) -> list[Blocker]:
-    """What still stops finalizing: unanswered items, failed items without a note, missing photos."""
+def finalize_blockers(session: Session, inspection_id: uuid.UUID, *, user: CurrentUser | None = None) -> list[Blocker]:
+    """What still stops finalizing: unanswered items, failed items without a note, missing photos; and, when the
+    finalizing user signs with a key, team members who have not signed their parts (see ``unsigned_parts``)."""
     view = load_inspection(session, inspection_id)
     blockers: list[Blocker] = []
     if view.finalized:
@@ -69,7 +72,33 @@ def finalize_blockers(session: Session, inspection_id: uuid.UUID) -> list[Blocke
             blockers.append(Blocker(item.item_id, item.code, f"{need}，尚无照片"))
     if not view.inspectors:
         blockers.append(Blocker(None, "", "未填写检查人员"))
+    if signer_of(user) is not None:
+        blockers.extend(Blocker(None, "", text) for text in unsigned_parts(session, inspection_id))
     return blockers
+
+
+def finalize_warnings(session: Session, inspection_id: uuid.UUID, *, user: CurrentUser | None = None) -> list[str]:
+    """What finalizing tells without being stopped by it: in single-user mode (no signing key) team members who have
+    not signed their parts."""
+    if signer_of(user) is not None:
+        return []
+    return unsigned_parts(session, inspection_id)
+
+
+def unsigned_parts(session: Session, inspection_id: uuid.UUID) -> list[str]:
+    """Team members whose part holds answers but carries no valid signature of theirs (the lead's own parts are
+    covered by the lead's signature of the whole; a part left wholly empty needs none). A signature over values the
+    lead has since decided otherwise still counts: the lead's signature covers the final values."""
+    inspection = get_inspection(session, inspection_id)
+    texts = []
+    for status in part_signatures(session, inspection_id):
+        if status.member == inspection.created_by or status.valid or not status.answered:
+            continue
+        if status.signed:
+            texts.append(f"成员 {status.name} 对其分工部分的签名无效：{status.problem}")
+        else:
+            texts.append(f"成员 {status.name} 尚未签署其分工部分")
+    return texts
 
 
 def store_scores(session: Session, inspection: Inspection) -> InspectionScore:
@@ -107,7 +136,8 @@ def finalize_inspection(
         raise ReadOnlyError("该检查已作废，不能完成签字")
     if hospital_rep is not None:
         inspection.hospital_rep = hospital_rep.strip()
-    blockers = finalize_blockers(session, inspection_id)
+    blockers = finalize_blockers(session, inspection_id, user=user)
+    warnings = finalize_warnings(session, inspection_id, user=user)
     if blockers:
         shown = "\n".join(f"{b.code} {b.message}".strip() for b in blockers[:10])
         more = f"\n……共 {len(blockers)} 项" if len(blockers) > 10 else ""
@@ -143,9 +173,10 @@ def finalize_inspection(
             "signatures": inspection.signatures,
             "doc_number": number.text,
             "sealed_by": sealed_by,
+            **({"unsigned_parts": warnings} if warnings else {}),
         },
     )
-    return FinalizeResult(inspection.content_hash, tuple(finding_ids), score)
+    return FinalizeResult(inspection.content_hash, tuple(finding_ids), score, tuple(warnings))
 
 
 def failed_items(session: Session, inspection: Inspection) -> list[tuple[ChecklistItem, ItemResult, str]]:

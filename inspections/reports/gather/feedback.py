@@ -17,6 +17,7 @@ from inspections.labels import SEVERITIES
 from inspections.reports import data as d
 from inspections.reports.gather.common import PHOTO_CAPTION_LIMIT, _issuer, _now, _text
 from inspections.scoring import ChecklistScore, overall_grade
+from inspections.teams import part_signatures
 from inspections.workflow import FAILING, InspectionView, deadline_days, load_inspection
 from inspections.workflow.scope import mark_for
 from models.inspection import Blob
@@ -128,7 +129,26 @@ def feedback_data(
         contact_person=_text(session, "contact_person"),
         contact_phone=_text(session, "contact_phone"),
         scope=tuple(mark.line for mark in view.scope),
+        team_parts=tuple(_team_parts(session, inspection_id)),
     )
+
+
+def _team_parts(session: Session, inspection_id: uuid.UUID) -> list[d.TeamPartRow]:
+    """检查分工: each member's parts and their signature over them (a signature over values the lead has since
+    decided otherwise is still a signature: it says how many)."""
+    rows = []
+    for sig in part_signatures(session, inspection_id):
+        signed = "未签署" if sig.signed_at is None else "已签署" if sig.valid else "签名无效"
+        rows.append(
+            d.TeamPartRow(
+                sig.name,
+                "、".join(p.label for p in sig.parts),
+                signed,
+                sig.signed_at.astimezone() if sig.signed_at is not None else None,
+                sig.differs if sig.valid else 0,
+            )
+        )
+    return rows
 
 
 def _inspection_findings(session: Session, view: InspectionView, now: datetime | None) -> list[d.FindingRow]:
