@@ -199,7 +199,9 @@ def lock_wait_reporter(context: AppContext) -> Callable[[float, str], None]:
 Probe = Callable[[str, "MainWindow"], None]
 
 
-def run_gui(db_url: str | None, data_dir: Path, *, probe: Probe | None = None, package: Path | None = None) -> int:
+def run_gui(
+    db_url: str | None, data_dir: Path, *, probe: Probe | None = None, package: Path | None = None
+) -> int:
     """Run the desktop application until its window closes; returns the exit code.
 
     The window is shown first, with the "opening" page; SQLAlchemy is imported and the database opened (and upgraded,

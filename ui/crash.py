@@ -32,9 +32,9 @@ def show_error_dialog(parent: QWidget | None, exc: BaseException, log_path: Path
         if log_path is not None
         else tr("crash", "无法写入日志文件")
     )
-    box.setInformativeText(
-        tr("crash", "程序内部错误（{0}）；{1}，请把该文件发给技术支持。").format(type(exc).__name__, where)
-    )
+    box.setInformativeText(tr("crash", "程序内部错误（{0}）；{1}，请把该文件发给技术支持。").format(
+        type(exc).__name__, where
+    ))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setObjectName("errorDialog")
     box.open()

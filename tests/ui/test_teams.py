@@ -133,7 +133,7 @@ def test_new_inspection_gives_members_their_parts(qtbot: QtBot, demo_context: Ap
 
 
 def test_progress_line_counts_each_members_answers_as_they_are_saved(qtbot: QtBot, demo_context: AppContext) -> None:
-    inspection_id, first_code, _section = _team_inspection(demo_context)
+    inspection_id, _first, _section = _team_inspection(demo_context)
     editor = _open_editor(qtbot, demo_context, inspection_id)
     assert demo_context.db is not None
     with demo_context.db.session() as s:
@@ -156,9 +156,7 @@ def test_progress_line_counts_each_members_answers_as_they_are_saved(qtbot: QtBo
     assert editor.lock_label.isHidden()  # the lead edits everything
 
 
-def test_items_outside_a_members_part_are_read_only_with_who_holds_them(
-    qtbot: QtBot, demo_context: AppContext
-) -> None:
+def test_items_outside_a_members_part_are_read_only_with_who_holds_them(qtbot: QtBot, demo_context: AppContext) -> None:
     inspection_id, _first, _section = _team_inspection(demo_context)
     demo_context.settings.setValue("user/name", "lisi")  # 李四's laptop
     editor = _open_editor(qtbot, demo_context, inspection_id)

@@ -146,14 +146,8 @@ class KeysBox(QGroupBox):
         self.keys = keys
         self.table.setRowCount(len(keys))
         for row, k in enumerate(keys):
-            cells = (
-                k.username,
-                k.display_name,
-                ROLES.get(k.role, k.role),
-                short(k.fingerprint),
-                k.status_label,
-                self.tr("有效") if k.trusted else self.tr("无效：{0}").format(k.why),
-            )
+            cells = (k.username, k.display_name, ROLES.get(k.role, k.role), short(k.fingerprint), k.status_label,
+                     self.tr("有效") if k.trusted else self.tr("无效：{0}").format(k.why))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
@@ -167,32 +161,18 @@ class KeysBox(QGroupBox):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         username = dialog.username.text().strip()
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("保存身份文件"), f"{username}.ygid", self.tr("身份文件 (*.ygid)")
-        )
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存身份文件"), f"{username}.ygid",
+                                              self.tr("身份文件 (*.ygid)"))
         if not path:
             return
         user = self.context.user
-        values = (
-            username,
-            dialog.password.text(),
-            str(dialog.role.currentData()),
-            dialog.institution_id,
-            dialog.display_name.text(),
-        )
+        values = (username, dialog.password.text(), str(dialog.role.currentData()), dialog.institution_id,
+                  dialog.display_name.text())
 
         def work(s: Session) -> str:
             name, password, role, institution_id, display = values
-            return issue_identity(
-                s,
-                user,
-                Path(path),
-                username=name,
-                password=password,
-                role=role,
-                institution_id=institution_id,
-                display_name=display,
-            ).message
+            return issue_identity(s, user, Path(path), username=name, password=password, role=role,
+                                  institution_id=institution_id, display_name=display).message
 
         self._write(work)
 
@@ -209,17 +189,15 @@ class KeysBox(QGroupBox):
             QMessageBox.information(self, self.tr("吊销密钥"), self.tr("请先在表中选择一个用户"))
             return
         username = self.keys[min(rows)].username
-        reason, ok = QInputDialog.getText(
-            self, self.tr("吊销密钥"), self.tr("吊销 {0} 的全部密钥，原因（如：电脑丢失）：").format(username)
-        )
+        reason, ok = QInputDialog.getText(self, self.tr("吊销密钥"),
+                                          self.tr("吊销 {0} 的全部密钥，原因（如：电脑丢失）：").format(username))
         if not ok:
             return
         user = self.context.user
 
         def work(s: Session) -> str:
-            n = set_key_status(
-                s, user.signer if user else None, user.username if user else "local", username, REVOKED, reason
-            )
+            n = set_key_status(s, user.signer if user else None, user.username if user else "local", username,
+                               REVOKED, reason)
             return self.tr("已吊销 {0} 的 {1} 个密钥").format(username, n)
 
         self._write(work)
@@ -229,11 +207,8 @@ class KeysBox(QGroupBox):
         if not path:
             return
         user = self.context.user
-        self.context.read(
-            lambda s: export_keys(s, user, Path(path)),
-            lambda n: self.context.message.emit(self.tr("已导出 {0} 个密钥证书").format(n)),
-            parent=self,
-        )
+        self.context.read(lambda s: export_keys(s, user, Path(path)),
+                          lambda n: self.context.message.emit(self.tr("已导出 {0} 个密钥证书").format(n)), parent=self)
 
     def import_(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("导入密钥列表"), "", self.tr("密钥列表 (*.json)"))
