@@ -290,7 +290,9 @@ class PreviewDialog(QDialog):
         self.conflict_keys: list[str] = []
         for row, e in enumerate(conflicts):
             table.setItem(row, 0, QTableWidgetItem(_entity_label(e)))
-            table.setItem(row, 1, QTableWidgetItem(e.label))
+            record = QTableWidgetItem(e.label)
+            record.setToolTip(e.label)
+            table.setItem(row, 1, record)
             diff = QTableWidgetItem(conflict_summary(e))
             diff.setToolTip(_differences(e.mine, e.theirs))
             table.setItem(row, 2, diff)
@@ -309,6 +311,7 @@ class PreviewDialog(QDialog):
             self.conflict_keys.append(e.key)
             table.setCellWidget(row, 3, cell)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the item (code and text) ends the label
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)

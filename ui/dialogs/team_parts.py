@@ -298,6 +298,8 @@ class PartPicker(QWidget):
             for leaf in _children(node):
                 on = whole or str(leaf.data(0, ROLE)) in sections
                 leaf.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            node.setExpanded(node.checkState(0) == Qt.CheckState.PartiallyChecked)
+        top.setExpanded(bool(checklists or sections))
         self._refresh_summaries()
 
     def members(self) -> list[str]:

@@ -119,7 +119,7 @@ class InspectionEditor(Page):
         self.lock_label = QLabel()
         self.lock_label.setObjectName("itemLocked")
         self.lock_label.setWordWrap(True)
-        self.lock_label.setStyleSheet("background: #eeeeee; color: #555; padding: 4px;")
+        self.lock_label.setStyleSheet("background: #fff4e5; color: #8a4b00; padding: 4px;")
         self.lock_label.setVisible(False)
         right_layout.addWidget(self.lock_label)
         self.pane = ItemPane()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
 from inspections import teams
@@ -94,11 +94,9 @@ class TeamBar(QWidget):
         self.progress_label.setWordWrap(True)
         self.progress_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.progress_label, 1)
-        self.menu_button = QToolButton()
+        self.menu_button = QPushButton(self.tr("督导组"))
         self.menu_button.setObjectName("teamMenuButton")
-        self.menu_button.setText(self.tr("督导组"))
-        self.menu_button.setToolTip(self.tr("分工、分工包的导出"))
-        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setToolTip(self.tr("分工，导出分工包，导出我的分工"))
         self.menu = QMenu(self.menu_button)
         self.menu_button.setMenu(self.menu)
         layout.addWidget(self.menu_button, 0, Qt.AlignmentFlag.AlignTop)
