@@ -101,7 +101,8 @@ def main(out: Path, suffix: str) -> None:
         view = workflow.load_inspection(s, inspection_id)
         teams.assign_part(s, "张三", inspection_id, "lisi", checklists=[view.checklists[0].spec.code])
         second = view.checklists[1]
-        teams.assign_part(s, "张三", inspection_id, "wangwu", sections=[f"{second.spec.code}/{second.sections[0].code}"])
+        section = f"{second.spec.code}/{second.sections[0].code}"
+        teams.assign_part(s, "张三", inspection_id, "wangwu", sections=[section])
         for item in view.checklists[0].sections[0].items[:5]:
             workflow.record_answer(s, "lisi", inspection_id, item.item_id, response=item.options[0].code)
     registry.open_editor(window, inspection_id)
