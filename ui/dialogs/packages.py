@@ -290,7 +290,8 @@ class PreviewDialog(QDialog):
         self.conflict_keys: list[str] = []
         for row, e in enumerate(conflicts):
             table.setItem(row, 0, QTableWidgetItem(_entity_label(e)))
-            record = QTableWidgetItem(e.label)
+            # An item label starts with the inspection (机构 日期), the same on every row: the item tells them apart.
+            record = QTableWidgetItem(" · ".join(e.label.split(" · ")[-2:]) if e.entity == "item" else e.label)
             record.setToolTip(e.label)
             table.setItem(row, 1, record)
             diff = QTableWidgetItem(conflict_summary(e))
@@ -311,12 +312,11 @@ class PreviewDialog(QDialog):
             self.conflict_keys.append(e.key)
             table.setCellWidget(row, 3, cell)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the item (code and text) ends the label
+        table.setWordWrap(False)
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        table.setColumnWidth(1, 260)
         table.installEventFilter(self)
         self.conflict_table = table
         split.addWidget(table)
