@@ -319,7 +319,7 @@ def test_lead_exports_a_members_assignment_package(qtbot: QtBot, demo_context: A
 
 @pytest.fixture
 def member_context(qapp: QApplication, demo_template: Path, tmp_path: Path, runner: TaskRunner) -> Iterator[AppContext]:
-    """李四's laptop: another copy of the same demo database."""
+    """李四's laptop: another copy of the same demo database, single-user."""
     folder = tmp_path / "member"
     folder.mkdir()
     for context in _context_on(demo_template, folder, runner):
@@ -327,9 +327,39 @@ def member_context(qapp: QApplication, demo_template: Path, tmp_path: Path, runn
         yield context
 
 
+def _enrol_lisi(context: AppContext, empty_template: Path, tmp_path: Path) -> None:
+    """The commission issues 李四 a key; the lead's laptop (single-user) enrols it, so the lead may give 李四 a part."""
+    from inspections.identity import export_keys, import_keys, issue_identity
+    from inspections.users import log_in
+    from models.database import open_database, sqlite_url
+
+    folder = tmp_path / "commission"
+    folder.mkdir()
+    (folder / "yuangan.db").write_bytes(empty_template.read_bytes())
+    commission = open_database(sqlite_url(folder / "yuangan.db"), folder, migrate=False)
+    try:
+        with commission.begin() as s:
+            add_user(s, None, username="admin", password="pw-admin-0001", role="admin", display_name="督导办")
+        with commission.session() as s:
+            admin = log_in(s, "admin", "pw-admin-0001")
+        with commission.begin() as s:
+            issue_identity(
+                s, admin, tmp_path / "lisi.ygid", username="lisi", password="pw-lisi-0001", role="inspector",
+                display_name="李四",
+            )
+            export_keys(s, admin, tmp_path / "keys.json")
+    finally:
+        commission.close()
+    assert context.db is not None
+    with context.db.begin() as s:
+        import_keys(s, None, tmp_path / "keys.json")
+
+
 def _import(qtbot: QtBot, context: AppContext, path: Path) -> PreviewDialog:
     actions = PackageActions(context, None)  # type: ignore[arg-type]
     actions.import_from(path)
+    qtbot.waitUntil(lambda: context.tasks.pending == 0, timeout=30_000)
+    assert getattr(context.tasks, "last_error_box", None) is None
     qtbot.waitUntil(lambda: isinstance(actions.last_dialog, PreviewDialog), timeout=30_000)
     dialog = actions.last_dialog
     assert isinstance(dialog, PreviewDialog)
@@ -339,10 +369,20 @@ def _import(qtbot: QtBot, context: AppContext, path: Path) -> PreviewDialog:
 
 @needs_teampkg
 def test_assignment_out_part_back_and_the_conflict_decided_in_the_window(
-    qtbot: QtBot, demo_context: AppContext, member_context: AppContext, tmp_path: Path
+    qtbot: QtBot,
+    demo_context: AppContext,
+    member_context: AppContext,
+    empty_template: Path,
+    tmp_path: Path,
 ) -> None:
-    inspection_id, _first, _section = _team_inspection(demo_context)
+    _enrol_lisi(demo_context, empty_template, tmp_path)
+    inspection_id = start_inspection(demo_context)
+    assert demo_context.db is not None
+    with demo_context.db.begin() as s:
+        triage = workflow.load_inspection(s, inspection_id).checklists[0].spec.code
+        teams.assign_part(s, "张三", inspection_id, "lisi", checklists=[triage])
     lead = _open_editor(qtbot, demo_context, inspection_id)
+    assert "李四" in lead.header.team_bar.progress_text()
     assignment = tmp_path / "分工包_李四.ygpkg"
     lead.team.request_assignment("lisi", "李四", assignment)
     qtbot.waitUntil(lambda: assignment.is_file() and demo_context.tasks.pending == 0, timeout=30_000)
@@ -361,7 +401,6 @@ def test_assignment_out_part_back_and_the_conflict_decided_in_the_window(
     member.pane.note.setPlainText("分诊台无体温计")
     member.pane.flush_note()
     part = tmp_path / "分工结果_李四.ygpkg"
-    member.team._fill_menu()
     member.team.request_my_part(part)
     qtbot.waitUntil(lambda: part.is_file() and member_context.tasks.pending == 0, timeout=30_000)
     # Meanwhile the lead answered the same item otherwise: a conflict, shown and decided in the preview.
