@@ -1,9 +1,11 @@
 """Screenshots of the expert-team screens (issue 17) in a window of 1280×720 logical pixels:
 `python tests/ui/take_team_screenshots.py OUT_DIR [SUFFIX]` (offscreen; set QT_SCALE_FACTOR=1.5 with a 1920×1080
-screen for 150 %). Prints what does not fit (crushed buttons and fields, dialogs beyond the window)."""
+screen for 150 %). Prints one JSON line ``{"problems": [...]}``: what does not fit (crushed buttons and fields,
+dialogs beyond the window); test_teams runs it at 100 % and 150 %."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -136,7 +138,7 @@ def main(out: Path, suffix: str) -> None:
     preview.close()
     context.tasks.shutdown()
     del app
-    print({"problems": problems})
+    print(json.dumps({"problems": problems}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,6 +172,8 @@ def test_items_outside_a_members_part_are_read_only_with_who_holds_them(qtbot: Q
     inspection_id, _first, _section = _team_inspection(demo_context)
     demo_context.settings.setValue("user/name", "lisi")  # 李四's laptop
     editor = _open_editor(qtbot, demo_context, inspection_id)
+    messages: list[str] = []
+    demo_context.message.connect(messages.append)
     assert editor.view is not None
     outside = editor.view.checklists[1].sections[0].items[0]  # 王五's section
     inside = editor.view.checklists[0].sections[0].items[0]
@@ -184,6 +189,7 @@ def test_items_outside_a_members_part_are_read_only_with_who_holds_them(qtbot: Q
     assert editor.pane.note.toPlainText() == ""
     assert _stored(demo_context, inspection_id, outside.item_id) is None
     assert editor.last_dialog is None
+    assert "由王五负责" in messages[-1]  # said in the status bar instead
     # An item of one's own part is answered as usual.
     editor.select_item(inside.item_id)
     assert editor.lock_label.isHidden() and all(b.isEnabled() for b in editor.pane.answer_buttons)
@@ -416,3 +422,52 @@ def test_assignment_out_part_back_and_the_conflict_decided_in_the_window(
     preview.accept()
     qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=30_000)
     assert _stored(demo_context, inspection_id, item.item_id) == (failing, "分诊台无体温计")
+
+
+def test_a_rounds_team_is_offered_by_name_and_strangers_are_shown_but_not_given_parts(
+    qtbot: QtBot, demo_context: AppContext
+) -> None:
+    from inspections.rounds import create_round
+    from ui.dialogs.team_parts import PartPicker, team_candidates
+
+    _team_users(demo_context)
+    assert demo_context.db is not None
+    with demo_context.db.begin() as s:
+        round_id = create_round(s, "张三", month="2027-03", title="3月督导", team=["王五", "赵六", "lisi"])
+        candidates = team_candidates(s, round_id=round_id)
+    assert [(c.username, c.name) for c in candidates] == [("wangwu", "王五"), ("", "赵六"), ("lisi", "李四")]
+    picker = PartPicker()
+    qtbot.addWidget(picker)
+    picker.fill(candidates, [])
+    stranger = picker.tree.topLevelItem(1)
+    assert stranger is not None and not stranger.flags() & Qt.ItemFlag.ItemIsEnabled
+    assert "不是本机用户" in stranger.text(0) and picker.members() == ["wangwu", "lisi"]
+
+
+@pytest.mark.parametrize("scale", ["1", "1.5"])
+def test_team_screens_fit_at_1280x720(scale: str, tmp_path: Path) -> None:
+    """新建检查 with 分工, the editor's 分工 line (lead and member), 分工… and the conflict preview: nothing crushed or
+    beyond a 1280×720 window (at 150 %: 1920×1080)."""
+    here = Path(__file__).parent
+    screen = tmp_path / "screen.json"
+    size = (1920, 1080) if scale == "1.5" else (1280, 720)
+    screen.write_text(
+        json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": size[0], "height": size[1], "logicalDpi": 96,
+                                 "logicalBaseDpi": 96, "dpr": 1}]})
+    )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
+        "QT_SCALE_FACTOR": scale,
+        "PYTHONPATH": str(here.parent.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, str(here / "take_team_screenshots.py"), str(tmp_path / "shots")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"problems": []}
+    assert len(list((tmp_path / "shots").glob("team-*.png"))) == 5

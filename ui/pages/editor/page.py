@@ -417,6 +417,9 @@ class InspectionEditor(Page):
         problem is written at once; other answers move on (unless the setting keeps the cursor)."""
         item = self.current_item()
         if item is None or self.item_read_only(item.item_id):
+            if item is not None and item.item_id in self.item_tree.locked:
+                holder = self.item_tree.locked[item.item_id]
+                self.context.message.emit(self.tr("只读：本项不在您的分工内，由{0}负责").format(holder))
             return
         self.pane.flush_note()
         item = self.items[item.item_id]
