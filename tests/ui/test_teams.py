@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLabel
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -318,6 +318,8 @@ def test_lead_exports_a_members_assignment_package(qtbot: QtBot, demo_context: A
     path = tmp_path / "分工包_李四.ygpkg"
     editor.team.request_assignment("lisi", "李四", path)
     qtbot.waitUntil(lambda: path.is_file() and demo_context.tasks.pending == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: isinstance(editor.last_dialog, QMessageBox))
+    assert str(path) in editor.last_dialog.text()  # type: ignore[union-attr]
     package = read_package(path)
     assert package.manifest.kind == "assignment"
     assert str(inspection_id) in json.dumps(package.data)

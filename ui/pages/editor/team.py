@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
 from inspections import teams
@@ -243,3 +243,14 @@ class TeamFlow(QObject):
 
     def _exported(self, summary: ExportSummary) -> None:
         self.editor.context.message.emit(self.tr("已导出到 {0}").format(str(summary.path)))
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("导出完成"),
+            f"{summary.message}\n\n{summary.path}",
+            QMessageBox.StandardButton.Ok,
+            self.owner,
+        )
+        box.setObjectName("teamExportDone")
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.editor.last_dialog = box
+        box.open()
