@@ -170,6 +170,12 @@ def test_progress_line_counts_each_members_answers_as_they_are_saved(qtbot: QtBo
 
 def test_items_outside_a_members_part_are_read_only_with_who_holds_them(qtbot: QtBot, demo_context: AppContext) -> None:
     inspection_id, _first, _section = _team_inspection(demo_context)
+    assert demo_context.db is not None
+    with demo_context.db.begin() as s:  # a photo on an item of each member's part
+        view = workflow.load_inspection(s, inspection_id)
+        for checklist in view.checklists[:2]:
+            item_id = checklist.sections[0].items[0].item_id
+            workflow.add_item_photo(s, "张三", inspection_id, item_id, _jpeg("grey"), filename="现场.jpg")
     demo_context.settings.setValue("user/name", "lisi")  # 李四's laptop
     editor = _open_editor(qtbot, demo_context, inspection_id)
     messages: list[str] = []
@@ -187,9 +193,16 @@ def test_items_outside_a_members_part_are_read_only_with_who_holds_them(qtbot: Q
     qtbot.keyClicks(editor.tree, "ab")
     qtbot.keyClick(editor.tree, Qt.Key.Key_1)  # 1: the first answer
     assert editor.pane.note.toPlainText() == ""
-    assert _stored(demo_context, inspection_id, outside.item_id) is None
+    assert _stored(demo_context, inspection_id, outside.item_id) == (None, "")  # the photo's row, unanswered
     assert editor.last_dialog is None
     assert "由王五负责" in messages[-1]  # said in the status bar instead
+    # In the photo viewer the caption of 王五's photo is read-only, that of one's own item is not.
+    for item, locked in ((outside, True), (inside, False)):
+        viewer = editor.photo_flow.open_viewer(editor.items[item.item_id].photos[0].attachment_id)
+        assert viewer is not None
+        qtbot.addWidget(viewer)
+        assert viewer.caption.isReadOnly() is locked
+        viewer.reject()
     # An item of one's own part is answered as usual.
     editor.select_item(inside.item_id)
     assert editor.lock_label.isHidden() and all(b.isEnabled() for b in editor.pane.answer_buttons)

@@ -249,6 +249,10 @@ class InspectionEditor(Page):
         """Read-only as a whole, or outside the user's part of a team inspection."""
         return self.read_only or item_id in self.item_tree.locked
 
+    def item_locked(self, item_id: uuid.UUID) -> bool:
+        """Outside the user's part of a team inspection (another member's item)."""
+        return item_id in self.item_tree.locked
+
     def current_read_only(self) -> bool:
         item = self.current_item()
         return item is None or self.item_read_only(item.item_id)
