@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 from sqlalchemy.orm import Session
@@ -60,7 +60,7 @@ def load_team(session: Session, inspection_id: uuid.UUID, actor: str) -> TeamSta
     if mine:
         names = dict(teams.members_of(session, inspection_id))
         owners = teams.item_owners(session, inspection_id)
-        lead = f"组长 {inspection.created_by}"
+        lead = QCoreApplication.translate("EditorTeam", "组长 {0}").format(inspection.created_by)
         template_ids = [c.template_id for c in inspection.checklists]
         for item_id in session.scalars(select(ChecklistItem.id).where(ChecklistItem.template_id.in_(template_ids))):
             if item_id not in mine:
