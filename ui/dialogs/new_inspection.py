@@ -1,11 +1,11 @@
 """新建检查: institution, kind, date and team, and the checklists — a preset (发热门诊专项, 常规督导…) or chosen one by
-one among the versions in force on the inspection's date."""
+one among the versions in force on the inspection's date — and, for a team (督导组), who takes which part (分工)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -19,15 +19,18 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from inspections.labels import INSPECTION_KINDS
 from inspections.presets import ChecklistOffer
+from ui.dialogs.team_parts import Candidate, ChecklistOutline, MemberChoice, PartPicker
 
 CUSTOM = ""  # the preset combo's entry for a choice made by hand
 OfferFn = Callable[[uuid.UUID | None, dt.date], ChecklistOffer]
+OutlineFn = Callable[[list[uuid.UUID]], list[ChecklistOutline]]
 
 
 def combo_index_of(combo: QComboBox, value: object) -> int:
@@ -41,7 +44,8 @@ class NewInspectionDialog(QDialog):
 
     ``offer`` gives the checklists in force for an institution on a day and what each preset means there; without
     it the dialog offers no choice and the checklists default to all that apply. ``preset`` preselects a preset
-    by name (the one remembered for this month's round).
+    by name (the one remembered for this month's round). With ``candidates`` and ``outlines`` (the sections of the
+    chosen checklists) the 分工 tab lets the lead give members their parts; the caller assigns them (``parts()``).
     """
 
     def __init__(
@@ -53,6 +57,8 @@ class NewInspectionDialog(QDialog):
         institution_id: uuid.UUID | None = None,
         offer: OfferFn | None = None,
         preset: str | None = None,
+        candidates: Sequence[Candidate] = (),
+        outlines: OutlineFn | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("新建检查"))
@@ -89,14 +95,30 @@ class NewInspectionDialog(QDialog):
         self.preset.setObjectName("presetCombo")
         form.addRow(self.tr("检查表组合"), self.preset)
         layout.addLayout(form)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("newInspectionTabs")
+        checklist_page = QWidget()
+        checklist_layout = QVBoxLayout(checklist_page)
+        checklist_layout.setContentsMargins(4, 4, 4, 4)
         self.checklists = QListWidget()
         self.checklists.setObjectName("checklistChoice")
-        self.checklists.setMinimumHeight(150)
-        layout.addWidget(self.checklists, 1)
+        self.checklists.setMinimumHeight(120)
+        checklist_layout.addWidget(self.checklists, 1)
         hint = QLabel(self.tr("只列出检查日期当天有效的版本；空格键勾选或取消。"))
         hint.setStyleSheet("color: #666;")
         hint.setWordWrap(True)
-        layout.addWidget(hint)
+        checklist_layout.addWidget(hint)
+        self.tabs.addTab(checklist_page, self.tr("检查表"))
+        self._outlines_fn = outlines
+        self._candidates = list(candidates)
+        self.part_picker = PartPicker()
+        self.part_picker.setObjectName("newInspectionParts")
+        self.tabs.addTab(self.part_picker, self.tr("分工（督导组）"))
+        self._team_possible = offer is not None and outlines is not None and bool(self._candidates)
+        self.tabs.setTabVisible(1, self._team_possible)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.part_picker.tree.itemChanged.connect(lambda *_a: self._show_part_count())
+        layout.addWidget(self.tabs, 1)
         if offer is None:
             self.preset.setVisible(False)
             self.checklists.setVisible(False)
@@ -196,6 +218,31 @@ class NewInspectionDialog(QDialog):
             if entry.checkState() == Qt.CheckState.Checked:
                 result.append(entry.data(Qt.ItemDataRole.UserRole))
         return result
+
+    # -- the team's parts -------------------------------------------------------------------------------------
+
+    def _on_tab(self, index: int) -> None:
+        if index == 1:
+            self.refresh_parts()
+
+    def refresh_parts(self) -> None:
+        """The picker follows the checklists chosen (what was checked for the checklists still chosen stays)."""
+        if not self._team_possible or self._outlines_fn is None:
+            return
+        self.part_picker.fill(self._candidates, self._outlines_fn(self.chosen_template_ids()))
+        self._show_part_count()
+
+    def _show_part_count(self) -> None:
+        members = len(self.part_picker.choices())
+        label = self.tr("分工（{0} 人）").format(members) if members else self.tr("分工（督导组）")
+        self.tabs.setTabText(1, label)
+
+    def parts(self) -> dict[str, MemberChoice]:
+        """Member (username) → the checklists and sections they take; empty when no parts are given."""
+        if not self._team_possible or not self.part_picker.members():
+            return {}
+        self.refresh_parts()
+        return self.part_picker.choices()
 
     # -- accepting --------------------------------------------------------------------------------------------
 

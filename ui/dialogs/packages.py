@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -22,8 +23,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QRadioButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,10 +36,12 @@ from sqlalchemy.orm import Session
 from inspections.packages.format import SUFFIX as PACKAGE_SUFFIX
 from models.inspection import Inspection
 from ui.context import AppContext
+from ui.dialogs.item_conflicts import ConflictDetail, PhotoSource, conflict_summary
 from ui.tasks import Progress
 
 if TYPE_CHECKING:
     from inspections.packages import Decision, ExportSummary, ImportResult, Package, Preview
+    from inspections.packages.importing.preview import PreviewEntry
 
 EXPORT_KINDS = ("inspections", "rectification", "feedback")
 
@@ -166,13 +171,24 @@ def run_export(
 
 class PreviewDialog(QDialog):
     """What importing would do: counts of new / updated / unchanged / conflicting records, the changes, and for
-    each conflict a choice 保留本机 / 采用数据包. 导入 is enabled once every conflict has a choice."""
+    each conflict a choice 保留本机 / 采用导入, the current one shown side by side (1 / 2 decide it from the
+    keyboard). 导入 is enabled once every conflict has a choice.
 
-    def __init__(self, preview: Preview, parent: QWidget | None = None) -> None:
+    ``mine_photo`` / ``theirs_photo`` give a photo's JPEG by sha256 (here, and in the package) for the thumbnails
+    of a checklist item's conflict; without them the photos are counted.
+    """
+
+    def __init__(
+        self,
+        preview: Preview,
+        parent: QWidget | None = None,
+        *,
+        mine_photo: PhotoSource | None = None,
+        theirs_photo: PhotoSource | None = None,
+    ) -> None:
         super().__init__(parent)
         self.preview = preview
         self.setWindowTitle(self.tr("导入数据包 - 预览"))
-        self.resize(820, 560)
         layout = QVBoxLayout(self)
         head = QLabel(preview.message.replace(f"\n{preview.signature}", "") if preview.signature else preview.message)
         head.setObjectName("previewSummary")
@@ -198,62 +214,34 @@ class PreviewDialog(QDialog):
         self.counts_label.setFont(font)
         layout.addWidget(self.counts_label)
 
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("previewTabs")
+        self.choices: dict[str, QButtonGroup] = {}
+        self.conflict_table: QTableWidget | None = None
+        self.detail: ConflictDetail | None = None
+        conflicts = preview.conflicts
+        if conflicts:
+            self.tabs.addTab(
+                self._conflicts_page(conflicts, mine_photo, theirs_photo),
+                self.tr("待决定的冲突（{0}）").format(len(conflicts)),
+            )
         changes = [e for e in preview.entries if e.status in ("new", "updated")]
         if changes:
-            layout.addWidget(QLabel(self.tr("将导入的变化：")))
             table = QTableWidget(len(changes), 4)
             table.setObjectName("previewChanges")
             table.setHorizontalHeaderLabels([self.tr("处理"), self.tr("类型"), self.tr("记录"), self.tr("说明")])
             for row, e in enumerate(changes):
-                for col, text in enumerate((e.status_label, e.entity_label, e.label, e.detail)):
+                for col, text in enumerate((e.status_label, _entity_label(e), e.label, e.detail)):
                     table.setItem(row, col, QTableWidgetItem(text))
             table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
             table.verticalHeader().hide()
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             table.horizontalHeader().setStretchLastSection(True)
-            layout.addWidget(table, 1)
-
-        self.choices: dict[str, QButtonGroup] = {}
-        conflicts = preview.conflicts
-        if conflicts:
-            note = QLabel(self.tr("以下 {0} 项与本机记录不同，请逐项选择保留哪一份：").format(len(conflicts)))
-            note.setWordWrap(True)
-            layout.addWidget(note)
-            table = QTableWidget(len(conflicts), 4)
-            table.setObjectName("previewConflicts")
-            table.setHorizontalHeaderLabels([self.tr("类型"), self.tr("记录"), self.tr("差异"), self.tr("处理")])
-            for row, e in enumerate(conflicts):
-                table.setItem(row, 0, QTableWidgetItem(e.entity_label))
-                table.setItem(row, 1, QTableWidgetItem(e.label))
-                diff = QTableWidgetItem(e.detail)
-                diff.setToolTip(_differences(e.mine, e.theirs))
-                table.setItem(row, 2, diff)
-                cell = QWidget()
-                row_layout = QHBoxLayout(cell)
-                row_layout.setContentsMargins(4, 0, 4, 0)
-                group = QButtonGroup(cell)
-                for text, value in ((self.tr("保留本机"), "mine"), (self.tr("采用数据包"), "theirs")):
-                    button = QRadioButton(text)
-                    button.setProperty("decision", value)
-                    group.addButton(button)
-                    row_layout.addWidget(button)
-                group.buttonClicked.connect(lambda _b: self._update_ok())
-                self.choices[e.key] = group
-                table.setCellWidget(row, 3, cell)
-            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-            table.verticalHeader().hide()
-            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-            layout.addWidget(table, 1)
-            bulk = QHBoxLayout()
-            all_mine = QPushButton(self.tr("全部保留本机"))
-            all_mine.clicked.connect(lambda: self.choose_all("mine"))
-            all_theirs = QPushButton(self.tr("全部采用数据包"))
-            all_theirs.clicked.connect(lambda: self.choose_all("theirs"))
-            bulk.addWidget(all_mine)
-            bulk.addWidget(all_theirs)
-            bulk.addStretch(1)
-            layout.addLayout(bulk)
+            self.tabs.addTab(table, self.tr("将导入的变化（{0}）").format(len(changes)))
+        if self.tabs.count():
+            layout.addWidget(self.tabs, 1)
+        else:
+            self.tabs.setVisible(False)
 
         if not preview.changes_anything:
             layout.addWidget(QLabel(self.tr("数据包中的记录与本机完全相同，导入不会改变任何内容。")))
@@ -266,13 +254,138 @@ class PreviewDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._update_ok()
+        self._fit_screen(900, 640)
+        if self.conflict_table is not None:
+            self.conflict_table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fit_screen(self, width: int, height: int) -> None:
+        """As large as wanted, but never beyond the screen (a laptop at 150 % has ~850×480 to show it in)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() - 20), min(height, room.height() - 40)
+        self.resize(width, height)
+
+    def _conflicts_page(
+        self, conflicts: tuple[PreviewEntry, ...], mine_photo: PhotoSource | None, theirs_photo: PhotoSource | None
+    ) -> QWidget:
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(4, 4, 4, 4)
+        note = QLabel(
+            self.tr("以下 {0} 项与本机记录不同，请逐项选择（1 保留本机，2 采用导入，↑↓ 换一项）：").format(
+                len(conflicts)
+            )
+        )
+        note.setWordWrap(True)
+        page_layout.addWidget(note)
+        split = QSplitter(Qt.Orientation.Vertical)
+        table = QTableWidget(len(conflicts), 4)
+        table.setObjectName("previewConflicts")
+        table.setHorizontalHeaderLabels(
+            [self.tr("类型"), self.tr("记录"), self.tr("差异（本机 ／ 数据包）"), self.tr("处理")]
+        )
+        table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.conflict_keys: list[str] = []
+        for row, e in enumerate(conflicts):
+            table.setItem(row, 0, QTableWidgetItem(_entity_label(e)))
+            # An item label starts with the inspection (机构 日期), the same on every row: the item tells them apart.
+            record = QTableWidgetItem(" · ".join(e.label.split(" · ")[-2:]) if e.entity == "item" else e.label)
+            record.setToolTip(e.label)
+            table.setItem(row, 1, record)
+            diff = QTableWidgetItem(conflict_summary(e))
+            diff.setToolTip(_differences(e.mine, e.theirs))
+            table.setItem(row, 2, diff)
+            cell = QWidget()
+            row_layout = QHBoxLayout(cell)
+            row_layout.setContentsMargins(4, 0, 4, 0)
+            group = QButtonGroup(cell)
+            for text, value in ((self.tr("保留本机"), "mine"), (self.tr("采用导入"), "theirs")):
+                button = QRadioButton(text)
+                button.setProperty("decision", value)
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the row is decided with 1 / 2 from the table
+                group.addButton(button)
+                row_layout.addWidget(button)
+            group.buttonClicked.connect(lambda _b: self._on_decided())
+            self.choices[e.key] = group
+            self.conflict_keys.append(e.key)
+            table.setCellWidget(row, 3, cell)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.installEventFilter(self)
+        self.conflict_table = table
+        split.addWidget(table)
+        self.detail = ConflictDetail(mine_photo, theirs_photo)
+        self.detail.mine_button.clicked.connect(lambda: self.decide_current("mine"))
+        self.detail.theirs_button.clicked.connect(lambda: self.decide_current("theirs"))
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        page_layout.addWidget(split, 1)
+        bulk = QHBoxLayout()
+        all_mine = QPushButton(self.tr("全部保留本机"))
+        all_mine.setObjectName("allMine")
+        all_mine.clicked.connect(lambda: self.choose_all("mine"))
+        all_theirs = QPushButton(self.tr("全部采用导入"))
+        all_theirs.setObjectName("allTheirs")
+        all_theirs.clicked.connect(lambda: self.choose_all("theirs"))
+        bulk.addWidget(all_mine)
+        bulk.addWidget(all_theirs)
+        bulk.addStretch(1)
+        page_layout.addLayout(bulk)
+        self._conflicts = conflicts
+        table.currentCellChanged.connect(lambda row, *_a: self._show_conflict(row))
+        table.setCurrentCell(0, 1)
+        self._show_conflict(0)
+        return page
+
+    def _show_conflict(self, row: int) -> None:
+        if self.detail is None or not 0 <= row < len(self._conflicts):
+            return
+        entry = self._conflicts[row]
+        self.detail.show_entry(entry, self.decisions().get(entry.key))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.conflict_table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            decision = {Qt.Key.Key_1: "mine", Qt.Key.Key_2: "theirs"}.get(Qt.Key(event.key()))
+            if decision is not None and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.decide_current("mine" if decision == "mine" else "theirs")
+                return True
+        return super().eventFilter(watched, event)
+
+    def current_conflict(self) -> str | None:
+        """The key of the conflict shown in detail."""
+        if self.conflict_table is None:
+            return None
+        row = self.conflict_table.currentRow()
+        return self.conflict_keys[row] if 0 <= row < len(self.conflict_keys) else None
+
+    def decide_current(self, decision: Decision) -> None:
+        """Decide the conflict shown, then on to the next one still undecided (or the next row)."""
+        key = self.current_conflict()
+        if key is None or self.conflict_table is None:
+            return
+        self.choose(key, decision)
+        decided = self.decisions()
+        row = self.conflict_keys.index(key)
+        order = self.conflict_keys[row + 1 :] + self.conflict_keys[:row]
+        following = next((k for k in order if k not in decided), None)
+        if following is not None:
+            self.conflict_table.setCurrentCell(self.conflict_keys.index(following), 1)
+        self._show_conflict(self.conflict_table.currentRow())
 
     def choose(self, key: str, decision: Decision) -> None:
-        """Pick 保留本机 ("mine") or 采用数据包 ("theirs") for one conflict."""
+        """Pick 保留本机 ("mine") or 采用导入 ("theirs") for one conflict."""
         for button in self.choices[key].buttons():
             if button.property("decision") == decision:
                 button.setChecked(True)
-        self._update_ok()
+        self._on_decided()
 
     def choose_all(self, decision: Decision) -> None:
         for key in self.choices:
@@ -289,10 +402,41 @@ class PreviewDialog(QDialog):
     def undecided(self) -> int:
         return len(self.choices) - len(self.decisions())
 
+    def _on_decided(self) -> None:
+        self._update_ok()
+        if self.detail is not None:
+            key = self.current_conflict()
+            self.detail.show_decision(self.decisions().get(key) if key else None)
+        if self.conflict_keys_decided_label() and self.tabs.count():
+            self.tabs.setTabText(0, self.conflict_keys_decided_label())
+
+    def conflict_keys_decided_label(self) -> str:
+        if not self.choices:
+            return ""
+        left = self.undecided()
+        if left:
+            return self.tr("待决定的冲突（{0}/{1}）").format(left, len(self.choices))
+        return self.tr("冲突（{0} 项已决定）").format(len(self.choices))
+
     def _update_ok(self) -> None:
         left = self.undecided()
         self.import_button.setEnabled(left == 0 and self.preview.changes_anything)
         self.import_button.setToolTip(self.tr("还有 {0} 项冲突未选择").format(left) if left else "")
+
+
+def _package_photo(package: Package, sha256: str) -> bytes | None:
+    """A photo carried in the package (None when it is not, or no longer matches its checksum)."""
+    from inspections.errors import UserError
+
+    try:
+        return package.photo(sha256)
+    except UserError:
+        return None
+
+
+def _entity_label(entry: PreviewEntry) -> str:
+    """The kind of record; a team inspection's checklist item is 检查项."""
+    return _tr("检查项") if entry.entity == "item" else entry.entity_label
 
 
 def _differences(mine: object, theirs: object) -> str:
@@ -410,12 +554,24 @@ class PackageActions:
 
     def _show_preview(self, result: tuple[Package, Preview]) -> None:
         package, preview = result
-        dialog = PreviewDialog(preview, self.parent)
+        dialog = PreviewDialog(
+            preview, self.parent, mine_photo=self._local_photo, theirs_photo=lambda sha: _package_photo(package, sha)
+        )
         self.last_dialog = dialog
         dialog.accepted.connect(
             lambda: run_apply(self.context, package, dialog.decisions(), self._imported, self.parent)
         )
         dialog.open()
+
+    def _local_photo(self, sha256: str) -> bytes | None:
+        """A thumbnail of a photo stored here (None when it is not)."""
+        from inspections import photos
+        from inspections.errors import UserError
+
+        try:
+            return self.context.read_now(lambda s: photos.thumbnail(s, sha256))
+        except UserError:
+            return None
 
     def _imported(self, result: ImportResult) -> None:
         self.context.message.emit(result.message)

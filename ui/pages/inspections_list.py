@@ -19,6 +19,7 @@ from ui import settings as keys
 from ui import style
 from ui.context import AppContext
 from ui.dialogs.new_inspection import NewInspectionDialog
+from ui.dialogs.team_parts import Candidate, MemberChoice, checklist_outlines, save_parts, team_candidates
 from ui.pages.base import Page, heading
 from ui.tasks import show_user_error
 from ui.widgets.table import Column, RowsModel, RowsView
@@ -27,6 +28,7 @@ from ui.widgets.table import Column, RowsModel, RowsView
 @dataclass(frozen=True)
 class _NewInspectionChoices:
     institutions: dict[uuid.UUID, str]
+    candidates: list[Candidate]
 
 
 class InspectionsPage(Page):
@@ -137,7 +139,7 @@ class InspectionsPage(Page):
 
     def request_new(self, institution_id: uuid.UUID | None = None) -> None:
         def load(s: Session) -> _NewInspectionChoices:
-            return _NewInspectionChoices(institutions.institution_names(s, active_only=True))
+            return _NewInspectionChoices(institutions.institution_names(s, active_only=True), team_candidates(s))
 
         self.context.read(load, lambda c: self._show_new_dialog(c, institution_id), parent=self)
 
@@ -157,19 +159,31 @@ class InspectionsPage(Page):
             institution_id=institution_id,
             offer=offer,
             preset=remembered if isinstance(remembered, str) and remembered else None,
+            candidates=choices.candidates,
+            outlines=lambda ids: context.read_now(lambda s: checklist_outlines(s, ids)),
         )
         dialog.setObjectName("newInspectionDialog")
-        dialog.accepted.connect(lambda: self._start(dialog.values(), dialog.preset_name()))
+        dialog.accepted.connect(lambda: self._start(dialog.values(), dialog.preset_name(), dialog.parts()))
         self.new_dialog = dialog
         dialog.open()
 
-    def _start(self, values: dict[str, object], preset: str | None = None) -> None:
+    def _start(
+        self, values: dict[str, object], preset: str | None = None, parts: dict[str, MemberChoice] | None = None
+    ) -> None:
+        """Start the inspection and, for a team, give each member their part (one transaction: all or nothing)."""
         on = values.get("on")
         if preset and isinstance(on, dt.date):  # remembered for this month's round
             self.context.settings.setValue(f"{keys.NEW_INSPECTION_PRESET}/{on.strftime('%Y-%m')}", preset)
-        actor = self.context.actor
+        actor, user = self.context.actor, self.context.user
+
+        def start(s: Session) -> uuid.UUID:
+            inspection_id = workflow.start_inspection(s, actor, **values)  # type: ignore[arg-type]
+            if parts:
+                save_parts(s, actor, inspection_id, parts, user=user)
+            return inspection_id
+
         self.context.write(
-            lambda s: workflow.start_inspection(s, actor, **values),  # type: ignore[arg-type]
+            start,
             self.open_requested.emit,
             changed=("inspections",),
             parent=self,

@@ -4,7 +4,7 @@ under the photo that is saved when it is left (Enter, moving on, closing)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -74,10 +74,13 @@ class PhotoViewer(QDialog):
         *,
         start: int = 0,
         read_only: bool = False,
+        locked: Collection[uuid.UUID] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("photoViewer")
+        self._read_only = read_only
+        self._locked = set(locked)  # photos whose caption may not be changed (another team member's items)
         self.photos = list(photos)
         self._load = load
         self.index = max(0, min(start, len(self.photos) - 1))
@@ -153,6 +156,7 @@ class PhotoViewer(QDialog):
         self.position.setText(f"{photo.label}　（{self.index + 1}/{len(self.photos)}）")
         self._shown_caption = photo.caption
         self.caption.setText(photo.caption)
+        self.caption.setReadOnly(self._read_only or photo.attachment_id in self._locked)
         self.prev_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < len(self.photos) - 1)
 

@@ -9,11 +9,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 from inspections import workflow
 from inspections.scoring import InspectionScore
 from inspections.workflow import InspectionView
+from ui.pages.editor.team import TeamBar
 
 
 class EditorHeader(QWidget):
-    """“← 检查记录”, the title (which gives way so the score always shows in full), the score, and the banner
-    that says when the inspection is signed (read-only) or being amended."""
+    """“← 检查记录”, the title (which gives way so the score always shows in full), the score, the team line
+    (分工 and progress), and the banner that says when the inspection is signed (read-only) or being amended."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +40,8 @@ class EditorHeader(QWidget):
         self.score_label.setFont(score_font)
         head.addWidget(self.score_label)
         layout.addLayout(head)
+        self.team_bar = TeamBar()  # 督导组: each member's part and progress, and the team's actions
+        layout.addWidget(self.team_bar)
 
         self.banner = QLabel()
         self.banner.setObjectName("editorBanner")

@@ -39,6 +39,7 @@ class KeyedEditor(Protocol):
     @property
     def read_only(self) -> bool: ...
 
+    def current_read_only(self) -> bool: ...
     def current_item(self) -> ItemView | None: ...
     def answer(self, code: str) -> None: ...
     def next_unanswered(self) -> bool: ...
@@ -161,7 +162,7 @@ class EditorKeys(QObject):
             first = editor.item_tree.first_leaf_under(node)
             if first is not None:
                 editor.tree.setCurrentItem(first)
-        if editor.current_item() is None or editor.read_only:
+        if editor.current_item() is None or editor.current_read_only():
             return False
         note = editor.pane.note
         note.setFocus()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from inspections import photos, workflow
+from inspections import photos, teams, workflow
 from inspections.errors import UserError
 from inspections.scoring import Answer, InspectionScore
 from inspections.settings import get_setting
@@ -42,6 +42,7 @@ from ui.pages.editor.finishing import FinishFlow
 from ui.pages.editor.header import EditorHeader
 from ui.pages.editor.keys import EditorKeys
 from ui.pages.editor.photos import EditorPhotos
+from ui.pages.editor.team import TeamFlow, TeamState, load_team
 from ui.pages.editor.tree import UNANSWERED, ItemTree
 from ui.tasks import show_user_error
 from ui.widgets.item_pane import ItemPane
@@ -84,6 +85,7 @@ class InspectionEditor(Page):
         self.finishing = FinishFlow(self, self)
         self.photo_flow = EditorPhotos(self, self)  # the viewer with captions, photos from a folder
         self.drafts = DraftActions(self, self)
+        self.team = TeamFlow(self, self, self.header.team_bar)
         self.scope_button.clicked.connect(self.request_scope)
         self.void_button.clicked.connect(lambda: self.drafts.request_void())
 
@@ -114,6 +116,12 @@ class InspectionEditor(Page):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        self.lock_label = QLabel()
+        self.lock_label.setObjectName("itemLocked")
+        self.lock_label.setWordWrap(True)
+        self.lock_label.setStyleSheet("background: #fff4e5; color: #8a4b00; padding: 4px;")
+        self.lock_label.setVisible(False)
+        right_layout.addWidget(self.lock_label)
         self.pane = ItemPane()
         scroll = QScrollArea()
         scroll.setWidget(self.pane)
@@ -196,6 +204,7 @@ class InspectionEditor(Page):
             for item in section.items
         }
         self.header.show_title(view)
+        self.show_team(self.context.read_now(lambda s: load_team(s, view.id, self.context.actor)))
         self.item_tree.fill(view)
         self._update_scores()
         self.update_mode()
@@ -208,6 +217,26 @@ class InspectionEditor(Page):
         if target is not None:
             self.select_item(target)
 
+    def show_team(self, state: TeamState) -> None:
+        """The team line (each member's part and progress) and, for a member, the items outside their part."""
+        assert self.view is not None
+        self.team.state = state
+        self.item_tree.locked = dict(state.locked)
+        bar = self.header.team_bar
+        draft = self.view.status == "draft"
+        bar.setVisible(draft or state.is_team)
+        bar.menu_button.setVisible(draft)
+        bar.show_progress(state, self.context.actor)
+
+    def refresh_progress(self) -> None:
+        """After a save: each member's answered/total again (team inspections only)."""
+        if not self.team.state.is_team:
+            return
+        inspection_id = self.inspection_id
+        progress = tuple(self.context.read_now(lambda s: teams.team_progress(s, inspection_id)))
+        self.team.state = replace(self.team.state, progress=progress)
+        self.header.team_bar.show_progress(self.team.state, self.context.actor)
+
     # -- state ----------------------------------------------------------------------------------------------
 
     @property
@@ -215,6 +244,18 @@ class InspectionEditor(Page):
         if self.view is None or self.view.status == "voided":
             return True
         return self.view.finalized and not self.amend_reason
+
+    def item_read_only(self, item_id: uuid.UUID) -> bool:
+        """Read-only as a whole, or outside the user's part of a team inspection."""
+        return self.read_only or item_id in self.item_tree.locked
+
+    def item_locked(self, item_id: uuid.UUID) -> bool:
+        """Outside the user's part of a team inspection (another member's item)."""
+        return item_id in self.item_tree.locked
+
+    def current_read_only(self) -> bool:
+        item = self.current_item()
+        return item is None or self.item_read_only(item.item_id)
 
     def current_item(self) -> ItemView | None:
         return self.item_tree.current_item()
@@ -250,8 +291,15 @@ class InspectionEditor(Page):
         assert self.view is not None
         checklist = self._checklist_of[item.item_id]
         earned = self._earned(item)
+        holder = self.item_tree.locked.get(item.item_id)
+        self.lock_label.setVisible(holder is not None)
+        if holder is not None:
+            self.lock_label.setText(self.tr("只读：本项不在您的分工内，由{0}负责。").format(holder))
         self.pane.show_item(
-            item, earned=earned, read_only=self.read_only, partial_ratio=checklist.spec.scoring.partial_ratio
+            item,
+            earned=earned,
+            read_only=self.item_read_only(item.item_id),
+            partial_ratio=checklist.spec.scoring.partial_ratio,
         )
         self._show_thumbnails(item)
         self._tab_into_pane()
@@ -365,13 +413,17 @@ class InspectionEditor(Page):
         self.items[item_id] = item
         self.item_tree.paint_item(item)
         self._update_scores()
+        self.refresh_progress()
         return item
 
     def answer(self, code: str) -> None:
         """Answer the current item with ``code``. 不符合 and 部分符合 keep the cursor on the item, in 问题描述, so the
         problem is written at once; other answers move on (unless the setting keeps the cursor)."""
         item = self.current_item()
-        if item is None or self.read_only:
+        if item is None or self.item_read_only(item.item_id):
+            if item is not None and item.item_id in self.item_tree.locked:
+                holder = self.item_tree.locked[item.item_id]
+                self.context.message.emit(self.tr("只读：本项不在您的分工内，由{0}负责").format(holder))
             return
         self.pane.flush_note()
         item = self.items[item.item_id]
@@ -410,7 +462,7 @@ class InspectionEditor(Page):
     def _on_deduction_changed(self, found: dict[str, Any]) -> None:
         """Occurrences found or sub-items failed: the points follow from the item's rule, the reason heads the note."""
         item = self.current_item()
-        if item is None or self.read_only:
+        if item is None or self.item_read_only(item.item_id):
             return
         self.pane.flush_note()
         updated = self._record(item.item_id, found)

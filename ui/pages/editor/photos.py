@@ -35,6 +35,7 @@ class PhotoEditor(Protocol):
     def pane(self) -> ItemPane: ...
     def reload(self) -> None: ...
     def show_saved(self) -> None: ...
+    def item_locked(self, item_id: uuid.UUID) -> bool: ...
 
 
 class EditorPhotos(QObject):
@@ -64,12 +65,14 @@ class EditorPhotos(QObject):
             return None
         view = self.editor.view
         read_only = view is not None and view.finalized and not self.editor.amend_reason
+        items = self.editor.items.values()
         context = self.editor.context
         viewer = PhotoViewer(
             shown,
             lambda sha: context.read_now(lambda s: photos.photo_bytes(s, sha)),
             start=start,
             read_only=read_only,
+            locked=[p.attachment_id for i in items if self.editor.item_locked(i.item_id) for p in i.photos],
             parent=self.owner,
         )
         viewer.caption_changed.connect(self._save_caption)

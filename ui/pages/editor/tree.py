@@ -54,6 +54,7 @@ class ItemTree(QWidget):
         self.items: dict[uuid.UUID, ItemView] = {}
         self.leaves: dict[uuid.UUID, QTreeWidgetItem] = {}
         self.scope_marks: dict[uuid.UUID, ScopeMark] = {}  # item id → the mark leaving it out of scope
+        self.locked: dict[uuid.UUID, str] = {}  # item id → the team members holding it (outside the user's part)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         tools = QHBoxLayout()
@@ -125,11 +126,15 @@ class ItemTree(QWidget):
 
     def paint_item(self, item: ItemView) -> None:
         leaf = self.leaves[item.item_id]
-        if self.out_of_scope(item.item_id):
+        holder = self.locked.get(item.item_id)
+        if self.out_of_scope(item.item_id) or holder is not None:
             leaf.setForeground(0, QBrush(QColor("#999")))
         veto = self.tr("【{0}】").format(item.spec.consequence or self.tr("否决")) if item.spec.critical else ""
         leaf.setText(0, f"{item.code} {veto}{item.spec.text}")
-        leaf.setToolTip(0, item.spec.text)
+        tip = item.spec.text
+        if holder is not None:
+            tip = self.tr("只读：不在您的分工内，由{0}负责").format(holder) + "\n" + tip
+        leaf.setToolTip(0, tip)
         outcome = item.outcome if item.response != "not_checked" else None
         leaf.setIcon(0, state_icon(outcome))
 
