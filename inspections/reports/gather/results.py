@@ -7,16 +7,15 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, String, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inspections import analytics
 from inspections.checklists.spec import ChecklistSpec
 from inspections.labels import INSPECTION_KINDS
 from inspections.reports import data as d
-from inspections.reports.gather.common import _chunks, _now
+from inspections.reports.gather.common import _chunks, _now, raw_id
 from inspections.scoring import Answer, score_checklist
 from inspections.templates import template_spec
 from inspections.workflow.scope import ScopeMark, in_scope, mark_for
@@ -83,13 +82,6 @@ def results_stream(
     )
 
 
-def _raw(column: Any) -> ColumnElement[object]:
-    """An id column as the driver returns it (SQLite: the stored hex text; PostgreSQL: a UUID), not converted: the
-    export keys a city's millions of answers by their inspection and checklist, and converting each id to a
-    ``uuid.UUID`` (and hashing that in Python) cost more than scoring them."""
-    return type_coerce(column, String)
-
-
 def _result_rows(
     session: Session,
     ids: Sequence[uuid.UUID],
@@ -106,14 +98,14 @@ def _result_rows(
         heads = {
             row[0]: row[1:]
             for row in connection.execute(
-                select(Inspection.id, _raw(Inspection.id), Inspection.date, Inspection.kind, Institution.name)
+                select(Inspection.id, raw_id(Inspection.id), Inspection.date, Inspection.kind, Institution.name)
                 .join(Institution, Institution.id == Inspection.institution_id)
                 .where(Inspection.id.in_(chunk))
             )
         }
         templates: dict[object, list[object]] = defaultdict(list)  # raw inspection id → raw template ids, in order
         for inspection_raw, template_raw, template_id in connection.execute(
-            select(_raw(InspectionChecklist.inspection_id), _raw(InspectionChecklist.template_id),
+            select(raw_id(InspectionChecklist.inspection_id), raw_id(InspectionChecklist.template_id),
                    InspectionChecklist.template_id)
             .where(InspectionChecklist.inspection_id.in_(chunk))
             .order_by(InspectionChecklist.inspection_id, InspectionChecklist.position)
@@ -127,8 +119,8 @@ def _result_rows(
         notes: dict[tuple[object, object], dict[str, str]] = defaultdict(dict)
         for inspection_raw, template_raw, code, response, points, note in connection.execute(
             select(
-                _raw(ItemResult.inspection_id),
-                _raw(ChecklistItem.template_id),
+                raw_id(ItemResult.inspection_id),
+                raw_id(ChecklistItem.template_id),
                 ChecklistItem.code,
                 ItemResult.response,
                 ItemResult.points,
