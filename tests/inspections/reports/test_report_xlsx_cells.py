@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from inspections.demo import generate_demo
@@ -20,6 +21,8 @@ from models.finding import Finding, FindingEvent
 from models.inspection import Inspection
 from models.reference import Institution
 from tests.helpers import answer_all, make_institution
+
+pytestmark = pytest.mark.postgres  # ids are read raw: as hex text on SQLite, as UUIDs on PostgreSQL
 
 NOW = datetime(2026, 11, 28, 14, 3).astimezone()
 DAY = date(2026, 10, 20)
