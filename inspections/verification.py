@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.rawids import raw_id
 from inspections.signing import event_digests, inspection_digests, key_infos, seals_of, verify_stored
 from models.audit import AuditEvent
 from models.finding import Finding, FindingEvent
@@ -149,12 +150,6 @@ def _covered(session: Session, inspection_id: uuid.UUID, seals: list[Any], curre
     return False
 
 
-def _raw(column: Any) -> ColumnElement[object]:
-    """An id as the driver returns it (SQLite: hex text; PostgreSQL: a UUID): a key to match rows of the same
-    check with, never compared with a ``uuid.UUID``; a full check reads a city's millions of answers."""
-    return type_coerce(column, String)
-
-
 def _same(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b
@@ -183,7 +178,7 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
         answers: dict[tuple[object, object], dict[str, Answer]] = defaultdict(dict)
         connection = session.connection()
         for inspection_raw, template_raw, code, response, points in connection.execute(
-            select(_raw(ItemResult.inspection_id), _raw(ChecklistItem.template_id), ChecklistItem.code,
+            select(raw_id(ItemResult.inspection_id), raw_id(ChecklistItem.template_id), ChecklistItem.code,
                    ItemResult.response, ItemResult.points)
             .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
             .where(ItemResult.inspection_id.in_(chunk), ItemResult.response.is_not(None))
@@ -196,15 +191,14 @@ def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.U
         stored = {
             row[0]: row[1:]
             for row in connection.execute(
-                select(Inspection.id, _raw(Inspection.id), Inspection.score, Inspection.grade, Inspection.vetoed).where(
-                    Inspection.id.in_(chunk)
-                )
+                select(Inspection.id, raw_id(Inspection.id), Inspection.score, Inspection.grade, Inspection.vetoed)
+                .where(Inspection.id.in_(chunk))
             )
         }
         links: dict[object, list[tuple[uuid.UUID, object, float | None, str | None, bool]]] = defaultdict(list)
         for inspection_raw, template_id, template_raw, score, grade, vetoed in connection.execute(
-            select(_raw(InspectionChecklist.inspection_id), InspectionChecklist.template_id,
-                   _raw(InspectionChecklist.template_id), InspectionChecklist.score, InspectionChecklist.grade,
+            select(raw_id(InspectionChecklist.inspection_id), InspectionChecklist.template_id,
+                   raw_id(InspectionChecklist.template_id), InspectionChecklist.score, InspectionChecklist.grade,
                    InspectionChecklist.vetoed)
             .where(InspectionChecklist.inspection_id.in_(chunk))
             .order_by(InspectionChecklist.inspection_id, InspectionChecklist.position)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, String, type_coerce
 from sqlalchemy.orm import Session
 
 from inspections.settings import SETTINGS, get_setting
@@ -42,10 +40,3 @@ def _chunks(ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUI
     # Bounded IN lists: SQLite allows at most 32766 parameters in a statement.
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
-
-def raw_id(column: Any) -> ColumnElement[object]:
-    """An id column as the driver returns it (SQLite: the stored hex text; PostgreSQL: a UUID), not converted to a
-    ``uuid.UUID``: the exports key a city's millions of rows by their ids only to match them with each other, and
-    converting (and hashing) each id in Python cost more than the rest of the reading. Compare raw ids only with raw
-    ids."""
-    return type_coerce(column, String)

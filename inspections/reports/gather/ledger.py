@@ -15,8 +15,9 @@ from inspections.errors import NotFoundError
 from inspections.findings import OPEN_STATUSES, list_findings, overdue_days
 from inspections.labels import FINDING_STATUS, INSPECTION_KINDS, SEVERITIES
 from inspections.permissions import acting_user, authorize, scope_institution
+from inspections.rawids import raw_id
 from inspections.reports import data as d
-from inspections.reports.gather.common import _contact, _issuer, _now, _text, raw_id
+from inspections.reports.gather.common import _contact, _issuer, _now, _text
 from models.checklist import ChecklistItem
 from models.finding import Finding, FindingEvent
 from models.inspection import Inspection

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from inspections import analytics
 from inspections.checklists.spec import ChecklistSpec
 from inspections.labels import INSPECTION_KINDS
+from inspections.rawids import raw_id
 from inspections.reports import data as d
-from inspections.reports.gather.common import _chunks, _now, raw_id
+from inspections.reports.gather.common import _chunks, _now
 from inspections.scoring import Answer, score_checklist
 from inspections.templates import template_spec
 from inspections.workflow.scope import ScopeMark, in_scope, mark_for
