@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.rawids import raw_id
 from inspections.signing import event_digests, inspection_digests, key_infos, seals_of, verify_stored
 from models.audit import AuditEvent
 from models.finding import Finding, FindingEvent
@@ -20,6 +21,8 @@ from models.reference import Institution
 
 Progress = Callable[[int, int, str], None]
 SIGNED_EVENT_KINDS = ("feedback", "passed", "failed")
+DERIVED_BATCH = 400
+"""Inspections whose scores are recomputed together (a few set queries a batch)."""
 
 
 @dataclass
@@ -154,69 +157,90 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def derived_problems(session: Session, ids: list[uuid.UUID], labels: dict[uuid.UUID, Any]) -> list[str]:
-    """Finalized inspections whose stored score, grade or veto flag differ from what their answers give (a few
-    queries per 400 inspections; each checklist version's spec read once)."""
-    from sqlalchemy.orm import selectinload
+    """Finalized inspections whose stored score, grade or veto flag differ from what their answers give: a few set
+    queries per 400 inspections (answers, stored scores, checklist links), each checklist scored once from the
+    answers read (each checklist version's spec read once, each item's score to a response remembered), and the
+    inspection's figure compared with what each rule across checklists gives from those same checklist scores."""
+    from collections import defaultdict
 
-    from inspections.scoring import OVERALL_RULES, Answer, overall_grade
+    from inspections.scoring import OVERALL_RULES, Answer, combine_checklists, overall_grade, score_checklist
     from inspections.templates import template_spec
-    from inspections.workflow.scope import scope_marks, score_in_scope
+    from inspections.workflow.scope import in_scope, scope_marks
     from models.checklist import ChecklistItem
-    from models.inspection import InspectionScope, ItemResult
+    from models.inspection import InspectionChecklist, InspectionScope, ItemResult
 
     specs: dict[uuid.UUID, Any] = {}
+    answer_of: dict[tuple[str, float | None], Answer] = {}
     problems: list[str] = []
-    for start in range(0, len(ids), 400):
-        chunk = ids[start : start + 400]
-        answers: dict[uuid.UUID, dict[uuid.UUID, dict[str, Answer]]] = {i: {} for i in chunk}
-        for inspection_id, template_id, code, response, points in session.execute(
-            select(ItemResult.inspection_id, ChecklistItem.template_id, ChecklistItem.code, ItemResult.response,
-                   ItemResult.points)
+    for start in range(0, len(ids), DERIVED_BATCH):
+        chunk = ids[start : start + DERIVED_BATCH]
+        # Ids as the driver returns them (not one uuid.UUID made and hashed per answer): keys only.
+        answers: dict[tuple[object, object], dict[str, Answer]] = defaultdict(dict)
+        connection = session.connection()
+        for inspection_raw, template_raw, code, response, points in connection.execute(
+            select(raw_id(ItemResult.inspection_id), raw_id(ChecklistItem.template_id), ChecklistItem.code,
+                   ItemResult.response, ItemResult.points)
             .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
             .where(ItemResult.inspection_id.in_(chunk), ItemResult.response.is_not(None))
-        ):
+        ).all():  # fmt: skip
             if response is not None:
-                answers[inspection_id].setdefault(template_id, {})[code] = Answer(response, points)
+                answer = answer_of.get((response, points))
+                if answer is None:
+                    answer = answer_of[(response, points)] = Answer(response, points)
+                answers[(inspection_raw, template_raw)][code] = answer
+        stored = {
+            row[0]: row[1:]
+            for row in connection.execute(
+                select(Inspection.id, raw_id(Inspection.id), Inspection.score, Inspection.grade, Inspection.vetoed)
+                .where(Inspection.id.in_(chunk))
+            )
+        }
+        links: dict[object, list[tuple[uuid.UUID, object, float | None, str | None, bool]]] = defaultdict(list)
+        for inspection_raw, template_id, template_raw, score, grade, vetoed in connection.execute(
+            select(raw_id(InspectionChecklist.inspection_id), InspectionChecklist.template_id,
+                   raw_id(InspectionChecklist.template_id), InspectionChecklist.score, InspectionChecklist.grade,
+                   InspectionChecklist.vetoed)
+            .where(InspectionChecklist.inspection_id.in_(chunk))
+            .order_by(InspectionChecklist.inspection_id, InspectionChecklist.position)
+        ):  # fmt: skip
+            links[inspection_raw].append((template_id, template_raw, score, grade, vetoed))
+            if template_id not in specs:
+                specs[template_id] = template_spec(session, template_id)
         # Scope marks are rare: read them only for the inspections that have any.
         scoped = set(
             session.scalars(select(InspectionScope.inspection_id).where(InspectionScope.inspection_id.in_(chunk)))
         )
-        inspections = session.scalars(
-            select(Inspection).where(Inspection.id.in_(chunk)).options(selectinload(Inspection.checklists))
-        )
-        for inspection in inspections:
-            links = list(inspection.checklists)
-            for link in links:
-                if link.template_id not in specs:
-                    specs[link.template_id] = template_spec(session, link.template_id)
+        for inspection_id in chunk:
+            if inspection_id not in stored:
+                continue
+            inspection_raw, stored_score, stored_grade, stored_vetoed = stored[inspection_id]
+            mine = links.get(inspection_raw, [])
             # Out-of-scope sections are left out as at finalize; the overall figure may have been taken by any of
             # the rules across checklists (设置 overall_rule can change after an inspection was signed), but each
             # checklist's own score, grade and veto are exact.
-            triples = [
-                (link.template_id, specs[link.template_id], answers[inspection.id].get(link.template_id, {}))
-                for link in links
-            ]
-            marks = scope_marks(session, inspection.id) if inspection.id in scoped else []
-            scores = [score_in_scope(triples, marks, rule) for rule in OVERALL_RULES]
-            score = scores[0]
-            checklists_ok = len(links) == len(score.checklists) and all(
-                _same(link.score, c.score) and link.grade == c.grade and link.vetoed == c.vetoed
-                for link, c in zip(links, score.checklists, strict=False)
+            marks = scope_marks(session, inspection_id) if inspection_id in scoped else []
+            pairs = in_scope(
+                [(tid, specs[tid], answers.get((inspection_raw, key), {})) for tid, key, _, _, _ in mine], marks
+            )
+            checklists = tuple(score_checklist(spec, given, explain=False) for spec, given in pairs)
+            kept = [spec for spec, _ in pairs]
+            checklists_ok = all(
+                _same(score, c.score) and grade == c.grade and vetoed == c.vetoed
+                for (_, _, score, grade, vetoed), c in zip(mine, checklists, strict=True)
             )
             if checklists_ok and any(
-                _same(inspection.score, sc.percent)
-                and inspection.grade == overall_grade(sc)
-                and inspection.vetoed == sc.vetoed
-                for sc in scores
+                _same(stored_score, sc.percent) and stored_grade == overall_grade(sc) and stored_vetoed == sc.vetoed
+                for sc in (combine_checklists(kept, checklists, rule) for rule in OVERALL_RULES)
             ):
                 continue
-            grade = overall_grade(score)
-            on, name = labels[inspection.id]
-            shown = "—" if score.percent is None else f"{score.percent:.1f}"
-            stored = "—" if inspection.score is None else f"{inspection.score:.1f}"
+            overall = combine_checklists(kept, checklists, next(iter(OVERALL_RULES)))
+            recomputed = overall_grade(overall)
+            on, name = labels[inspection_id]
+            shown = "—" if overall.percent is None else f"{overall.percent:.1f}"
+            before = "—" if stored_score is None else f"{stored_score:.1f}"
             problems.append(
-                f"检查记录 {inspection.id}（{name} {on.isoformat()}）保存的得分/等级/否决（{stored} {inspection.grade}"
-                f"{' 否决' if inspection.vetoed else ''}）与按检查结果重新计算的（{shown} {grade}）不一致，可能被改动"
+                f"检查记录 {inspection_id}（{name} {on.isoformat()}）保存的得分/等级/否决（{before} {stored_grade}"
+                f"{' 否决' if stored_vetoed else ''}）与按检查结果重新计算的（{shown} {recomputed}）不一致，可能被改动"
             )
     return problems
 

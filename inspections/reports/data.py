@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from inspections.checklists.spec import ScoringRule
 
@@ -415,9 +415,8 @@ class LedgerData:
 # Inspection results (.xlsx)
 
 
-@dataclass(frozen=True)
-class ResultRow:
-    """One item result of one inspection, for the results workbook."""
+class ResultRow(NamedTuple):
+    """One item result of one inspection, for the results workbook (a named tuple: a city's export makes millions)."""
 
     institution: str
     inspection_date: date
@@ -432,8 +431,7 @@ class ResultRow:
     critical: bool = False
 
 
-@dataclass(frozen=True)
-class ResultSummaryRow:
+class ResultSummaryRow(NamedTuple):
     """One checklist result of one inspection, for the summary sheet."""
 
     institution: str

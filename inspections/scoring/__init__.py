@@ -5,7 +5,7 @@
 
 from inspections.scoring.answers import deduction_answer, item_maximum, response_options, validate_answer
 from inspections.scoring.checklist import WEIGHTED_SECTIONS, score_checklist
-from inspections.scoring.inspection import OVERALL_RULES, overall_grade, score_inspection
+from inspections.scoring.inspection import OVERALL_RULES, combine_checklists, overall_grade, score_inspection
 from inspections.scoring.types import (
     NO_SCORE_GRADE,
     NOT_CHECKED_CODE,
@@ -32,6 +32,7 @@ __all__ = [
     "InspectionScore",
     "ItemScore",
     "SectionScore",
+    "combine_checklists",
     "deduction_answer",
     "item_maximum",
     "overall_grade",

@@ -40,8 +40,11 @@ from inspections.scoring.types import (
 # --- one checklist ------------------------------------------------------------------------------------------
 
 
-def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> ChecklistScore:
-    """Score one checklist; ``answers`` are keyed by item code and a missing answer counts as 未检查."""
+def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer], *, explain: bool = True) -> ChecklistScore:
+    """Score one checklist; ``answers`` are keyed by item code and a missing answer counts as 未检查.
+
+    ``explain=False`` leaves the formula in words out (``formula`` is ""): for exports and checks that read only the
+    figures of many thousands of checklists."""
     known = {item.code for item in spec.items()}
     unknown = sorted(code for code in answers if code not in known)
     if unknown:
@@ -125,7 +128,9 @@ def score_checklist(spec: ChecklistSpec, answers: Mapping[str, Answer]) -> Check
         items=tuple(items),
         formula=_checklist_formula(
             spec, scored, earned, maximum, score, band, veto_items, consequences, capped, weighted
-        ),
+        )
+        if explain
+        else "",
         consequences=tuple((label, tuple(codes)) for label, codes in consequences.items()),
     )
 
@@ -156,7 +161,29 @@ def _weighted_percent(weighted: Sequence[tuple[SectionScore, Decimal]]) -> Decim
     return _round(sum((weight * _dec(s.percent or 0) for s, weight in weighted), _ZERO) / weights)
 
 
+_ITEM_CACHE: dict[tuple[int, int, str, str | None], tuple[ChecklistSpec, ItemSpec, _Scored]] = {}
+_ITEM_CACHE_SIZE = 50_000
+
+
 def _score_item(spec: ChecklistSpec, section: str, item: ItemSpec, answer: Answer | None) -> _Scored:
+    """One item's score, remembered per (spec, item, section, response) for answers with the option's own points:
+    an export or a full check scores millions of answers that are a few responses to a few hundred stored items.
+    Keyed by identity and checked by it (specs and items are immutable; the cache holds them alive); an answer with
+    adjusted points, or one that does not resolve, is scored afresh each time."""
+    if answer is not None and answer.points is not None:
+        return _score_item_now(spec, section, item, answer)
+    key = (id(spec), id(item), section, None if answer is None else answer.response)
+    hit = _ITEM_CACHE.get(key)
+    if hit is not None and hit[0] is spec and hit[1] is item:
+        return hit[2]
+    scored = _score_item_now(spec, section, item, answer)
+    if len(_ITEM_CACHE) >= _ITEM_CACHE_SIZE:
+        _ITEM_CACHE.clear()
+    _ITEM_CACHE[key] = (spec, item, scored)
+    return scored
+
+
+def _score_item_now(spec: ChecklistSpec, section: str, item: ItemSpec, answer: Answer | None) -> _Scored:
     if answer is None:
         options, maximum = _options(spec, item)
         option = next(o for o in options if o.outcome == "not_checked")

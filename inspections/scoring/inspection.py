@@ -12,7 +12,7 @@ from inspections.checklists.spec import (
 from inspections.errors import UserError
 from inspections.scoring.checklist import score_checklist
 from inspections.scoring.numbers import _dec, _float_or_none, _num, _percent, _plain, _round
-from inspections.scoring.types import _HUNDRED, _ZERO, Answer, InspectionScore
+from inspections.scoring.types import _HUNDRED, _ZERO, Answer, ChecklistScore, InspectionScore
 
 # --- a whole inspection -------------------------------------------------------------------------------------
 
@@ -36,6 +36,17 @@ def score_inspection(
         raise UserError(f"未知的总分计算方式“{overall}”（可选：{'、'.join(OVERALL_RULES)}）")
     specs = [spec for spec, _ in checklists]
     scores = tuple(score_checklist(spec, answers) for spec, answers in checklists)
+    return combine_checklists(specs, scores, overall)
+
+
+def combine_checklists(
+    specs: Sequence[ChecklistSpec], scores: Sequence[ChecklistScore], overall: str = "sum"
+) -> InspectionScore:
+    """The inspection's score from its checklists' scores (``score_checklist`` of each spec), by ``overall``: one
+    scoring of the checklists serves every rule (``check`` compares a stored score with each of them)."""
+    if overall not in OVERALL_RULES:
+        raise UserError(f"未知的总分计算方式“{overall}”（可选：{'、'.join(OVERALL_RULES)}）")
+    scores = tuple(scores)
     percent_based = [(spec, s) for spec, s in zip(specs, scores, strict=True) if s.basis == "percent"]
     # A checklist weighing its sections counts its own percent: its points earned as that percent of its maximum.
     weighed = [s for spec, s in percent_based if any(section.weight is not None for section in spec.sections)]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.rawids import raw_id
 from inspections.workflow.loading import get_inspection
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.inspection import Attachment, Inspection, InspectionChecklist, InspectionScope, ItemResult
@@ -70,30 +71,39 @@ def content_hashes(session: Session, inspection_ids: Sequence[uuid.UUID], batch:
             .where(InspectionChecklist.inspection_id.in_(chunk))
         ):
             templates[inspection_id].append([code, version, digest])
-        photos: dict[uuid.UUID, list[str]] = {}
-        for result_id, sha in session.execute(
-            select(Attachment.item_result_id, Attachment.sha256)
+        # The answers' ids are read raw (inspections.rawids): only matched with each other, never part of the digest.
+        connection = session.connection()
+        photos: dict[object, list[str]] = {}
+        for result_id, sha in connection.execute(
+            select(raw_id(Attachment.item_result_id), Attachment.sha256)
             .join(ItemResult, ItemResult.id == Attachment.item_result_id)
             .where(ItemResult.inspection_id.in_(chunk))
         ):
             if result_id is not None:
                 photos.setdefault(result_id, []).append(sha)
-        results: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in chunk}
-        for inspection_id, tcode, code, response, points, note, rid in session.execute(
+        raw_results: dict[object, list[list[Any]]] = {}
+        for inspection_raw, tcode, code, response, points, note, rid in connection.execute(
             select(
-                ItemResult.inspection_id,
+                raw_id(ItemResult.inspection_id),
                 ChecklistTemplate.code,
                 ChecklistItem.code,
                 ItemResult.response,
                 ItemResult.points,
                 ItemResult.note,
-                ItemResult.id,
+                raw_id(ItemResult.id),
             )
             .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
             .where(ItemResult.inspection_id.in_(chunk))
+        ).all():
+            raw_results.setdefault(inspection_raw, []).append(
+                [tcode, code, response, points, note, sorted(photos.get(rid, []))]
+            )
+        results: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in chunk}
+        for inspection_id, inspection_raw in connection.execute(
+            select(Inspection.id, raw_id(Inspection.id)).where(Inspection.id.in_(chunk))
         ):
-            results[inspection_id].append([tcode, code, response, points, note, sorted(photos.get(rid, []))])
+            results[inspection_id] = raw_results.get(inspection_raw, [])
         scope: dict[uuid.UUID, list[list[Any]]] = {i: [] for i in chunk}
         for inspection_id, tcode, section, mode, reason in session.execute(
             select(

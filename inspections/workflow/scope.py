@@ -94,9 +94,7 @@ def score_in_scope(
 ) -> InspectionScore:
     """Score an inspection leaving out-of-scope sections out (their answers, if any, are ignored); ``overall`` is
     the rule across checklists (设置 overall_rule, see scoring.OVERALL_RULES)."""
-    left_out = [(spec, answers, {m.section_code for m in marks if m.template_id == tid}) for tid, spec, answers in
-                checklists]
-    return score_left_out(left_out, overall)
+    return score_inspection(in_scope(checklists, marks), overall)
 
 
 def score_left_out(
@@ -104,9 +102,26 @@ def score_left_out(
 ) -> InspectionScore:
     """Like score_in_scope, each checklist given with the codes of its sections left out ("": all of it), as an
     exchange package's record names them."""
-    pairs = []
+    return score_inspection(kept_in_scope(checklists), overall)
+
+
+def kept_in_scope(
+    checklists: Sequence[tuple[ChecklistSpec, Mapping[str, Answer], Collection[str]]],
+) -> list[tuple[ChecklistSpec, Mapping[str, Answer]]]:
+    """Each checklist without its left-out sections, with the answers to what is left: what score_inspection (or
+    score_checklist, one by one) scores."""
+    pairs: list[tuple[ChecklistSpec, Mapping[str, Answer]]] = []
     for spec, answers, left_out in checklists:
         kept = without_sections(spec, left_out)
         codes = {item.code for item in kept.items()}
         pairs.append((kept, {code: a for code, a in answers.items() if code in codes}))
-    return score_inspection(pairs, overall)
+    return pairs
+
+
+def in_scope(
+    checklists: Sequence[tuple[uuid.UUID, ChecklistSpec, Mapping[str, Answer]]], marks: Sequence[ScopeMark]
+) -> list[tuple[ChecklistSpec, Mapping[str, Answer]]]:
+    """``kept_in_scope`` for checklists given by template id, with the inspection's scope marks."""
+    return kept_in_scope(
+        [(spec, answers, {m.section_code for m in marks if m.template_id == tid}) for tid, spec, answers in checklists]
+    )

@@ -39,3 +39,4 @@ def font_choices(session: Session) -> dict[str, str]:
 def _chunks(ids: Sequence[uuid.UUID], size: int = 500) -> list[Sequence[uuid.UUID]]:
     # Bounded IN lists: SQLite allows at most 32766 parameters in a statement.
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from inspections import analytics
 from inspections.checklists.spec import ChecklistSpec
 from inspections.labels import INSPECTION_KINDS
+from inspections.rawids import raw_id
 from inspections.reports import data as d
 from inspections.reports.gather.common import _chunks, _now
-from inspections.scoring import Answer
+from inspections.scoring import Answer, score_checklist
 from inspections.templates import template_spec
-from inspections.workflow.scope import ScopeMark, mark_for, score_in_scope
+from inspections.workflow.scope import ScopeMark, in_scope, mark_for
 from models.checklist import ChecklistItem
 from models.inspection import Inspection, InspectionChecklist, InspectionScope, ItemResult
 from models.reference import Institution
@@ -89,29 +90,38 @@ def _result_rows(
     sections: list[d.ResultSummaryRow] | None = None,
 ) -> Iterator[d.ResultRow]:
     specs: dict[uuid.UUID, ChecklistSpec] = {}
+    template_of: dict[object, uuid.UUID] = {}  # raw template id → id
+    answer_of: dict[tuple[str, float | None], Answer] = {}  # answers are immutable: one object per distinct answer
+    no_notes: dict[str, str] = {}
+    connection = session.connection()
     for first in range(0, len(ids), RESULTS_BATCH):
         chunk = ids[first : first + RESULTS_BATCH]
         heads = {
             row[0]: row[1:]
-            for row in session.execute(
-                select(Inspection.id, Inspection.date, Inspection.kind, Institution.name)
+            for row in connection.execute(
+                select(Inspection.id, raw_id(Inspection.id), Inspection.date, Inspection.kind, Institution.name)
                 .join(Institution, Institution.id == Inspection.institution_id)
                 .where(Inspection.id.in_(chunk))
             )
         }
-        templates: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for inspection_id, template_id in session.execute(
-            select(InspectionChecklist.inspection_id, InspectionChecklist.template_id)
+        templates: dict[object, list[object]] = defaultdict(list)  # raw inspection id → raw template ids, in order
+        for inspection_raw, template_raw, template_id in connection.execute(
+            select(raw_id(InspectionChecklist.inspection_id), raw_id(InspectionChecklist.template_id),
+                   InspectionChecklist.template_id)
             .where(InspectionChecklist.inspection_id.in_(chunk))
             .order_by(InspectionChecklist.inspection_id, InspectionChecklist.position)
-        ):
-            templates[inspection_id].append(template_id)
-        answers: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Answer]] = defaultdict(dict)
-        notes: dict[tuple[uuid.UUID, uuid.UUID, str], str] = {}
-        for inspection_id, template_id, code, response, points, note in session.execute(
+        ):  # fmt: skip
+            templates[inspection_raw].append(template_raw)
+            if template_raw not in template_of:
+                template_of[template_raw] = template_id
+                if template_id not in specs:
+                    specs[template_id] = template_spec(session, template_id)
+        answers: dict[tuple[object, object], dict[str, Answer]] = defaultdict(dict)
+        notes: dict[tuple[object, object], dict[str, str]] = defaultdict(dict)
+        for inspection_raw, template_raw, code, response, points, note in connection.execute(
             select(
-                ItemResult.inspection_id,
-                ChecklistItem.template_id,
+                raw_id(ItemResult.inspection_id),
+                raw_id(ChecklistItem.template_id),
                 ChecklistItem.code,
                 ItemResult.response,
                 ItemResult.points,
@@ -119,73 +129,94 @@ def _result_rows(
             )
             .join(ChecklistItem, ChecklistItem.id == ItemResult.item_id)
             .where(ItemResult.inspection_id.in_(chunk))
-        ):
+        ).all():  # one fetch for the batch, not one a row
             if response is not None:  # a note or photo without an answer yet
-                answers[(inspection_id, template_id)][code] = Answer(response, points)
+                answer = answer_of.get((response, points))
+                if answer is None:
+                    answer = answer_of[(response, points)] = Answer(response, points)
+                answers[(inspection_raw, template_raw)][code] = answer
             if note:
-                notes[(inspection_id, template_id, code)] = note
+                notes[(inspection_raw, template_raw)][code] = note
         scopes: dict[uuid.UUID, list[tuple[uuid.UUID, str, str, str]]] = defaultdict(list)
-        for row in session.scalars(select(InspectionScope).where(InspectionScope.inspection_id.in_(chunk))):
-            scopes[row.inspection_id].append((row.template_id, row.section_code, row.mode, row.reason))
+        for inspection_id, template_id, section_code, mode, reason in connection.execute(
+            select(InspectionScope.inspection_id, InspectionScope.template_id, InspectionScope.section_code,
+                   InspectionScope.mode, InspectionScope.reason)
+            .where(InspectionScope.inspection_id.in_(chunk))
+        ):  # fmt: skip
+            scopes[inspection_id].append((template_id, section_code, mode, reason))
         for inspection_id in chunk:
-            on, kind, institution = heads[inspection_id]
+            inspection_raw, on, kind, institution = heads[inspection_id]
             kind_label = INSPECTION_KINDS.get(kind, kind)
-            tids = templates[inspection_id]
-            for tid in tids:
-                if tid not in specs:
-                    specs[tid] = template_spec(session, tid)
+            raws = templates[inspection_raw]
+            tids = [template_of[raw] for raw in raws]
             # Scored as the 反馈单 scores it: checklists and sections left out count for nothing.
             marks = [ScopeMark(tid, code, mode, reason, specs[tid].title, "") for tid, code, mode, reason in
-                     scopes[inspection_id] if tid in specs]  # fmt: skip
-            score = score_in_scope([(tid, specs[tid], answers.get((inspection_id, tid), {})) for tid in tids], marks)
-            for tid, checklist in zip(tids, score.checklists, strict=True):
+                     scopes.get(inspection_id, ()) if tid in specs]  # fmt: skip
+            pairs = in_scope(
+                [
+                    (tid, specs[tid], answers.get((inspection_raw, raw), {}))
+                    for tid, raw in zip(tids, raws, strict=True)
+                ],
+                marks,
+            )
+            for tid, raw, (kept, kept_answers) in zip(tids, raws, pairs, strict=True):
                 spec = specs[tid]
-                whole = mark_for(marks, tid, "")
+                checklist = score_checklist(kept, kept_answers, explain=False)
+                whole = mark_for(marks, tid, "") if marks else None
                 whole = whole if whole is not None and not whole.section_code else None
                 summary.append(
                     d.ResultSummaryRow(
-                        institution=institution,
-                        inspection_date=on,
-                        kind_label=kind_label,
-                        checklist_title=checklist.title,
-                        earned=checklist.earned,
-                        maximum=checklist.maximum,
-                        percent=checklist.score if checklist.basis == "percent" else None,
-                        grade=whole.mode_label if whole is not None else checklist.grade,
-                        vetoed=checklist.vetoed,
+                        institution,
+                        on,
+                        kind_label,
+                        checklist.title,
+                        checklist.earned,
+                        checklist.maximum,
+                        checklist.score if checklist.basis == "percent" else None,
+                        whole.mode_label if whole is not None else checklist.grade,
+                        checklist.vetoed,
                     )
                 )
                 if sections is not None:
                     sections.extend(
                         d.ResultSummaryRow(
-                            institution=institution,
-                            inspection_date=on,
-                            kind_label=kind_label,
-                            checklist_title=f"{checklist.title} / {sec.title}",
-                            earned=sec.earned,
-                            maximum=sec.maximum,
-                            percent=sec.percent,
-                            grade="",
+                            institution,
+                            on,
+                            kind_label,
+                            f"{checklist.title} / {sec.title}",
+                            sec.earned,
+                            sec.maximum,
+                            sec.percent,
+                            "",
                         )
                         for sec in checklist.sections
                     )
+                noted = notes.get((inspection_raw, raw), no_notes)
+                title = spec.title
+                if kept is spec:  # nothing left out: the scored items are the spec's, in order
+                    for item, got in zip(spec.items(), checklist.items, strict=True):
+                        yield d.ResultRow(
+                            institution, on, kind_label, title, item.code, item.text, got.response_label, got.earned,
+                            item.points, noted.get(item.code, ""), item.critical,
+                        )  # fmt: skip
+                    continue
                 scored = {i.code: i for i in checklist.items}
                 for section in spec.sections:
                     left_out = mark_for(marks, tid, section.code)
                     for item in section.items:
                         s = scored.get(item.code)
                         yield d.ResultRow(
-                            institution=institution,
-                            inspection_date=on,
-                            kind_label=kind_label,
-                            checklist_title=spec.title,
-                            item_code=item.code,
-                            item_text=item.text,
-                            response=left_out.mode_label if left_out else s.response_label if s else "未检查",
-                            points=None if left_out else s.earned if s else None,
-                            maximum=item.points,
-                            note=notes.get((inspection_id, tid, item.code), ""),
-                            critical=item.critical,
+                            institution,
+                            on,
+                            kind_label,
+                            title,
+                            item.code,
+                            item.text,
+                            left_out.mode_label if left_out else s.response_label if s else "未检查",
+                            None if left_out else s.earned if s else None,
+                            item.points,
+                            noted.get(item.code, ""),
+                            item.critical,
                         )
 
 
