@@ -326,7 +326,7 @@ def _drop_indexes(cursor: Any, tables: tuple[str, ...]) -> list[str]:
         (names,),
     )
     indexes = cursor.fetchall()
-    for table, name, kind, _ in sorted(constraints, key=lambda c: c[2] != "f"):  # foreign keys first
+    for table, name, _kind, _ in sorted(constraints, key=lambda c: c[2] != "f"):  # foreign keys first
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from inspections.answer_counts import answer_counts
 from inspections.checklists.spec import DEFAULT_RESPONSES
 from inspections.rounds import parse_month
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding
-from models.inspection import Inspection, ItemResult, Round, RoundEntry
+from models.inspection import Inspection, Round, RoundEntry
 from models.reference import Institution
 
 SUPERVISION = "supervision"
@@ -346,17 +347,12 @@ _DEFAULT_OUTCOMES: dict[str, str] = {code: outcome for code, (_label, outcome) i
 def failed_items(session: Session, month: str, months: int = TREND_MONTHS, limit: int | None = 10) -> list[FailedItem]:
     """The items most often answered 不符合 or 部分符合 over the ``months`` months ending at ``month``.
 
-    Item results are counted by (item, response) in SQL; the few hundred groups are then mapped to outcomes here,
-    using the default response set or the item's custom set from its template, and merged across checklist
-    versions by the stable checklist and item codes.
+    Answers by (item, response) come from the monthly counts (``answer_counts``, kept at finalize, amendment and
+    import), not from every item result; the few hundred groups are then mapped to outcomes here, using the default
+    response set or the item's custom set from its template, and merged across checklist versions by the stable
+    checklist and item codes.
     """
-    start, end = _window(month, months)
-    counted = select(Inspection.id).where(*_counted(start, end))
-    groups = session.execute(
-        select(ItemResult.item_id, ItemResult.response, func.count())
-        .where(ItemResult.inspection_id.in_(counted))
-        .group_by(ItemResult.item_id, ItemResult.response)
-    ).all()
+    groups = answer_counts(session, SUPERVISION, *_window(month, months))
     if not groups:
         return []
     item_ids = {item_id for item_id, _, _ in groups}
@@ -379,8 +375,6 @@ def failed_items(session: Session, month: str, months: int = TREND_MONTHS, limit
     answered: dict[tuple[str, str], int] = defaultdict(int)
     for item_id, response, n in groups:
         item = items[item_id]
-        if response is None:  # a note or photo before the answer
-            continue
         if item.response_set is None:
             outcome = _DEFAULT_OUTCOMES.get(response)
         else:

@@ -11,6 +11,7 @@ from models.inspection import (
     Inspection,
     InspectionChecklist,
     InspectionScope,
+    ItemAnswerCount,
     ItemResult,
     Round,
     RoundEntry,
@@ -21,6 +22,6 @@ from models.reference import Institution, Setting, User
 __all__ = [
     "Attachment", "AuditEvent", "AuditHead", "Base", "Blob", "ChecklistItem", "ChecklistSection",
     "ChecklistTemplate", "DocumentNumber", "Finding", "FindingEvent", "Inspection", "InspectionChecklist",
-    "InspectionScope", "Institution", "ItemResult", "Round", "RoundEntry", "Setting", "Signature", "SigningKey",
-    "User",
+    "InspectionScope", "Institution", "ItemAnswerCount", "ItemResult", "Round", "RoundEntry", "Setting", "Signature",
+    "SigningKey", "User",
 ]

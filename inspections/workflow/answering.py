@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.answer_counts import change_answer
 from inspections.errors import NotFoundError, ReadOnlyError, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.permissions import CurrentUser
@@ -181,6 +182,7 @@ def record_answer(
     # The inspection row itself is not touched: inspectors answering different items of one inspection on a
     # shared server must not conflict on its version counter.
     if amending:
+        change_answer(session, inspection, item_id, before["response"] if before else None, new_response)
         after_amendment(session, actor, inspection, reason, user)
     return SavedAnswer(item_id, now, new_response, new_points, new_note)
 
