@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from sqlalchemy import ColumnElement, Insert, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, Insert, Select, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from models.inspection import Inspection, ItemAnswerCount, ItemResult
@@ -76,12 +76,16 @@ def recount(session: Session, months: Iterable[str] | None = None) -> None:
         session.execute(_fill(literal(month), [Inspection.date >= start, Inspection.date < end]))
 
 
-def answer_counts(session: Session, kind: str, start: date, end: date) -> list[tuple[uuid.UUID, str, int]]:
-    """(item id, response, answers) of the finalized inspections of ``kind`` dated in the months [start, end)
-    (both the first day of a month)."""
+def answer_counts(kind: str, start: date, end: date) -> Select[uuid.UUID, str, int]:
+    """The query of (item_id, response, answers) over the finalized inspections of ``kind`` dated in the months
+    [start, end) (both the first day of a month): one row per item and response, to join or run."""
     total = func.sum(ItemAnswerCount.count)
-    rows = session.execute(
-        select(ItemAnswerCount.item_id, ItemAnswerCount.response, total)
+    return (
+        select(
+            ItemAnswerCount.item_id.label("item_id"),
+            ItemAnswerCount.response.label("response"),
+            total.label("answers"),
+        )
         .where(
             ItemAnswerCount.kind == kind,
             ItemAnswerCount.month >= month_of(start),
@@ -90,7 +94,6 @@ def answer_counts(session: Session, kind: str, start: date, end: date) -> list[t
         .group_by(ItemAnswerCount.item_id, ItemAnswerCount.response)
         .having(total > 0)
     )
-    return [(item_id, response, int(n)) for item_id, response, n in rows]
 
 
 def _month_expression(session: Session) -> ColumnElement[str]:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from inspections import analytics
@@ -46,17 +46,18 @@ def counted_from_results(s: Session) -> Counts:
     return dict(Counter((kind, f"{day:%Y-%m}", item_id, response) for kind, day, item_id, response in rows))
 
 
-def old_groups(s: Session, kind: str, start: date, end: date) -> list[tuple[uuid.UUID, str | None, int]]:
+def old_groups(kind: str, start: date, end: date) -> Select[uuid.UUID, str, int]:
     """The dashboard's common problems as they were read before the counts: every item result of the window."""
     counted = select(Inspection.id).where(
         Inspection.status == "finalized", Inspection.kind == kind, Inspection.date >= start, Inspection.date < end
     )
-    rows = s.execute(
-        select(ItemResult.item_id, ItemResult.response, func.count())
+    return (
+        select(
+            ItemResult.item_id.label("item_id"), ItemResult.response.label("response"), func.count().label("answers")
+        )
         .where(ItemResult.inspection_id.in_(counted), ItemResult.response.is_not(None))
         .group_by(ItemResult.item_id, ItemResult.response)
     )
-    return [(item_id, response, int(n)) for item_id, response, n in rows]
 
 
 def test_a_demo_database_gives_the_same_dashboard_as_counting_every_item_result(

@@ -1,5 +1,7 @@
 """Counts of answers by month, inspection kind, item and response (finalized inspections), filled from item_results:
-the dashboard's common problems read them instead of every item result of three months.
+the dashboard's common problems read them instead of every item result of three months. And the overdue findings'
+index covers the institution too (status, deadline, institution_id), so that the dashboard's overdue figures are read
+from the index alone; it replaces the (status, deadline) index, its prefix.
 
 Revision ID: 0014
 Revises: 0012
@@ -42,7 +44,11 @@ def upgrade() -> None:
         "WHERE i.status = 'finalized' AND r.response IS NOT NULL "
         f"GROUP BY i.kind, {month}, r.item_id, r.response"
     )
+    op.create_index("ix_findings_overdue", "findings", ["status", "deadline", "institution_id"])
+    op.drop_index("ix_findings_status_deadline", table_name="findings")
 
 
 def downgrade() -> None:
+    op.create_index("ix_findings_status_deadline", "findings", ["status", "deadline"])
+    op.drop_index("ix_findings_overdue", table_name="findings")
     op.drop_table("item_answer_counts")
