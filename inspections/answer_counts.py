@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, Select, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
@@ -114,18 +115,35 @@ def _fill(month: ColumnElement[str], where: list[ColumnElement[bool]]) -> Insert
 
 
 def _adjust_inspection(session: Session, inspection_id: uuid.UUID, sign: int) -> None:
-    header = session.execute(
-        select(Inspection.status, Inspection.kind, Inspection.date).where(Inspection.id == inspection_id)
-    ).one_or_none()
-    if header is None or header.status != FINALIZED:
-        return
-    month = month_of(header.date)
-    rows = session.execute(
-        select(ItemResult.item_id, ItemResult.response, func.count())
-        .where(ItemResult.inspection_id == inspection_id, ItemResult.response.is_not(None))
-        .group_by(ItemResult.item_id, ItemResult.response)
+    """One statement on the server: the inspection's answers grouped and added (or taken away) in key order."""
+    month = _month_expression(session)
+    key = (Inspection.kind, month, ItemResult.item_id, ItemResult.response)
+    grouped = (
+        select(*key, sign * func.count())
+        .join(Inspection, Inspection.id == ItemResult.inspection_id)
+        .where(Inspection.id == inspection_id, Inspection.status == FINALIZED, ItemResult.response.is_not(None))
+        .group_by(*key)
+        .order_by(*key)
     )
-    _adjust(session, {(header.kind, month, item_id, str(response)): sign * int(n) for item_id, response, n in rows})
+    statement = _upsert(session)(ItemAnswerCount).from_select(
+        ["kind", "month", "item_id", "response", "count"], grouped
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["kind", "month", "item_id", "response"],
+            set_={"count": ItemAnswerCount.count + statement.excluded.count},
+        )
+    )
+
+
+def _upsert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def _adjust(session: Session, deltas: Mapping[Key, int]) -> None:
@@ -139,10 +157,7 @@ def _adjust(session: Session, deltas: Mapping[Key, int]) -> None:
     ]
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    upsert = _upsert(session)
     for start in range(0, len(rows), _BATCH):
         statement = upsert(ItemAnswerCount).values(rows[start : start + _BATCH])
         session.execute(
