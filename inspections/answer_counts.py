@@ -11,8 +11,8 @@ The counts follow every change of a finalized inspection's answers:
 - ``recount`` rebuilds the counts of some months, or of all, from ``item_results`` (the demo generator after writing
   a month in bulk; migration 0014 did the same for existing databases).
 
-Drafts and voided inspections are not counted (a draft cannot be voided once finalized, and a finalized inspection is
-never deleted). Results without a response (a note or photo before the answer) are not counted.
+Only finalized inspections are counted: only a draft can be voided, and a finalized inspection is never deleted.
+Results without a response (a note or photo before the answer) are not counted.
 """
 
 from __future__ import annotations
