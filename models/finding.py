@@ -15,7 +15,8 @@ class Finding(IdMixin, TimestampMixin, Base):
     """A problem found at an institution that must be rectified by a deadline."""
 
     __tablename__ = "findings"
-    __table_args__ = (Index("ix_findings_status_deadline", "status", "deadline"),)
+    # Overdue findings (status, deadline) counted and grouped by institution from the index alone.
+    __table_args__ = (Index("ix_findings_overdue", "status", "deadline", "institution_id"),)
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), index=True)
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)

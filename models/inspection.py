@@ -130,6 +130,20 @@ class ItemResult(IdMixin, Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ItemAnswerCount(Base):
+    """How many finalized inspections of a kind, dated in a month, answered an item with a response: what the
+    dashboard's common problems read instead of every item result of the months (``inspections.answer_counts``
+    keeps it in step with finalize, amendments and imports; migration 0014 filled it from ``item_results``)."""
+
+    __tablename__ = "item_answer_counts"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM" of the inspection's date
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_items.id"), primary_key=True)
+    response: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class Blob(Base):
     """Stored bytes of a photo, addressed by their sha256 so the same photo is kept once."""
 

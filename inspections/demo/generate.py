@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from inspections.answer_counts import recount
 from inspections.demo.inspection import generate_inspection
 from inspections.demo.names import INSPECTORS, NOT_DONE_REASONS, add_months, month_start, uid
 from inspections.demo.population import demo_photos, make_institutions
@@ -288,3 +289,4 @@ def generate_month(
     for model, batch in rows.items():
         if batch:
             session.execute(insert(model), batch)
+    recount(session, [month])  # the dashboard's answer counts, as finalize keeps them

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from inspections.answer_counts import change_answer
 from inspections.errors import ConflictError, NotFoundError, ReadOnlyError, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.permissions import CurrentUser
@@ -205,6 +206,7 @@ def record_answer(
     # The inspection row itself is not touched: inspectors answering different items of one inspection on a
     # shared server must not conflict on its version counter.
     if amending:
+        change_answer(session, inspection, item_id, before["response"] if before else None, new_response)
         after_amendment(session, actor, inspection, reason, user)
     version = result.version if result is not None and result in session else 0
     return SavedAnswer(item_id, now, new_response, new_points, new_note, version)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.answer_counts import count_inspection
 from inspections.docnumbers import issue_feedback_number
 from inspections.errors import ReadOnlyError, UserError
 from inspections.permissions import CurrentUser, signer_of
@@ -148,6 +149,7 @@ def finalize_inspection(
     inspection.status = "finalized"
     inspection.finalized_at = utcnow()
     session.flush()
+    count_inspection(session, inspection.id)
     inspection.content_hash = content_hash(session, inspection.id)
     sealed_by = seal_inspection(session, inspection.id, signer_of(user), "finalize")
     number = issue_feedback_number(session, inspection, actor)  # the 反馈单's 文号, issued once, here

@@ -17,6 +17,7 @@ from inspections.analytics import (
     score_distribution,
     score_trend,
 )
+from inspections.answer_counts import recount
 from inspections.checklists.spec import ChecklistSpec, ItemSpec, ResponseOption, SectionSpec
 from inspections.templates import import_checklist
 from models.checklist import ChecklistItem
@@ -164,6 +165,7 @@ def city(db: Database) -> City:
         october = Round(id=uuid.uuid4(), month="2026-10", title="2026年10月督导检查", team=["张三"])
         october.entries.append(RoundEntry(institution_id=c.inst["D"], status="planned"))
         s.add_all([november, october])
+        recount(s)  # the rows above were written directly, not through finalize: count their answers as bulk loads do
     return c
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inspections.answer_counts import count_inspection, uncount_inspection
 from inspections.errors import Problem, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.packages.format import DATA
@@ -194,6 +195,7 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
         assert found is not None
         inspection = found
         before = {"status": inspection.status, "hash": inspection.content_hash, "amendments": inspection.amendments}
+        uncount_inspection(applier.session, inspection_id)
         result_ids = list(
             applier.session.scalars(select(ItemResult.id).where(ItemResult.inspection_id == inspection_id))
         )
@@ -270,6 +272,7 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
             entry.status, entry.reason = "done", ""
     local_hash = record["content_hash"]
     if record["status"] == "finalized":
+        count_inspection(applier.session, inspection_id)
         store_scores(applier.session, inspection)
         local_hash = content_hash(applier.session, inspection_id)
         inspection.content_hash = local_hash
