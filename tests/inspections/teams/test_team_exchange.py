@@ -296,6 +296,17 @@ def test_three_laptops_assign_answer_merge_decide_and_finalize(team: Team) -> No
         sealed = s.scalars(select(Signature).where(Signature.entity_id == str(team.inspection_id))).all()
         assert {r.entity for r in sealed} == {"inspection", PART_ENTITY}
         assert {r.signer for r in sealed if r.entity == PART_ENTITY} == {"li", "zhao"}
+        # The 反馈单 lists who inspected what, with each member's part signature (the lead's decision on the overlap
+        # shows where it differs from what that member signed), and findings from both parts.
+        from inspections.reports.gather.feedback import feedback_data
+
+        feedback = feedback_data(s, team.inspection_id)
+    rows = {r.member: r for r in feedback.team_parts}
+    assert set(rows) == {"李专家", "赵专家"}
+    assert all(r.signed == "已签署" for r in rows.values())
+    assert "预检分诊" in rows["李专家"].parts and "发热门诊" in rows["赵专家"].parts
+    assert sum(r.differs for r in rows.values()) == 1  # the overlapping item: one member's answer was not taken
+    assert len({f.checklist_title for f in feedback.findings}) == 2
 
     # A finalized inspection is never changed by a part package.
     with team.dbs["li"].begin() as s:
