@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -192,6 +192,13 @@ def record_answer(
         # Another user saved this item since it was read here: updated it (the version moved on) or inserted its
         # first answer (the unique inspection/item pair).
         raise _answer_conflict(session, inspection, item, mine, actor) from None
+    except DBAPIError as err:
+        # SQLite ends the whole transaction itself on some failures (a full disk): undoing the savepoint then fails
+        # too ("no such savepoint"). What the user must hear about is the first failure, not that consequence.
+        first = err.__context__
+        if isinstance(first, DBAPIError) and "savepoint" in str(err.orig).lower():
+            raise first from None
+        raise
     after = _result_state(result) if result is not None and result in session else None
     append_audit(
         session,
