@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -276,11 +277,26 @@ def _kind_code(text: str) -> str:
     return code
 
 
-def _day(text: str) -> date:
+def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"日期“{text}”格式应为 YYYY-MM-DD，例如 2026-11-28") from None
+
+
+def parse_id(text: str, what: str) -> uuid.UUID:
+    """A record's id as typed (``what``: 检查, 医疗机构…, named in the message when it is not an id)."""
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        raise UserError(f"“{text[:40]}”不是有效的{what}编号") from None
+
+
+def split_list(text: str | None) -> list[str]:
+    """A list as typed on the command line: separated by commas (either width) or 顿号, blanks dropped."""
+    if not text:
+        return []
+    return [part.strip() for part in re.split(r"[,，、]", text) if part.strip()]
 
 
 def _inspections_start(args: argparse.Namespace) -> int:
@@ -292,17 +308,17 @@ def _inspections_start(args: argparse.Namespace) -> int:
     except ValueError:
         raise UserError(f"“{args.institution_id}”不是有效的机构编号") from None
     kind = _kind_code(args.kind)
-    on = _day(args.date) if args.date else date.today()
+    on = parse_day(args.date) if args.date else date.today()
     with open_db(args) as db, db.begin() as s:
         user = login(s)
         actor = actor_of(user)
         template_ids = None
         if args.checklists is not None:
-            codes = [c.strip() for c in args.checklists.replace("，", ",").split(",") if c.strip()]
+            codes = split_list(args.checklists)
             if not codes:
                 raise UserError("--checklists 至少要有一个检查表代码")
             template_ids = template_ids_for_codes(s, codes, on)
-        names = args.inspectors.replace("，", "、").replace(",", "、").split("、") if args.inspectors else [actor]
+        names = split_list(args.inspectors) or [actor]
         inspection_id = start_inspection(
             s,
             actor,

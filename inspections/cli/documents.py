@@ -5,23 +5,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inspections.cli.core import actor_of, login, open_db
+from inspections.cli.core import actor_of, login, open_db, parse_id
 from inspections.errors import UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-
-def _uuid(text: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text.strip())
-    except ValueError:
-        raise UserError(f"“{text}”不是有效的{what}编号") from None
 
 
 def _month(text: str) -> str:
@@ -55,13 +48,13 @@ def _report(args: argparse.Namespace) -> int:
             user = login(s)
             actor = actor_of(user)
             if args.kind == "inspection":
-                number = documents.inspection_report(s, _uuid(args.target, "检查"), out, user=user, actor=actor)
+                number = documents.inspection_report(s, parse_id(args.target, "检查"), out, user=user, actor=actor)
             elif args.kind == "bulletin":
                 number = documents.bulletin(s, _month(args.target), out, draft=args.draft, user=user, actor=actor)
             elif args.kind == "notice":
-                number = documents.notice(s, _uuid(args.target, "医疗机构"), out, user=user, actor=actor)
+                number = documents.notice(s, parse_id(args.target, "医疗机构"), out, user=user, actor=actor)
             else:
-                scope = _uuid(args.target, "医疗机构") if args.target else None
+                scope = parse_id(args.target, "医疗机构") if args.target else None
                 statuses = None if args.all else OPEN_STATUSES  # items still owed unless --all
                 documents.ledger_pdf(
                     s, out, institution_id=scope, statuses=statuses, overdue_only=args.overdue, user=user
@@ -82,7 +75,7 @@ def _export(args: argparse.Namespace) -> int:
     from inspections.reports import documents
     from inspections.reports.output import reporting_progress
 
-    institution = _uuid(args.institution, "医疗机构") if args.institution else None
+    institution = parse_id(args.institution, "医疗机构") if args.institution else None
     month = _month(args.month) if args.month else None
     out = _output(args.output, ".xlsx")
     with open_db(args) as db, db.session() as s, reporting_progress(_terminal_progress):

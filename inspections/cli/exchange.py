@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inspections.cli import PACKAGE_SUFFIXES
-from inspections.cli.core import login, print_json, print_table
+from inspections.cli.core import login, parse_id, print_json, print_table, split_list
 from inspections.errors import UserError
 from inspections.labels import ROLES
 from inspections.users import CurrentUser
@@ -45,18 +45,8 @@ def _actor(user: CurrentUser | None) -> str:
     return user.username if user is not None else current_actor()
 
 
-def _uuid(text: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text.strip())
-    except ValueError:
-        raise UserError(f"“{text}”不是有效的{what}编号") from None
-
 
 # --- packages ---------------------------------------------------------------------------------------------------------
-
-
-def _codes(text: str) -> list[str]:
-    return [c.strip() for c in text.replace("，", ",").split(",") if c.strip()]
 
 
 def _package_export(args: argparse.Namespace) -> int:
@@ -79,16 +69,16 @@ def _package_export(args: argparse.Namespace) -> int:
 
             summary = export_part(s, path, part, user=user, member=None if user is not None else actor)
         elif args.rectification:
-            summary = export_rectification(s, path, _uuid(args.rectification, "医疗机构"), exporter=actor, user=user)
+            summary = export_rectification(s, path, parse_id(args.rectification, "医疗机构"), exporter=actor, user=user)
         elif args.feedback:
-            summary = export_feedback(s, path, _uuid(args.feedback, "医疗机构"), exporter=actor, user=user)
+            summary = export_feedback(s, path, parse_id(args.feedback, "医疗机构"), exporter=actor, user=user)
         else:
             summary = export_inspections(
                 s,
                 path,
                 exporter=actor,
-                inspection_ids=[_uuid(i, "检查") for i in args.inspection],
-                round_id=_uuid(args.round, "督导批次") if args.round else None,
+                inspection_ids=[parse_id(i, "检查") for i in args.inspection],
+                round_id=parse_id(args.round, "督导批次") if args.round else None,
                 user=user,
             )
     print(summary.message)
@@ -103,7 +93,7 @@ def _member_part(session: Session, inspection_ids: list[str], actor: str) -> uui
 
     if len(inspection_ids) != 1:
         return None
-    inspection_id = _uuid(inspection_ids[0], "检查")
+    inspection_id = parse_id(inspection_ids[0], "检查")
     inspection = session.get(Inspection, inspection_id)
     if inspection is None or inspection.created_by == actor or not parts_of(session, inspection_id, actor):
         return None
@@ -116,13 +106,13 @@ def _assignment_export(args: argparse.Namespace, path: Path) -> int:
 
     if not args.member:
         raise UserError("导出检查分工包须用 --member 指定组员的用户名")
-    inspection_id = _uuid(args.assignment, "检查")
+    inspection_id = parse_id(args.assignment, "检查")
     with _db(args) as db, db.begin() as s:
         user = login(s)
         actor = _actor(user)
         if args.checklists or args.sections:
-            parts = assign_part(s, actor, inspection_id, args.member, checklists=_codes(args.checklists),
-                                sections=_codes(args.sections), user=user)
+            parts = assign_part(s, actor, inspection_id, args.member, checklists=split_list(args.checklists),
+                                sections=split_list(args.sections), user=user)
             print(f"已分配给 {args.member}：{'、'.join(p.label for p in parts)}")
         summary = export_assignment(s, path, inspection_id, args.member, user=user)
     print(summary.message)
@@ -211,7 +201,7 @@ def _findings_list(args: argparse.Namespace) -> int:
             s,
             login(s),
             today=date.today(),
-            institution_id=_uuid(args.institution, "医疗机构") if args.institution else None,
+            institution_id=parse_id(args.institution, "医疗机构") if args.institution else None,
             statuses=args.status or None,
         )
     if args.json:
@@ -250,7 +240,7 @@ def _findings_feedback(args: argparse.Namespace) -> int:
         record_feedback(
             s,
             _actor(user),
-            _uuid(args.finding_id, "整改项"),
+            parse_id(args.finding_id, "整改项"),
             measure=args.measure,
             department=args.department,
             note=args.note,
@@ -276,7 +266,7 @@ def _findings_reinspect(args: argparse.Namespace) -> int:
         record_reinspection(
             s,
             _actor(user),
-            _uuid(args.finding_id, "整改项"),
+            parse_id(args.finding_id, "整改项"),
             passed=args.passed,
             note=args.note,
             new_deadline=deadline,
@@ -313,7 +303,7 @@ def _users_add(args: argparse.Namespace) -> int:
             username=args.username,
             password=password,
             role=args.role,
-            institution_id=_uuid(args.institution, "医疗机构") if args.institution else None,
+            institution_id=parse_id(args.institution, "医疗机构") if args.institution else None,
             display_name=args.name,
         )
     print(f"已添加用户 {args.username}（{ROLES[args.role]}）")
@@ -356,7 +346,7 @@ def _users_issue(args: argparse.Namespace) -> int:
             username=args.username,
             password=password,
             role=args.role,
-            institution_id=_uuid(args.institution, "医疗机构") if args.institution else None,
+            institution_id=parse_id(args.institution, "医疗机构") if args.institution else None,
             display_name=args.name,
         )
     print(issued.message)

@@ -4,25 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import uuid
 from datetime import date
 
-from inspections.cli.core import actor_of, login, open_db, print_json, print_table
-from inspections.errors import UserError
+from inspections.cli.core import actor_of, login, open_db, parse_day, parse_id, print_json, print_table, split_list
 from inspections.labels import LEVELS
 
 _ENTRY_STATUS = {"planned": "计划中", "done": "已完成", "not_done": "未完成"}
 
-
-def _uuid(text: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text.strip())
-    except ValueError:
-        raise UserError(f"“{text[:40]}”不是有效的{what}编号") from None
-
-
-def _names(text: str) -> list[str]:
-    return [n.strip() for n in text.replace("，", "、").replace(",", "、").split("、") if n.strip()]
 
 
 def _rounds_list(args: argparse.Namespace) -> int:
@@ -50,7 +38,7 @@ def _rounds_show(args: argparse.Namespace) -> int:
 
     with open_db(args) as db, db.session() as s:
         login(s, "database.read")
-        detail = round_detail(s, _uuid(args.round_id, "督导批次"))
+        detail = round_detail(s, parse_id(args.round_id, "督导批次"))
     if args.json:
         print_json(detail)
         return 0
@@ -78,11 +66,11 @@ def _rounds_create(args: argparse.Namespace) -> int:
     from inspections.rounds import RoundScope, create_round, round_detail
 
     levels = tuple(args.levels) if args.levels else (1, 2, 3)
-    scope = RoundScope(levels=levels, districts=tuple(_names(args.districts)) if args.districts else None)
+    scope = RoundScope(levels=levels, districts=tuple(split_list(args.districts)) if args.districts else None)
     with open_db(args) as db, db.begin() as s:
         user = login(s)
         round_id = create_round(
-            s, actor_of(user), month=args.month, title=args.title, team=_names(args.team), scope=scope, user=user
+            s, actor_of(user), month=args.month, title=args.title, team=split_list(args.team), scope=scope, user=user
         )
         detail = round_detail(s, round_id)
     print(f"已创建督导批次“{detail.title}”：{detail.planned} 家机构")
@@ -93,10 +81,10 @@ def _rounds_create(args: argparse.Namespace) -> int:
 def _rounds_start(args: argparse.Namespace) -> int:
     from inspections.rounds import start_entry_inspection
 
-    on = date.fromisoformat(args.date) if args.date else date.today()
+    on = parse_day(args.date) if args.date else date.today()
     with open_db(args) as db, db.begin() as s:
         user = login(s)
-        inspection_id = start_entry_inspection(s, actor_of(user), _uuid(args.entry_id, "条目"), on=on, user=user)
+        inspection_id = start_entry_inspection(s, actor_of(user), parse_id(args.entry_id, "条目"), on=on, user=user)
     print(inspection_id)
     return 0
 
@@ -106,7 +94,7 @@ def _rounds_skip(args: argparse.Namespace) -> int:
 
     with open_db(args) as db, db.begin() as s:
         user = login(s)
-        mark_not_done(s, actor_of(user), _uuid(args.entry_id, "条目"), args.reason, user=user)
+        mark_not_done(s, actor_of(user), parse_id(args.entry_id, "条目"), args.reason, user=user)
     print("已标记为未完成")
     return 0
 
@@ -116,17 +104,9 @@ def _rounds_reopen(args: argparse.Namespace) -> int:
 
     with open_db(args) as db, db.begin() as s:
         user = login(s)
-        reopen_entry(s, actor_of(user), _uuid(args.entry_id, "条目"), user=user)
+        reopen_entry(s, actor_of(user), parse_id(args.entry_id, "条目"), user=user)
     print("已恢复为计划中")
     return 0
-
-
-def _iso_day(text: str) -> str:
-    try:
-        date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期“{text[:40]}”格式应为 YYYY-MM-DD") from None
-    return text.strip()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -150,7 +130,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_rounds_create)
     p = rounds.add_parser("start", help="开始一个条目的检查（已有草稿时继续该草稿），输出检查编号")
     p.add_argument("entry_id", help="条目编号（rounds show 第一列）")
-    p.add_argument("--date", type=_iso_day, help="检查日期，YYYY-MM-DD，默认今天")
+    p.add_argument("--date", help="检查日期，YYYY-MM-DD，默认今天")
     p.set_defaults(handler=_rounds_start)
     p = rounds.add_parser("skip", help="把一个条目标记为本批次未完成（须写原因）")
     p.add_argument("entry_id", help="条目编号")

@@ -6,15 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from inspections.cli.core import actor_of, login, open_db, print_json, print_table
+from inspections.cli.core import actor_of, login, open_db, print_json, print_table, split_list
 from inspections.errors import NotFoundError, UserError
 from models.inspection import Inspection
-
-
-def _codes(text: str | None) -> list[str]:
-    if not text:
-        return []
-    return [c.strip() for c in text.replace("，", ",").replace("、", ",").split(",") if c.strip()]
 
 
 def _assign(args: argparse.Namespace) -> int:
@@ -22,7 +16,7 @@ def _assign(args: argparse.Namespace) -> int:
     from inspections.workflow import parse_inspection_id
 
     inspection_id = parse_inspection_id(args.inspection_id)
-    checklists, sections = _codes(args.checklists), _codes(args.sections)
+    checklists, sections = split_list(args.checklists), split_list(args.sections)
     if not checklists and not sections:
         raise UserError("请用 --checklists 或 --sections 指定分给该成员的检查表或部分")
     with open_db(args) as db, db.begin() as s:
