@@ -149,7 +149,7 @@ def item_owners(session: Session, inspection_id: uuid.UUID) -> dict[uuid.UUID, l
     return _owners(session, list(parts))
 
 
-def _owners(session: Session, parts: list[InspectionPart]) -> dict[uuid.UUID, list[str]]:
+def _owners(session: Session, parts: Sequence[InspectionPart | Part]) -> dict[uuid.UUID, list[str]]:
     if not parts:
         return {}
     rows = session.execute(
@@ -334,10 +334,11 @@ def team_progress(session: Session, inspection_id: uuid.UUID) -> list[MemberProg
             )
         )
     )
-    owners = item_owners(session, inspection_id)
+    owners = _owners(session, parts)  # from the parts read above: neither they nor the members are read again
+    members = {p.member: p.member_name for p in parts}  # in parts_of's order: who was assigned first comes first
     progress = []
-    for member, name in members_of(session, inspection_id):
-        items = {item for item, members in owners.items() if member in members}
+    for member, name in members.items():
+        items = {item for item, holders in owners.items() if member in holders}
         progress.append(
             MemberProgress(
                 member=member,
