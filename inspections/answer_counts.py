@@ -4,10 +4,10 @@ province's three months instead of a million item results.
 
 The counts follow every change of a finalized inspection's answers:
 
-- ``count_inspection`` when an inspection becomes finalized (``finalize_inspection``) or arrives finalized
-  (a package import, after its results are written);
+- ``count_inspection`` when an inspection becomes finalized (``finalize_inspection``);
 - ``uncount_inspection`` before a package import replaces a finalized local inspection (its old answers go);
 - ``change_answer`` when an amendment changes one answer of a finalized inspection;
+- ``adjust_counts`` with counts made in memory (a package import: every inspection's answers in one upsert);
 - ``recount`` rebuilds the counts of some months, or of all, from ``item_results`` (the demo generator after writing
   a month in bulk; migration 0014 did the same for existing databases).
 
@@ -60,7 +60,7 @@ def change_answer(
         deltas[(inspection.kind, month, item_id, before)] = -1
     if after is not None:
         deltas[(inspection.kind, month, item_id, after)] = 1
-    _adjust(session, deltas)
+    adjust_counts(session, deltas)
 
 
 def recount(session: Session, months: Iterable[str] | None = None) -> None:
@@ -75,6 +75,45 @@ def recount(session: Session, months: Iterable[str] | None = None) -> None:
         end = date(year + number // 12, number % 12 + 1, 1)
         session.execute(delete(ItemAnswerCount).where(ItemAnswerCount.month == month))
         session.execute(_fill(literal(month), [Inspection.date >= start, Inspection.date < end]))
+
+
+def stale_months(session: Session) -> list[tuple[str, str]]:
+    """The (kind, month) whose stored counts differ from counting their item results again (``check --full``):
+    one month at a time, so a province's counts are never all in memory at once."""
+    month = _month_expression(session)
+    months = {(kind, m) for kind, m in session.execute(select(ItemAnswerCount.kind, ItemAnswerCount.month).distinct())}
+    finalized = select(Inspection.kind, month).where(Inspection.status == FINALIZED).distinct()
+    months |= {(kind, m) for kind, m in session.execute(finalized)}
+    stale: list[tuple[str, str]] = []
+    for kind, key_month in sorted(months):
+        year, number = (int(part) for part in key_month.split("-"))
+        start, end = date(year, number, 1), date(year + number // 12, number % 12 + 1, 1)
+        counted = {
+            (item_id, response): n
+            for item_id, response, n in session.execute(
+                select(ItemResult.item_id, ItemResult.response, func.count())
+                .join(Inspection, Inspection.id == ItemResult.inspection_id)
+                .where(
+                    Inspection.status == FINALIZED,
+                    Inspection.kind == kind,
+                    Inspection.date >= start,
+                    Inspection.date < end,
+                    ItemResult.response.is_not(None),
+                )
+                .group_by(ItemResult.item_id, ItemResult.response)
+            )
+        }
+        kept = {
+            (item_id, response): n
+            for item_id, response, n in session.execute(
+                select(ItemAnswerCount.item_id, ItemAnswerCount.response, ItemAnswerCount.count).where(
+                    ItemAnswerCount.kind == kind, ItemAnswerCount.month == key_month, ItemAnswerCount.count != 0
+                )
+            )
+        }
+        if counted != kept:
+            stale.append((kind, key_month))
+    return stale
 
 
 def answer_counts(kind: str, start: date, end: date) -> Select[uuid.UUID, str, int]:
@@ -146,9 +185,10 @@ def _upsert(session: Session) -> Any:
     return sqlite_insert
 
 
-def _adjust(session: Session, deltas: Mapping[Key, int]) -> None:
+def adjust_counts(session: Session, deltas: Mapping[Key, int]) -> None:
     """Add ``deltas`` to the counts in one upsert per batch, keys in a fixed order (two transactions updating the
-    same counts on a server lock them in the same order: they wait, never deadlock)."""
+    same counts on a server lock them in the same order: they wait, never deadlock). A package import counts the
+    answers of the finalized inspections it writes as it writes them and adds them all at once here."""
     ordered = sorted(deltas.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]), kv[0][3]))
     rows = [
         {"kind": kind, "month": month, "item_id": item_id, "response": response, "count": n}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, IdMixin, utcnow
+from models.bulk import insert_rows
 
 GENESIS = "0" * 64
 
@@ -107,6 +109,29 @@ def append_audit(
     session.add(event)
     head.seq, head.hash = seq, digest
     return event
+
+
+def append_audits(
+    session: Session, *, actor: str, reason: str, events: Sequence[tuple[str, str, object, Any, Any]]
+) -> None:
+    """Append many events (action, entity, entity_id, before, after) in order, chained exactly as append_audit
+    would chain them one by one, and written in one bulk insert: a package import's thousands of records."""
+    if not events:
+        return
+    head = lock_audit_head(session)
+    seq, prev = head.seq, head.hash
+    rows: list[dict[str, Any]] = []
+    for action, entity, entity_id, before, after in events:
+        seq += 1
+        at = utcnow()
+        before_p, after_p = plain(before), plain(after)
+        digest = _event_hash(prev, seq, at, actor, action, entity, str(entity_id), before_p, after_p, reason)
+        rows.append({"id": uuid.uuid4(), "seq": seq, "at": at, "actor": actor, "action": action, "entity": entity,
+                     "entity_id": str(entity_id), "before": before_p, "after": after_p, "reason": reason,
+                     "prev_hash": prev, "hash": digest})
+        prev = digest
+    insert_rows(session, AuditEvent.__table__, rows)  # type: ignore[arg-type]
+    head.seq, head.hash = seq, prev
 
 
 @dataclass(frozen=True)

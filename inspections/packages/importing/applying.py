@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from inspections.answer_counts import adjust_counts
 from inspections.errors import UserError
 from inspections.packages.format import DATA, Package, Progress
 from inspections.packages.importing.applier import Applier
@@ -63,20 +64,24 @@ def apply_package(
         lines = "\n".join(f"  {e.entity_label} {e.label}：{e.detail}（{e.key}）" for e in undecided[:20])
         raise UserError(f"有 {len(undecided)} 项冲突需要逐项选择“保留本机”或“采用导入”，未导入任何内容：\n{lines}")
     applier = Applier(session, actor, plan)
-    for done, entry in enumerate(preview.entries, 1):
-        if progress is not None:
-            progress(done, len(preview.entries), "导入记录")
+    todo: list[PreviewEntry] = []
+    for entry in preview.entries:
         mine = entry.status == "conflict" and decisions.get(entry.key) == "mine"
         if entry.entity == "finding" and plan.findings[entry.id]["inspection_id"] in kept_inspections:
             mine = entry.status in ("new", "updated", "conflict")
         if mine:
             applier.count(entry.entity, "kept")
-            continue
-        if entry.status in ("new", "updated", "conflict"):
-            _apply_entry(applier, entry)
+        elif entry.status in ("new", "updated", "conflict"):
+            todo.append(entry)
+    for done, entry in enumerate(todo, 1):
+        if progress is not None:
+            progress(done, len(todo), "导入记录")
+        _apply_entry(applier, entry)
+    applier.write_new()
     if package.manifest.kind == "part":
         mine_items = {e.key for e in preview.conflicts if e.entity == "item" and decisions.get(e.key) == "mine"}
         finish_part(applier, list(preview.entries), mine_items)
+    adjust_counts(session, applier.answer_counts)
     session.flush()
     applied = {k: v for k, v in applier.applied.items() if not k.endswith(":kept")}
     if not applied:

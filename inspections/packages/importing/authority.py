@@ -28,7 +28,7 @@ from inspections.errors import PermissionDenied, UserError
 from inspections.packages.format import Package
 from inspections.packages.importing.plan import Plan
 from inspections.permissions import ADMIN, HOSPITAL, INSPECTOR, CurrentUser, acting_user, authorize
-from inspections.scoring import OVERALL_RULES, Answer, overall_grade
+from inspections.scoring import OVERALL_RULES, Answer, combine_checklists, overall_grade, score_checklist
 from inspections.signing import (
     KeyInfo,
     PackageSigner,
@@ -38,7 +38,7 @@ from inspections.signing import (
     seal_problem,
     verify_package_signature,
 )
-from inspections.workflow.scope import score_left_out
+from inspections.workflow.scope import kept_in_scope
 from models.audit import AuditEvent
 from models.finding import Finding, FindingEvent
 from models.inspection import Round, RoundEntry
@@ -219,7 +219,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _check_scores(plan: Plan, record: Mapping[str, Any], label: str) -> None:
-    """The stored score, grade and veto flag must be what the answers give (they are recomputed on import)."""
+    """The stored score, grade and veto flag must be what the answers give (they are recomputed on import). The
+    score by this database's rule is kept in ``plan.scores`` for applying: the answers stored are the ones scored."""
     ordered = sorted(record["checklists"], key=lambda c: c["position"])
     answers: dict[str, dict[str, Answer]] = {c["template"]: {} for c in ordered}
     for r in record["results"]:
@@ -231,15 +232,18 @@ def _check_scores(plan: Plan, record: Mapping[str, Any], label: str) -> None:
     left_out: dict[str, set[str]] = {c["template"]: set() for c in ordered}
     for mark in record.get("scope", []):
         left_out[mark["template"]].add(mark["section_code"])
-    triples = [(plan.specs[c["template"]], answers[c["template"]], left_out[c["template"]]) for c in ordered]
-    scores = [score_left_out(triples, rule) for rule in OVERALL_RULES]
-    score = scores[0]
+    kept = kept_in_scope([(plan.specs[c["template"]], answers[c["template"]], left_out[c["template"]])
+                          for c in ordered])
+    specs = [spec for spec, _ in kept]
+    checklist_scores = [score_checklist(spec, kept_answers) for spec, kept_answers in kept]
+    scores = {rule: combine_checklists(specs, checklist_scores, rule) for rule in OVERALL_RULES}
+    score = scores[plan.overall_rule] if plan.overall_rule in scores else scores["sum"]
     ok = all(
         _same(c["score"], s.score) and c["grade"] == s.grade and c["vetoed"] == s.vetoed
         for c, s in zip(ordered, score.checklists, strict=True)
     ) and any(
         _same(record["score"], sc.percent) and record["grade"] == overall_grade(sc) and record["vetoed"] == sc.vetoed
-        for sc in scores
+        for sc in scores.values()
     )
     if not ok:
         shown = "—" if score.percent is None else f"{score.percent:.1f}"
@@ -248,6 +252,7 @@ def _check_scores(plan: Plan, record: Mapping[str, Any], label: str) -> None:
             f"中「{label}」的得分/等级/否决（{record['score']} {record['grade']}）与按检查结果计算的"
             f"（{shown} {overall_grade(score)}）不一致，可能被改动",
         )
+    plan.scores[record["id"]] = score
 
 
 def _check_inspections(session: Session, plan: Plan, strict: bool, role: str | None) -> None:

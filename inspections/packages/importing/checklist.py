@@ -47,3 +47,4 @@ def apply_checklist(applier: Applier, key: str) -> None:
     spec = applier.plan.specs[key]
     outcome = import_checklist(applier.session, applier.actor, spec, source=f"数据包 {applier.plan.package.name}")
     applier.plan.template_ids[key] = outcome.template_id
+    applier.plan.local_versions[key] = outcome.version

@@ -20,6 +20,7 @@ from inspections.packages.importing.photo import add_attachments
 from inspections.packages.importing.plan import Plan, local_keys_inverse, parse_datetime, problem
 from inspections.packages.importing.preview import PreviewEntry
 from inspections.packages.records import finding_record
+from models.base import utcnow
 from models.finding import Finding, FindingEvent
 
 _FEEDBACK_EVENT_KINDS = frozenset({"feedback", "note"})
@@ -111,20 +112,15 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
         "repeat": record["repeat"],
         "closed_at": parse_datetime(record["closed_at"]) if record["closed_at"] else None,
     }
+    if new and not any(e["photos"] for e in record["events"]):
+        _gather_new(applier, record, fields)
+        after = {"status": record["status"], "deadline": record["deadline"], "dept": record["responsible_dept"]}
+        added = len(record["events"])
+        applier.audit("package.finding.new", "finding", finding_id, after=dict(after, events_added=added))
+        return
     if new:
-        item_id = None
-        if record["template"] is not None:
-            item_id = applier.item_id(record["template"], record["item_code"])
-        finding = Finding(
-            id=finding_id,
-            inspection_id=uuid.UUID(record["inspection_id"]),
-            institution_id=applier.plan.institution_ids[record["institution_id"]],
-            item_id=item_id,
-            item_code=record["item_code"],
-            version=1,
-            **fields,
-        )
-        applier.session.add(finding)  # inserted with the next flush, in bulk (its events follow it by relationship)
+        finding = Finding(id=finding_id, version=1, **_identity(applier, record), **fields)
+        applier.session.add(finding)
         known: set[uuid.UUID] = set()
         before = None
     else:
@@ -143,19 +139,8 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
         event_id = uuid.UUID(e["id"])
         if event_id in known:
             continue
-        applier.session.add(
-            FindingEvent(
-                id=applier.fresh(FindingEvent, e["id"]),
-                finding_id=finding_id,
-                kind=e["kind"],
-                at=parse_datetime(e["at"]),
-                actor=e["actor"],
-                note=e["note"],
-                measure=e["measure"],
-                department=e["department"],
-                new_deadline=date.fromisoformat(e["new_deadline"]) if e["new_deadline"] else None,
-            )
-        )
+        applier.fresh_many(FindingEvent, [e["id"]])
+        applier.session.add(FindingEvent(**_event_row(finding_id, e)))
         if e["photos"]:
             applier.session.flush()  # attachments have no relationship to order them after their event
             add_attachments(applier, e["photos"], finding_event_id=event_id)
@@ -163,3 +148,40 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
     after = {"status": record["status"], "deadline": record["deadline"], "dept": record["responsible_dept"]}
     action = "package.finding.new" if new else "package.finding.update"
     applier.audit(action, "finding", finding_id, before=before, after=dict(after, events_added=added))
+
+
+def _identity(applier: Applier, record: Mapping[str, Any]) -> dict[str, Any]:
+    """What a new finding is about: its inspection, institution (local id) and checklist item."""
+    item_id = None
+    if record["template"] is not None:
+        item_id = applier.item_id(record["template"], record["item_code"])
+    return {
+        "inspection_id": uuid.UUID(record["inspection_id"]),
+        "institution_id": applier.plan.institution_ids[record["institution_id"]],
+        "item_id": item_id,
+        "item_code": record["item_code"],
+    }
+
+
+def _event_row(finding_id: uuid.UUID, e: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": uuid.UUID(e["id"]),
+        "finding_id": finding_id,
+        "kind": e["kind"],
+        "at": parse_datetime(e["at"]),
+        "actor": e["actor"],
+        "note": e["note"],
+        "measure": e["measure"],
+        "department": e["department"],
+        "new_deadline": date.fromisoformat(e["new_deadline"]) if e["new_deadline"] else None,
+    }
+
+
+def _gather_new(applier: Applier, record: Mapping[str, Any], fields: Mapping[str, Any]) -> None:
+    """A new finding without photos: its row and its events' rows, written in bulk with the others (write_new)."""
+    finding_id = uuid.UUID(record["id"])
+    now = utcnow()
+    applier.new_findings.append(
+        {"id": finding_id, "version": 1, "created_at": now, "updated_at": now, **_identity(applier, record), **fields}
+    )
+    applier.new_events.extend(_event_row(finding_id, e) for e in record["events"])

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspections.answer_counts import count_inspection, uncount_inspection
+from inspections.answer_counts import uncount_inspection
 from inspections.errors import Problem, UserError
 from inspections.labels import INSPECTION_KINDS
 from inspections.packages.format import DATA
@@ -20,7 +20,7 @@ from inspections.packages.importing.photo import add_attachments
 from inspections.packages.importing.plan import Plan, local_keys_inverse, parse_datetime, problem
 from inspections.packages.importing.preview import PreviewEntry
 from inspections.packages.records import inspection_record
-from inspections.scoring import Answer, validate_answer
+from inspections.scoring import Answer, ChecklistScore, overall_grade, validate_answer
 from inspections.workflow import content_digest, content_hash
 from inspections.workflow.finalize import store_scores
 from models.inspection import (
@@ -158,7 +158,10 @@ def plan_inspections(session: Session, plan: Plan, problems: list[Problem]) -> N
         # none, and a number issued since the last exchange does not make the inspection differ.
         mine.pop("doc_number", None)
         theirs.pop("doc_number", None)
-        if mine == theirs:
+        # The overall score and grade follow each database's rule across checklists (设置 overall_rule), which may
+        # differ from the sender's; the answers they come from are compared, and checked against them (authority).
+        derived = ("score", "grade")
+        if {k: v for k, v in mine.items() if k not in derived} == {k: v for k, v in theirs.items() if k not in derived}:
             plan.entries.append(PreviewEntry("inspection", record_id, label, "unchanged"))
         elif feedback:
             plan.entries.append(PreviewEntry("inspection", record_id, label, "kept", "整改反馈包不修改检查记录"))
@@ -224,13 +227,26 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
     inspection.signatures = dict(record["signatures"])
     inspection.content_hash = record["content_hash"]
     inspection.amendments = record["amendments"]
-    # Scores, grades and veto flags are derived: recomputed below from the answers, never taken from the package.
-    inspection.score, inspection.grade, inspection.vetoed = None, None, False
+    inspection.score, inspection.grade, inspection.vetoed = None, None, False  # a draft has none
     inspection.created_by = record["created_by"]
-    inspection.checklists = [
-        InspectionChecklist(template_id=applier.template_id(c["template"]), position=c["position"])
-        for c in record["checklists"]
-    ]
+    finalized = record["status"] == "finalized"
+    # Scores, grades and veto flags are derived: the importer scored the package's answers with the checklist
+    # versions and this database's rule (authority._check_scores), and those answers are what is stored.
+    score = applier.plan.scores.get(record_id) if finalized else None
+    by_template: dict[str, ChecklistScore] = {}
+    if score is not None:
+        ordered = sorted(record["checklists"], key=lambda c: c["position"])
+        by_template = {c["template"]: s for c, s in zip(ordered, score.checklists, strict=True)}
+    links: list[InspectionChecklist] = []
+    for c in record["checklists"]:
+        link = InspectionChecklist(template_id=applier.template_id(c["template"]), position=c["position"])
+        if c["template"] in by_template:
+            kept = by_template[c["template"]]
+            link.score, link.grade, link.vetoed = kept.score, kept.grade, kept.vetoed
+        links.append(link)
+    inspection.checklists = links
+    if score is not None:
+        inspection.score, inspection.grade, inspection.vetoed = score.percent, overall_grade(score), score.vetoed
     applier.session.flush()
     for mark in record.get("scope", []):
         applier.session.add(
@@ -244,25 +260,8 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
                 created_by=applier.actor,
             )
         )
-    applier.fresh_many(ItemResult, [r["id"] for r in record["results"]])
-    for r in record["results"]:
-        result = ItemResult(
-            id=uuid.UUID(r["id"]),
-            inspection_id=inspection_id,
-            item_id=applier.item_id(r["template"], r["item_code"]),
-            response=r["response"],
-            points=r["points"],
-            note=r["note"],
-            updated_at=parse_datetime(r["updated_at"]),
-            updated_by=r["updated_by"],
-        )
-        applier.session.add(result)
-    applier.session.flush()
-    with applier.session.no_autoflush:
-        for r in record["results"]:
-            add_attachments(applier, r["photos"], item_result_id=uuid.UUID(r["id"]))
-    applier.session.flush()
-    if round_id is not None and record["status"] == "finalized":
+    _insert_results(applier, inspection_id, record)
+    if round_id is not None and finalized:
         entry = applier.session.scalar(
             select(RoundEntry).where(
                 RoundEntry.round_id == round_id, RoundEntry.institution_id == inspection.institution_id
@@ -271,10 +270,10 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
         if entry is not None and entry.status != "done":
             entry.status, entry.reason = "done", ""
     local_hash = record["content_hash"]
-    if record["status"] == "finalized":
-        count_inspection(applier.session, inspection_id)
-        store_scores(applier.session, inspection)
-        local_hash = content_hash(applier.session, inspection_id)
+    if finalized:
+        if score is None:
+            store_scores(applier.session, inspection)
+        local_hash = _local_hash(applier, inspection_id, record, str(inspection.institution_id))
         inspection.content_hash = local_hash
     after = {"status": record["status"], "hash": local_hash, "amendments": record["amendments"]}
     if new:
@@ -290,3 +289,49 @@ def apply_inspection(applier: Applier, record_id: str, new: bool) -> None:
             before={"hash": record["content_hash"]},
             after={"hash": local_hash, "institution": inspection.institution_id},
         )
+
+
+def _insert_results(applier: Applier, inspection_id: uuid.UUID, record: Mapping[str, Any]) -> None:
+    """The record's item results in one bulk insert (no ORM object per row), their photos, and their answers
+    counted for the dashboard when the inspection is finalized."""
+    session = applier.session
+    finalized = record["status"] == "finalized"
+    kind, month = record["kind"], record["date"][:7]
+    rows: list[dict[str, Any]] = []
+    for r in record["results"]:
+        item_id = applier.item_id(r["template"], r["item_code"])
+        rows.append(
+            {
+                "id": uuid.UUID(r["id"]),
+                "inspection_id": inspection_id,
+                "item_id": item_id,
+                "response": r["response"],
+                "points": r["points"],
+                "note": r["note"],
+                "updated_at": parse_datetime(r["updated_at"]),
+                "updated_by": r["updated_by"],
+                "version": 1,
+            }
+        )
+        if finalized and r["response"] is not None:
+            applier.count_answer((kind, month, item_id, r["response"]))
+    applier.insert_new(ItemResult.__table__, rows)
+    with session.no_autoflush:
+        for r in record["results"]:
+            if r["photos"]:
+                add_attachments(applier, r["photos"], item_result_id=uuid.UUID(r["id"]))
+    session.flush()
+
+
+def _local_hash(applier: Applier, inspection_id: uuid.UUID, record: Mapping[str, Any], institution: str) -> str:
+    """The content hash of the inspection as stored here: the package record's digest with the local institution id
+    and checklist version numbers (what ``content_hash`` reads back from the rows just written; points are stored
+    as floating-point numbers). Read back from the database when a checklist version's local number is unknown."""
+    versions = applier.plan.local_versions
+    if not all(c["template"] in versions for c in record["checklists"]):
+        return content_hash(applier.session, inspection_id)
+    stored = dict(
+        record,
+        results=[dict(r, points=None if r["points"] is None else float(r["points"])) for r in record["results"]],
+    )
+    return _digest(applier.plan, stored, institution, versions)

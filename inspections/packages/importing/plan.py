@@ -15,6 +15,7 @@ from inspections.errors import Problem
 from inspections.packages.format import Package
 from inspections.packages.importing.preview import PreviewEntry
 from inspections.packages.records import template_key
+from inspections.scoring import InspectionScore
 from inspections.signing import KeyInfo, PackageSigner
 from models.checklist import ChecklistTemplate
 
@@ -39,6 +40,8 @@ class Plan:
     team: dict[str, Any] | None = None  # the ``team`` object of an assignment or part package
     team_items: dict[str, Any] = field(default_factory=dict)  # what importing a team package does, by entry id
     part_seal: dict[str, Any] | None = None  # a part package's member signature, verified (kept on import)
+    overall_rule: str = "sum"  # this database's rule across checklists (设置 overall_rule)
+    scores: dict[str, InspectionScore] = field(default_factory=dict)  # finalized inspection id → its score here
 
     def status(self, entity: str, record_id: str) -> PreviewEntry:
         return next(e for e in self.entries if e.entity == entity and e.id == record_id)

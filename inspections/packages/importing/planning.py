@@ -18,6 +18,7 @@ from inspections.packages.importing.plan import Plan, problem
 from inspections.packages.importing.preview import Preview
 from inspections.packages.records import check_data
 from inspections.permissions import CurrentUser, acting_user
+from inspections.settings import get_setting
 from inspections.signing import PackageSigner
 
 
@@ -40,6 +41,7 @@ def plan_package(session: Session, package: Package, user: CurrentUser | None) -
     check_package_kind(package, user)
     user = acting_user(user)
     verify_signer(session, plan)
+    plan.overall_rule = str(get_setting(session, "overall_rule"))
     plan_checklists(session, plan, problems)
     if problems:
         raise InvalidInputError(problems)
