@@ -33,10 +33,12 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from inspections.answer_counts import recount, stale_months
 from inspections.docnumbers import duplicates
+from inspections.labels import INSPECTION_KINDS
 from inspections.verification import part_signature_problems, verify_trust
 from inspections.workflow import content_hashes
-from models.audit import AuditEvent, AuditHead, verify_audit_chain
+from models.audit import AuditEvent, AuditHead, append_audit, verify_audit_chain
 from models.base import utcnow
 from models.database import Database
 from models.document import DocumentNumber
@@ -184,6 +186,12 @@ def check_database(db: Database, progress: Progress = _silent, *, full: bool = T
             report.lines.extend(f"  {w}" for w in report.warnings)
         else:
             report.lines.append(f"文号：已出具 {issued} 个，无重复")
+        stale: list[tuple[str, str]] = []
+        if report.full:
+            progress(0, 1, "答案统计")
+            stale = stale_months(session)
+        else:
+            report.lines.append("答案统计：增量核对时不做（完整核对时做）")
         # Signatures against the enrolled keys, signed records against their signatures, derived scores.
         trust = verify_trust(session, progress, only=None if report.full else ids)
         report.lines.extend(trust.lines)
@@ -192,12 +200,33 @@ def check_database(db: Database, progress: Progress = _silent, *, full: bool = T
             report.lines.append(f"  ……共 {len(trust.warnings)} 条未签名记录")
         report.problems.extend(trust.problems)
         report.unsigned.extend(trust.warnings)
+    if report.full:
+        _recount(db, report, stale)
     report.seconds = time.perf_counter() - clock
     reached = None
     if head is not None:
         reached = Checkpoint(started, int(head[0]), str(head[1]), inspection_cursor, photo_cursor)
     _remember(db, report, reached)
     return report
+
+
+def _recount(db: Database, report: CheckReport, stale: list[tuple[str, str]]) -> None:
+    """The answer counts (what the dashboard's and the bulletin's common problems read) are derived from the
+    finalized inspections' answers: months found to differ are counted again from them, and said so."""
+    if not stale:
+        report.lines.append("答案统计（首页与通报的常见问题）：与检查结果一致")
+        return
+    months = sorted({month for _kind, month in stale})
+    with db.begin() as session:
+        recount(session, months)
+        append_audit(session, actor="system", action="answer_counts.recount", entity="item_answer_counts",
+                     entity_id="", after={"months": months}, reason="完整核对发现答案统计与检查结果不符")
+    shown = "、".join(f"{month}（{INSPECTION_KINDS.get(kind, kind)}）" for kind, month in stale[:12])
+    more = f"等 {len(stale)} 处" if len(stale) > 12 else ""
+    warning = f"答案统计与检查结果不符：{shown}{more}；已按检查结果重新统计（首页与通报的常见问题此前可能不准）"
+    report.warnings.append(warning)
+    report.lines.append(f"答案统计（首页与通报的常见问题）：{len(months)} 个月与检查结果不符，已重新统计")
+    report.lines.append(f"  {warning}")
 
 
 # --- what to verify ----------------------------------------------------------------------------------------------

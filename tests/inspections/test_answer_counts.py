@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from inspections import analytics
@@ -206,3 +206,38 @@ def test_the_migration_fills_the_counts_of_an_existing_database(tmp_path: Path) 
             assert _failed(s) == {"TR1.1": (1, 2), "TR1.2": (1, 2)}
     finally:
         db.close()
+
+
+def test_a_full_check_finds_counts_that_drifted_from_the_answers_and_counts_them_again(ws: Database) -> None:
+    from inspections.integrity import check_database
+    from models.audit import AuditEvent
+
+    inst = make_institution(ws, "上街区人民医院", level=2, fever=False)
+    for on, fail in ((date(2026, 10, 9), {"TR1.1"}), (date(2026, 11, 2), {"TR1.2"})):
+        inspection_id = _inspect(ws, inst, on, fail)
+        with ws.begin() as s:
+            finalize_inspection(s, "张三", inspection_id)
+    first = check_database(ws, full=True)
+    assert first.ok and not first.warnings
+    assert "答案统计（首页与通报的常见问题）：与检查结果一致" in first.lines
+
+    with ws.begin() as s:  # October's count of one failed item edited behind the application's back
+        s.execute(
+            update(ItemAnswerCount)
+            .where(ItemAnswerCount.month == "2026-10", ItemAnswerCount.response == "fail")
+            .values(count=ItemAnswerCount.count + 5)
+        )
+        assert _failed(s)["TR1.1"] == (6, 7)  # what the dashboard would now show
+    incremental = check_database(ws, full=False)
+    assert "答案统计：增量核对时不做（完整核对时做）" in incremental.lines
+
+    report = check_database(ws, full=True)
+    assert report.ok  # the evidence is intact; the derived counts are repaired and said so
+    assert len(report.warnings) == 1
+    assert "2026-10（督导）" in report.warnings[0] and "已按检查结果重新统计" in report.warnings[0]
+    with ws.session() as s:
+        assert stored(s) == counted_from_results(s)
+        assert _failed(s)["TR1.1"] == (1, 2)
+        recounted = s.scalar(select(AuditEvent).where(AuditEvent.action == "answer_counts.recount"))
+        assert recounted is not None and recounted.after == {"months": ["2026-10"]}
+    assert not check_database(ws, full=True).warnings
