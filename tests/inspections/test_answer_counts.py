@@ -102,6 +102,13 @@ def test_a_demo_database_gives_the_same_dashboard_as_counting_every_item_result(
     assert len(listed) == min(10, len(overdue))
     assert all(o.count == overdue[o.institution_id] for o in listed)
     assert [o.count for o in listed] == sorted(overdue.values(), reverse=True)[: len(listed)]
+    # The bulletin's item codes beside each institution, grouped from the index: as read from every overdue finding.
+    with ws.session() as s:
+        codes: dict[uuid.UUID, list[str]] = {}
+        for f in analytics.overdue_findings(s, TODAY):
+            if f.item_code and f.item_code not in codes.setdefault(f.institution_id, []):
+                codes[f.institution_id].append(f.item_code)
+        assert analytics.overdue_item_codes(s, TODAY) == {k: v for k, v in codes.items() if v} != {}
 
 
 def _inspect(ws: Database, inst: uuid.UUID, on: date, fail: set[str]) -> uuid.UUID:

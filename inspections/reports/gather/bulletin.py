@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -69,10 +67,7 @@ def bulletin_data(session: Session, month: str, *, now: datetime | None = None, 
             )
         )
 
-    codes: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for f in analytics.overdue_findings(session, today):
-        if f.item_code and f.item_code not in codes[f.institution_id]:
-            codes[f.institution_id].append(f.item_code)
+    codes = analytics.overdue_item_codes(session, today)
     overdue = [
         d.OverdueRow(o.name, o.count, o.max_days_overdue, tuple(codes.get(o.institution_id, ())))
         for o in analytics.overdue_by_institution(session, today, limit=None)
