@@ -15,8 +15,9 @@ class Finding(IdMixin, TimestampMixin, Base):
     """A problem found at an institution that must be rectified by a deadline."""
 
     __tablename__ = "findings"
-    # Overdue findings (status, deadline) counted and grouped by institution from the index alone.
-    __table_args__ = (Index("ix_findings_overdue", "status", "deadline", "institution_id"),)
+    # Overdue findings (status, deadline) counted and grouped by institution, and their item codes listed by the
+    # bulletin, from the index alone.
+    __table_args__ = (Index("ix_findings_overdue_codes", "status", "deadline", "institution_id", "item_code"),)
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), index=True)
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
