@@ -3,8 +3,8 @@ PostgreSQL (one stream instead of one statement per row), executemany on SQLite 
 
 For rows that need no ORM behaviour (no relationships to cascade, no defaults computed in Python: every column of
 ``rows`` given, the same keys in each) and when many of them arrive at once: a package import's item results,
-findings and their events. Values are bound through each column's type as an ORM insert would bind them (UTC
-timestamps, JSON), so the stored rows are the same.
+findings, their events and its audit events. Values are bound through each column's type as an ORM insert would
+bind them (UTC timestamps, JSON), so the stored rows are the same.
 """
 
 from __future__ import annotations

@@ -80,6 +80,7 @@ class Applier:
         """Insert rows of records new here in bulk. An id already used here by another record refuses the package:
         the primary key says so (the whole import is rolled back), instead of a query ahead for every few thousand
         ids, which would cost a province's import seconds."""
+        self.session.flush()  # what is pending fails on its own, not as these rows' clash
         try:
             insert_rows(self.session, table, rows)
         except IntegrityError as err:
