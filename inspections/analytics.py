@@ -13,13 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from inspections.answer_counts import answer_counts
+from inspections.answer_counts import answer_counts, month_expression
 from inspections.checklists.spec import DEFAULT_RESPONSES
+from inspections.rawids import raw_id
 from inspections.rounds import parse_month
 from models.checklist import ChecklistItem, ChecklistTemplate
 from models.finding import Finding
@@ -28,6 +30,8 @@ from models.reference import Institution
 
 SUPERVISION = "supervision"
 OVERDUE_STATUSES = ("open", "failed")
+# The same, written into the SQL (a constant IN list, not parameters expanded at every execution).
+_OVERDUE_LITERALS: list[ColumnElement[Any]] = [literal_column(f"'{status}'") for status in OVERDUE_STATUSES]
 FAILING_OUTCOMES = frozenset({"fail", "partial"})
 UNANSWERED_OUTCOMES = frozenset({"na", "not_checked"})
 TREND_MONTHS = 12
@@ -191,7 +195,7 @@ def _counted(start: date, end: date) -> list[ColumnElement[bool]]:
 
 def coverage(session: Session, month: str) -> Coverage:
     """Coverage of all rounds of a month: entries done ÷ entries planned (not-done entries stay planned)."""
-    row = session.execute(
+    row = session.connection().execute(
         select(
             func.count(RoundEntry.id),
             func.sum(case((RoundEntry.status == "done", 1), else_=0)),
@@ -212,27 +216,32 @@ class _MonthSums:
 
 
 def _monthly_sums(session: Session, start: date, end: date) -> dict[str, _MonthSums]:
-    # Grouped by day (at most a few hundred rows) and folded into months here: portable, where month arithmetic
-    # in SQL differs between SQLite (strftime) and PostgreSQL (to_char).
-    rows = session.execute(
+    rows = session.connection().execute(_sums_statement(session.get_bind().dialect.name), {"start": start, "end": end})
+    return {
+        r.month: _MonthSums(float(r.total or 0), int(r.scored), int(r.inspections), int(r.vetoed or 0)) for r in rows
+    }
+
+
+@cache
+def _sums_statement(dialect: str) -> Select[str, float | None, int, int, Any]:
+    """Grouped by month in SQL (a dozen rows), built once per dialect (the dashboard reads it on every refresh)."""
+    month = month_expression(dialect)
+    return (
         select(
-            Inspection.date.label("day"),
+            month.label("month"),
             func.sum(Inspection.score).label("total"),
             func.count(Inspection.score).label("scored"),
             func.count().label("inspections"),
             func.sum(case((Inspection.vetoed.is_(True), 1), else_=0)).label("vetoed"),
         )
-        .where(*_counted(start, end))
-        .group_by(Inspection.date)
+        .where(
+            Inspection.status == "finalized",
+            Inspection.kind == SUPERVISION,
+            Inspection.date >= bindparam("start"),
+            Inspection.date < bindparam("end"),
+        )
+        .group_by(month)
     )
-    sums: dict[str, _MonthSums] = defaultdict(_MonthSums)
-    for r in rows:
-        s = sums[_month_key(r.day)]
-        s.total += float(r.total or 0)
-        s.scored += int(r.scored)
-        s.inspections += int(r.inspections)
-        s.vetoed += int(r.vetoed or 0)
-    return sums
 
 
 def score_trend(session: Session, month: str, months: int = TREND_MONTHS) -> list[TrendPoint]:
@@ -263,6 +272,15 @@ def overdue_by_institution(session: Session, today: date, limit: int | None = 10
 def _overdue(session: Session, today: date, limit: int | None) -> tuple[int, list[InstitutionOverdue]]:
     """(the overdue findings counted, ``overdue_by_institution``) in one statement: the total is summed over the
     institutions' groups before the limit, so the dashboard reads the index once, not twice."""
+    statement = _overdue_statement(limit is not None)
+    rows = session.connection().execute(statement, {"today": today, "limit": limit}).all()
+    institutions = [InstitutionOverdue(r.id, r.name, int(r.n), (today - r.oldest).days) for r in rows]
+    return (int(rows[0].total) if rows else 0), institutions
+
+
+@cache
+def _overdue_statement(limited: bool) -> Select[Any]:
+    """Built once (the dashboard reads it on every refresh; building it cost more than SQLite running it)."""
     # Grouped by the finding's institution first, then joined for names: the join stays at one row per institution.
     per_institution = (
         select(
@@ -270,7 +288,7 @@ def _overdue(session: Session, today: date, limit: int | None) -> tuple[int, lis
             func.count().label("n"),
             func.min(Finding.deadline).label("oldest"),
         )
-        .where(Finding.status.in_(OVERDUE_STATUSES), Finding.deadline < today)
+        .where(Finding.status.in_(_OVERDUE_LITERALS), Finding.deadline < bindparam("today"))
         .group_by(Finding.institution_id)
         .subquery()
     )
@@ -285,11 +303,7 @@ def _overdue(session: Session, today: date, limit: int | None) -> tuple[int, lis
         .join(per_institution, per_institution.c.institution_id == Institution.id)
         .order_by(per_institution.c.n.desc(), per_institution.c.oldest, Institution.name)
     )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = session.execute(query).all()
-    institutions = [InstitutionOverdue(r.id, r.name, int(r.n), (today - r.oldest).days) for r in rows]
-    return (int(rows[0].total) if rows else 0), institutions
+    return query.limit(bindparam("limit")) if limited else query
 
 
 def overdue_item_codes(session: Session, today: date) -> dict[uuid.UUID, list[str]]:
@@ -373,32 +387,36 @@ def failed_items(session: Session, month: str, months: int = TREND_MONTHS, limit
     checklist and item codes.
     """
     per_item = answer_counts(SUPERVISION, *_window(month, months)).subquery()
-    groups = session.execute(
+    # Plain rows (a Core result, not ORM rows): a few hundred groups a call, read on every dashboard refresh.
+    # (response, answers, item code, response set, template id as read, checklist code)
+    Group = tuple[str, int, str, str | None, object, str]
+    groups = cast(list[Group], session.connection().execute(
         select(
             per_item.c.response,
             per_item.c.answers,
             ChecklistItem.code,
             ChecklistItem.response_set,
-            ChecklistItem.template_id,
+            raw_id(ChecklistItem.template_id).label("template_id"),  # a key: only custom sets' templates are read
             ChecklistTemplate.code.label("checklist_code"),
         )
         .join(ChecklistItem, ChecklistItem.id == per_item.c.item_id)
         .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
-    ).all()
+    ).all())
     if not groups:
         return []
-    outcome_maps = _outcome_maps(session, {item.template_id for item in groups})
+    custom = {raw: uuid.UUID(str(raw)) for raw in {row[4] for row in groups if row[3]}}
+    by_id = _outcome_maps(session, custom.values())
+    outcome_maps = {raw: by_id.get(template_id, {}) for raw, template_id in custom.items()}
     failed: dict[tuple[str, str], int] = defaultdict(int)
     answered: dict[tuple[str, str], int] = defaultdict(int)
-    for item in groups:
-        response, n = item.response, item.answers
-        if item.response_set is None:
+    for response, n, code, response_set, template, checklist_code in groups:
+        if response_set is None:
             outcome = _DEFAULT_OUTCOMES.get(response)
         else:
-            outcome = outcome_maps.get(item.template_id, {}).get(item.response_set, {}).get(response)
+            outcome = outcome_maps.get(template, {}).get(response_set, {}).get(response)
         if outcome is None or outcome in UNANSWERED_OUTCOMES:
             continue
-        key = (item.checklist_code, item.code)
+        key = (checklist_code, code)
         answered[key] += int(n)
         if outcome in FAILING_OUTCOMES:
             failed[key] += int(n)
@@ -408,7 +426,7 @@ def failed_items(session: Session, month: str, months: int = TREND_MONTHS, limit
     )
     if limit is not None:
         ranked = ranked[:limit]
-    texts = _newest_texts(session, {code for code, _ in ranked})
+    texts = _newest_texts(session, ranked)
     result = []
     for key in ranked:
         title, text = texts.get(key, ("", ""))
@@ -416,11 +434,12 @@ def failed_items(session: Session, month: str, months: int = TREND_MONTHS, limit
     return result
 
 
-def _newest_texts(session: Session, checklist_codes: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+def _newest_texts(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
     """(checklist code, item code) → (checklist title, item text) from the newest version having that item."""
-    if not checklist_codes:
+    keys = set(keys)
+    if not keys:
         return {}
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             ChecklistTemplate.code,
             ChecklistTemplate.version,
@@ -429,7 +448,10 @@ def _newest_texts(session: Session, checklist_codes: set[str]) -> dict[tuple[str
             ChecklistItem.text,
         )
         .join(ChecklistItem, ChecklistItem.template_id == ChecklistTemplate.id)
-        .where(ChecklistTemplate.code.in_(checklist_codes))
+        .where(
+            ChecklistTemplate.code.in_({checklist for checklist, _item in keys}),
+            ChecklistItem.code.in_({item for _checklist, item in keys}),
+        )
         .order_by(ChecklistTemplate.version)
     )
     return {(checklist, item): (title, text) for checklist, _version, title, item, text in rows}

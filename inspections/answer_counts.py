@@ -67,7 +67,7 @@ def recount(session: Session, months: Iterable[str] | None = None) -> None:
     """Rebuild the counts of ``months`` ("YYYY-MM"), or of every month, from the item results."""
     if months is None:
         session.execute(delete(ItemAnswerCount))
-        session.execute(_fill(_month_expression(session), []))
+        session.execute(_fill(month_expression(session.get_bind().dialect.name), []))
         return
     for month in sorted(set(months)):
         year, number = (int(part) for part in month.split("-"))
@@ -80,7 +80,7 @@ def recount(session: Session, months: Iterable[str] | None = None) -> None:
 def stale_months(session: Session) -> list[tuple[str, str]]:
     """The (kind, month) whose stored counts differ from counting their item results again (``check --full``):
     one month at a time, so a province's counts are never all in memory at once."""
-    month = _month_expression(session)
+    month = month_expression(session.get_bind().dialect.name)
     months = {(kind, m) for kind, m in session.execute(select(ItemAnswerCount.kind, ItemAnswerCount.month).distinct())}
     finalized = select(Inspection.kind, month).where(Inspection.status == FINALIZED).distinct()
     months |= {(kind, m) for kind, m in session.execute(finalized)}
@@ -136,9 +136,10 @@ def answer_counts(kind: str, start: date, end: date) -> Select[uuid.UUID, str, i
     )
 
 
-def _month_expression(session: Session) -> ColumnElement[str]:
-    # Dates are ISO text in SQLite and a date type in PostgreSQL.
-    if session.get_bind().dialect.name == "postgresql":
+def month_expression(dialect: str) -> ColumnElement[str]:
+    """An inspection's month, "YYYY-MM", in SQL on ``dialect`` (dates are ISO text in SQLite and a date type in
+    PostgreSQL)."""
+    if dialect == "postgresql":
         return func.to_char(Inspection.date, "YYYY-MM")
     return func.substr(Inspection.date, 1, 7)
 
@@ -155,7 +156,7 @@ def _fill(month: ColumnElement[str], where: list[ColumnElement[bool]]) -> Insert
 
 def _adjust_inspection(session: Session, inspection_id: uuid.UUID, sign: int) -> None:
     """One statement on the server: the inspection's answers grouped and added (or taken away) in key order."""
-    month = _month_expression(session)
+    month = month_expression(session.get_bind().dialect.name)
     key = (Inspection.kind, month, ItemResult.item_id, ItemResult.response)
     grouped = (
         select(*key, sign * func.count())
