@@ -108,11 +108,10 @@ def ledger_rows(
             FindingEvent.note,
         )
         .join(Finding, Finding.id == FindingEvent.finding_id)
-        .join(Institution, Institution.id == Finding.institution_id)
         .join(Inspection, Inspection.id == Finding.inspection_id)
         .where(*chosen, FindingEvent.kind.in_(("feedback", "passed", "failed")))
     )
-    for finding_id, kind, at, department, measure, note in connection.execute(events.order_by(FindingEvent.at)):
+    for finding_id, kind, at, department, measure, note in connection.execute(events.order_by(FindingEvent.at)).all():
         day = at.astimezone().date().isoformat()
         if kind == "feedback":
             dept = f"（{department}）" if department else ""
@@ -144,7 +143,7 @@ def ledger_rows(
     keyed: list[tuple[tuple[bool, int, date], d.LedgerRow]] = []
     ordered = findings.order_by(Finding.deadline, Institution.name, Finding.item_code)
     for finding_id, institution, code, problem, requirement, severity, deadline, status, found_on, dept, *item in (
-        connection.execute(ordered)
+        connection.execute(ordered).all()
     ):
         late = overdue_days(status, deadline, today)
         keyed.append(
