@@ -201,6 +201,6 @@ def test_check_says_how_far_it_has_got(signed: uuid.UUID, tmp_path: Path, monkey
         db.close()
     assert report.ok
     stages = list(dict.fromkeys(what for _done, _total, what in seen))
-    assert stages == ["SQLite 完整性检查", "审计链", "已完成检查的签名哈希", "照片校验值", "签名与得分"]
+    assert stages == ["SQLite 完整性检查", "审计链", "已完成检查的签名哈希", "照片校验值", "答案统计", "签名与得分"]
     hashes = [(done, total) for done, total, what in seen if what == "已完成检查的签名哈希"]
     assert hashes == [(0, 2), (1, 2), (2, 2)]
