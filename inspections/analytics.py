@@ -310,16 +310,16 @@ def overdue_item_codes(session: Session, today: date) -> dict[uuid.UUID, list[st
     """Per institution, the item codes of its overdue findings, the longest overdue first (each code once): what
     the bulletin prints beside each institution, grouped on the server instead of reading every overdue finding."""
     oldest = func.min(Finding.deadline)
-    rows = session.execute(
-        select(Finding.institution_id, Finding.item_code, oldest)
-        .where(Finding.status.in_(OVERDUE_STATUSES), Finding.deadline < today, Finding.item_code != "")
+    rows = session.connection().execute(
+        select(raw_id(Finding.institution_id), Finding.item_code)
+        .where(Finding.status.in_(_OVERDUE_LITERALS), Finding.deadline < today, Finding.item_code != "")
         .group_by(Finding.institution_id, Finding.item_code)
         .order_by(Finding.institution_id, oldest, Finding.item_code)
-    )
-    codes: dict[uuid.UUID, list[str]] = {}
-    for institution_id, code, _oldest in rows:
-        codes.setdefault(institution_id, []).append(code)
-    return codes
+    ).all()
+    codes: dict[object, list[str]] = {}  # by the institution id as read (tens of thousands of rows, a few ids)
+    for institution, code in rows:
+        codes.setdefault(institution, []).append(code)
+    return {uuid.UUID(str(institution)): listed for institution, listed in codes.items()}
 
 
 def overdue_findings(session: Session, today: date, *, institution_id: uuid.UUID | None = None) -> list[OverdueFinding]:
@@ -511,7 +511,7 @@ def ranking(session: Session, month: str) -> list[RankRow]:
     """
     start, end = month_bounds(month)
     findings = (
-        select(func.count(Finding.id))
+        select(func.count())
         .where(Finding.inspection_id == Inspection.id)
         .correlate(Inspection)
         .scalar_subquery()
