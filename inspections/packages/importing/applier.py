@@ -3,6 +3,7 @@ new findings written in bulk once every inspection is."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from inspections.answer_counts import Key
 from inspections.errors import InvalidInputError
+from inspections.packages.format import DATA
 from inspections.packages.importing.plan import Plan, problem
 from models.audit import append_audits
 from models.bulk import insert_rows
@@ -61,10 +63,10 @@ class Applier:
             self._items[tid] = items
         return items[code]
 
-    def _clash(self, record_id: object) -> InvalidInputError:
-        return InvalidInputError(
-            [problem(self.plan, str(record_id), "数据包中的记录编号与本机已有的其他记录重复，未导入任何内容")]
-        )
+    def _clash(self, record_id: object | None) -> InvalidInputError:
+        where = DATA if record_id is None else str(record_id)
+        message = "数据包中的记录编号与本机已有的其他记录重复，未导入任何内容"
+        return InvalidInputError([problem(self.plan, where, message)])
 
     def fresh_many(self, model: type[Any], record_ids: list[str]) -> None:
         """The ids of rows about to be inserted: one already used here by another record is refused (one query per
@@ -84,10 +86,25 @@ class Applier:
         try:
             insert_rows(self.session, table, rows)
         except IntegrityError as err:
-            diag = getattr(err.orig, "diag", None)
-            detail = getattr(diag, "message_detail", None) or str(err.orig).splitlines()[0]
-            message = f"数据包中的记录编号与本机已有的其他记录重复（{detail}），未导入任何内容"
-            raise InvalidInputError([problem(self.plan, table.name, message)]) from None
+            raise self._clash(self._taken(table, rows, err)) from None
+
+    def _taken(self, table: Any, rows: list[dict[str, Any]], err: IntegrityError) -> object | None:
+        """Which id clashed: PostgreSQL names it (its transaction is aborted, so it is not asked); on SQLite the
+        ids are looked up, as the check ahead did."""
+        detail = getattr(getattr(err.orig, "diag", None), "message_detail", None) or ""
+        named = re.search(r"\(id\)=\(([^)]*)\)", detail)
+        if named is not None:
+            return named.group(1)
+        if self.session.get_bind().dialect.name == "postgresql":
+            return None
+        keys = [row["id"] for row in rows]
+        for start in range(0, len(keys), _CHUNK):
+            taken: object | None = self.session.scalar(
+                select(table.c.id).where(table.c.id.in_(keys[start : start + _CHUNK]))
+            )
+            if taken is not None:
+                return taken
+        return None
 
     def write_new(self) -> None:
         """What applying gathered, in bulk: the new findings and their events (after their inspections), and the

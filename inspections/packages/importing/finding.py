@@ -112,30 +112,36 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
         "repeat": record["repeat"],
         "closed_at": parse_datetime(record["closed_at"]) if record["closed_at"] else None,
     }
+    before: dict[str, Any] | None = None
     if new and not any(e["photos"] for e in record["events"]):
         _gather_new(applier, record, fields)
-        after = {"status": record["status"], "deadline": record["deadline"], "dept": record["responsible_dept"]}
         added = len(record["events"])
-        applier.audit("package.finding.new", "finding", finding_id, after=dict(after, events_added=added))
-        return
-    if new:
-        finding = Finding(id=finding_id, version=1, **_identity(applier, record), **fields)
-        applier.session.add(finding)
-        known: set[uuid.UUID] = set()
-        before = None
     else:
-        found = applier.session.get(Finding, finding_id)
-        assert found is not None
-        finding = found
-        before = {"status": finding.status, "deadline": finding.deadline, "dept": finding.responsible_dept}
-        known = set(applier.session.scalars(select(FindingEvent.id).where(FindingEvent.finding_id == finding_id)))
-        if applier.plan.package.manifest.kind == "feedback":
-            # Feedback only: the status and department its feedback sets; the commission's fields stay as they are.
-            fields = {"status": "feedback", "responsible_dept": record["responsible_dept"]}
-        for k, v in fields.items():
-            setattr(finding, k, v)
+        known: set[uuid.UUID] = set()
+        if new:
+            applier.session.add(Finding(id=finding_id, version=1, **_identity(applier, record), **fields))
+        else:
+            finding = applier.session.get(Finding, finding_id)
+            assert finding is not None
+            before = {"status": finding.status, "deadline": finding.deadline, "dept": finding.responsible_dept}
+            known = set(applier.session.scalars(select(FindingEvent.id).where(FindingEvent.finding_id == finding_id)))
+            if applier.plan.package.manifest.kind == "feedback":
+                # Feedback only: the status and department its feedback sets; the commission's fields stay.
+                fields = {"status": "feedback", "responsible_dept": record["responsible_dept"]}
+            for k, v in fields.items():
+                setattr(finding, k, v)
+        added = _add_events(applier, finding_id, record["events"], known)
+    after = {"status": record["status"], "deadline": record["deadline"], "dept": record["responsible_dept"]}
+    action = "package.finding.new" if new else "package.finding.update"
+    applier.audit(action, "finding", finding_id, before=before, after=dict(after, events_added=added))
+
+
+def _add_events(
+    applier: Applier, finding_id: uuid.UUID, events: list[dict[str, Any]], known: set[uuid.UUID]
+) -> int:
+    """The events not known here, as ORM rows with their photos (an updated finding, or a new one with photos)."""
     added = 0
-    for e in record["events"]:
+    for e in events:
         event_id = uuid.UUID(e["id"])
         if event_id in known:
             continue
@@ -145,9 +151,7 @@ def apply_finding(applier: Applier, record_id: str, new: bool) -> None:
             applier.session.flush()  # attachments have no relationship to order them after their event
             add_attachments(applier, e["photos"], finding_event_id=event_id)
         added += 1
-    after = {"status": record["status"], "deadline": record["deadline"], "dept": record["responsible_dept"]}
-    action = "package.finding.new" if new else "package.finding.update"
-    applier.audit(action, "finding", finding_id, before=before, after=dict(after, events_added=added))
+    return added
 
 
 def _identity(applier: Applier, record: Mapping[str, Any]) -> dict[str, Any]:

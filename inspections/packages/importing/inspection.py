@@ -95,7 +95,12 @@ def _check_inspection(plan: Plan, record: Mapping[str, Any], where: str, problem
         if mark["section_code"] and mark["section_code"] not in {s.code for s in spec.sections}:
             message = f"检查表“{spec.title}”中没有未检/不适用标记所指的部分（{mark['section_code']}）"
             problems.append(problem(plan, where, message))
+    answered: set[tuple[str, str]] = set()
     for r in record["results"]:
+        if (r["template"], r["item_code"]) in answered:
+            problems.append(problem(plan, where, f"检查项 {r['item_code']} 有两条检查结果"))
+            continue
+        answered.add((r["template"], r["item_code"]))
         item = items[r["template"]].get(r["item_code"])
         if item is None:
             problems.append(problem(plan, where, f"检查项 {r['item_code']} 不在其检查表中"))

@@ -119,6 +119,7 @@ def test_a_result_id_used_here_by_another_record_refuses_the_whole_package(db: D
     with pytest.raises(InvalidInputError) as refused, db.begin() as s:
         import_package(s, ACTOR, package)
     assert "记录编号与本机已有的其他记录重复" in str(refused.value)
+    assert str(taken) in str(refused.value)  # the clashing id is named, on both databases
     with db.session() as s:  # all or nothing: the inspection before the clash was not kept either
         assert s.get(Inspection, sent.inspection_id) is None
         assert s.scalar(select(func.count()).select_from(ItemResult)) == before

@@ -144,3 +144,14 @@ def test_a_file_left_out_of_the_manifest_is_refused(package: Path, target: Datab
     extra = _copy_with(package, tmp_path / "extra.zip", {"checklists/extra.yaml": b"format: 1"})
     message = _refused(target, extra)
     assert "checklists/extra.yaml" in message and "不在清单" in message
+
+
+def test_two_results_for_one_item_are_refused_in_words(package: Path, target: Database, tmp_path: Path) -> None:
+    from tests.inspections.packages.conftest import rewrite
+
+    def answer_twice(data: dict[str, object]) -> None:
+        results = data["inspections"][0]["results"]  # type: ignore[index]
+        results[1]["item_code"] = results[0]["item_code"]
+
+    message = _refused(target, rewrite(package, tmp_path / "twice.zip", answer_twice))
+    assert "有两条检查结果" in message
