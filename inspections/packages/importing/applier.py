@@ -83,8 +83,17 @@ class Applier:
         the primary key says so (the whole import is rolled back), instead of a query ahead for every few thousand
         ids, which would cost a province's import seconds."""
         self.session.flush()  # what is pending fails on its own, not as these rows' clash
+        if self.session.get_bind().dialect.name == "postgresql":
+            try:
+                insert_rows(self.session, table, rows)
+            except IntegrityError as err:
+                raise self._clash(self._taken(table, rows, err)) from None
+            return
+        # SQLite keeps the rows before the failing one: a savepoint takes them back, so that looking the ids up
+        # finds the record that was here before, not one of the package's own rows just written.
         try:
-            insert_rows(self.session, table, rows)
+            with self.session.begin_nested():
+                insert_rows(self.session, table, rows)
         except IntegrityError as err:
             raise self._clash(self._taken(table, rows, err)) from None
 
