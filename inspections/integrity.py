@@ -78,6 +78,7 @@ HASH_BATCH = 2000
 ROTATE_INSPECTIONS = 500
 ROTATE_PHOTOS = 300
 CLOCK_MARGIN = timedelta(hours=1)
+REMEMBERED = 5  # problems and warnings kept with a check's outcome for 设置
 """Records changed up to this long before the last check started are verified again (clocks and long commits)."""
 MAX_LISTED = 50
 
@@ -108,6 +109,8 @@ class LastCheck:
     seconds: float
     inspections: int
     photos: int
+    problem_lines: tuple[str, ...] = ()  # the first problems named (the CLI's check --full lists them all)
+    warnings: tuple[str, ...] = ()  # e.g. answer counts recounted: worth telling in 设置, not a failure
 
 
 def check_database(db: Database, progress: Progress = _silent, *, full: bool = True) -> CheckReport:
@@ -426,6 +429,8 @@ def _last(value: object) -> LastCheck | None:
             seconds=float(value["seconds"]),
             inspections=int(value.get("inspections", 0)),
             photos=int(value.get("photos", 0)),
+            problem_lines=tuple(str(line) for line in value.get("problem_lines", ())),
+            warnings=tuple(str(line) for line in value.get("warnings", ())),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -442,6 +447,8 @@ def _remember(db: Database, report: CheckReport, reached: Checkpoint | None) -> 
         "seconds": round(report.seconds, 1),
         "inspections": report.inspections,
         "photos": report.photos,
+        "problem_lines": report.problems[:REMEMBERED],
+        "warnings": report.warnings[:REMEMBERED],
     }
     try:
         with db.begin() as session:

@@ -63,9 +63,37 @@ def test_a_due_check_runs_by_itself_and_a_failure_reaches_the_status_bar(
         assert "数据核对发现 1 个问题" in messages[-1]
         qtbot.waitUntil(lambda: _idle(demo_context), timeout=20000)
         page = _page(qtbot, demo_context)
-        assert "未通过：发现 1 个问题" in page.check_info.text()
+        text = page.check_info.text()
+        assert "未通过：发现 1 个问题" in text
+        named = [line for line in text.splitlines() if line.startswith("• ")]  # which record, without a terminal
+        assert len(named) == 1 and "检查" in named[0]
+        assert "命令行" not in text  # every problem is listed here
         scheduler.run_if_due()  # checked a moment ago: not due for a week
         qtbot.waitUntil(lambda: demo_context.tasks.pending == 0, timeout=20000)
         assert not scheduler.running
     finally:
         scheduler.stop()
+
+
+def test_answer_counts_recounted_by_a_full_check_are_told_in_settings(qtbot: QtBot, demo_context: AppContext) -> None:
+    assert demo_context.db is not None
+    conn = sqlite3.connect(demo_context.data_dir / DB_FILENAME)
+    changed = conn.execute(  # one month's counts edited behind the application's back
+        "UPDATE item_answer_counts SET count = count + 3 WHERE month = (SELECT min(month) FROM item_answer_counts)"
+    ).rowcount
+    conn.commit()
+    conn.close()
+    assert changed > 0
+    page = _page(qtbot, demo_context)
+    try:
+        page.check_now()
+        qtbot.waitUntil(lambda: _idle(demo_context) and "通过（" in page.check_info.text(), timeout=60000)
+        hints = [line for line in page.check_info.text().splitlines() if line.startswith("提示：")]
+        assert len(hints) == 1 and "答案统计与检查结果不符" in hints[0] and "已按检查结果重新统计" in hints[0]
+        page.check_now()  # counted again: the next check has nothing to tell
+        qtbot.waitUntil(lambda: _idle(demo_context) and "正在" not in page.check_info.text(), timeout=60000)
+        assert "提示：" not in page.check_info.text() and "通过（" in page.check_info.text()
+    finally:
+        scheduler = scheduler_of(demo_context)
+        if scheduler is not None:
+            scheduler.stop()

@@ -267,11 +267,7 @@ class SettingsPage(Page):
         else:
             minutes, seconds = divmod(round(last_full.seconds), 60)
             took = self.tr("{0} 分 {1} 秒").format(minutes, seconds) if minutes else self.tr("{0} 秒").format(seconds)
-            outcome = (
-                self.tr("通过")
-                if last_full.ok
-                else self.tr("未通过：发现 {0} 个问题，请在命令行运行 check --full 查看").format(last_full.problems)
-            )
+            outcome = self.tr("通过") if last_full.ok else self.tr("未通过：发现 {0} 个问题").format(last_full.problems)
             text = self.tr("{0}，{1}（{2} 份已完成的检查，{3} 张照片，用时 {4}）").format(
                 last_full.at.astimezone().strftime("%Y-%m-%d %H:%M"),
                 outcome,
@@ -279,12 +275,24 @@ class SettingsPage(Page):
                 f"{last_full.photos:,}",
                 took,
             )
+            text += self._named(last_full)
         if last is not None and last_full is not None and last.at > last_full.at:
             text += "\n" + self.tr("最近一次增量核对：{0}，{1}").format(
                 last.at.astimezone().strftime("%Y-%m-%d %H:%M"),
                 self.tr("通过") if last.ok else self.tr("发现 {0} 个问题").format(last.problems),
             )
+            text += self._named(last)
         self.check_info.setText(text)
+
+    def _named(self, check: Any) -> str:
+        """The problems and warnings a check remembered, each on a line (the rest: the command line)."""
+        lines = [f"• {line}" for line in check.problem_lines]
+        if check.problems > len(check.problem_lines):
+            lines.append(
+                self.tr("……共 {0} 个问题，完整列表请在命令行运行 check --full").format(check.problems)
+            )
+        lines += [self.tr("提示：{0}").format(line) for line in check.warnings]
+        return "".join("\n" + line for line in lines)
 
     def _refresh_backups(self) -> None:
         db = self.context.db
