@@ -149,12 +149,16 @@ def plan_part(session: Session, plan: Plan, problems: list[Problem]) -> None:
     head = f"{institution.name if institution else ''} {local.date.isoformat()}"
     names = _names(session, inspection_id)
     outside: list[str] = []
+    sent: list[tuple[ChecklistItem, Mapping[str, Any]]] = []
     for result in record["results"]:
-        spec = plan.specs[result["template"]]
         item = items[(plan.template_ids[result["template"]], result["item_code"])]
         if item.id not in mine:
-            outside.append(f"{spec.code}/{item.code}")
-            continue
+            outside.append(f"{plan.specs[result['template']].code}/{item.code}")
+        else:
+            sent.append((item, result))
+    sent.extend(_cleared(plan, record, member, items, mine, {item.id for item, _r in sent}, receipts))
+    for item, result in sent:
+        spec = plan.specs[result["template"]]
         entry_id = item_entry_id(team["inspection_id"], spec.code, item.code)
         text = item.text if len(item.text) <= 24 else item.text[:23] + "…"
         label = f"{head} · {spec.title} · {item.code} {text}"
@@ -174,7 +178,8 @@ def plan_part(session: Session, plan: Plan, problems: list[Problem]) -> None:
             status: Status = "new" if value is None else "updated"
             entry = PreviewEntry("item", entry_id, label, status, "本机未填写，采用成员的结果")
         elif receipt == here_digest:
-            entry = PreviewEntry("item", entry_id, label, "updated", "成员更新了该项（本机未改动）")
+            said = "成员清除了该项的回答（本机未改动）" if theirs == EMPTY_DIGEST else "成员更新了该项（本机未改动）"
+            entry = PreviewEntry("item", entry_id, label, "updated", said)
         else:
             who = names.get(value.updated_by) or value.updated_by
             entry = PreviewEntry(
@@ -188,6 +193,28 @@ def plan_part(session: Session, plan: Plan, problems: list[Problem]) -> None:
         problems.append(
             problem(plan, where, f"有 {len(outside)} 个检查项不在“{member}”在本机的分工范围内（{shown}），拒绝导入")
         )
+
+
+def _cleared(
+    plan: Plan,
+    record: Mapping[str, Any],
+    member: str,
+    items: Mapping[tuple[uuid.UUID, str], ChecklistItem],
+    mine: set[uuid.UUID],
+    sent: set[uuid.UUID],
+    receipts: Mapping[uuid.UUID, str],
+) -> list[tuple[ChecklistItem, dict[str, Any]]]:
+    """Items of the member's part they sent an answer of before and not this time: a member's package carries every
+    item they have a value of, so the member has cleared it since (the part signature, which lists every answered
+    item, vouches for that too). Each becomes an empty value from the member, merged by the same rules."""
+    keys = {plan.template_ids[c["template"]]: c["template"] for c in record["checklists"]}
+    at = plan.package.manifest.created_at
+    return [
+        (item, {"id": str(uuid.uuid4()), "template": keys[item.template_id], "item_code": item.code, "response": None,
+                "points": None, "note": "", "updated_at": at, "updated_by": member, "photos": []})
+        for item in sorted(items.values(), key=lambda i: (keys[i.template_id], i.position, i.code))
+        if item.id in mine and item.id not in sent and receipts.get(item.id) not in (None, EMPTY_DIGEST)
+    ]
 
 
 def _receipt(applier: Applier, item: ItemPlan) -> None:
@@ -208,6 +235,14 @@ def write_value(
         select(ItemResult).where(ItemResult.inspection_id == inspection_id, ItemResult.item_id == item_id)
     )
     before = None
+    if result is not None and record["response"] is None and not record["note"].strip() and not record["photos"]:
+        # An empty value (a member cleared the answer): the result and its photos go, as clearing does here.
+        before = {"response": result.response, "points": result.points, "note": result.note}
+        for attachment in session.scalars(select(Attachment).where(Attachment.item_result_id == result.id)):
+            session.delete(attachment)
+        session.delete(result)
+        session.flush()
+        return before
     if result is None:
         taken = session.get(ItemResult, uuid.UUID(record["id"])) is not None
         result = ItemResult(id=uuid.uuid4() if taken else uuid.UUID(record["id"]), inspection_id=inspection_id,

@@ -348,6 +348,51 @@ def test_members_merge_with_each_other(team: Team) -> None:
     assert "没有需要导入的变化" in again.message and _values(zhao_db, team.inspection_id) == before
 
 
+def test_an_answer_the_member_clears_is_cleared_at_the_lead_unless_the_lead_changed_it(team: Team) -> None:
+    _send_assignments(team)
+    li, lead, lead_db = team.user("li"), team.user("wang"), team.dbs["wang"]
+    _answer_all(team.dbs["li"], li, team.inspection_id, overlap="pass")
+    with lead_db.begin() as s:
+        import_package(s, "wang", _export_part(team, "li", "li-1.ygpkg"), user=lead)
+    with lead_db.session() as s:
+        view = load_inspection(s, team.inspection_id)
+    triage = next(c for c in view.checklists if c.spec.code == "triage")
+    cleared, changed = triage.sections[0].items[0].item_id, triage.sections[0].items[1].item_id
+    with lead_db.begin() as s:  # the lead changes one of li's answers meanwhile
+        record_answer(s, "wang", team.inspection_id, changed, note="组长补充：分诊台无体温枪", user=lead)
+    with team.dbs["li"].begin() as s:  # li takes two answers back (the items are unanswered again on li's laptop)
+        for item_id in (cleared, changed):
+            record_answer(s, "li", team.inspection_id, item_id, response=None, user=li)
+    with team.dbs["li"].session() as s:
+        assert cleared not in current_values(s, team.inspection_id)
+    second = _export_part(team, "li", "li-2.ygpkg")
+
+    with lead_db.session() as s:
+        preview = preview_file(s, second, user=lead)
+    updated = [e for e in preview.entries if e.entity == "item" and e.status == "updated"]
+    assert [e.detail for e in updated] == ["成员清除了该项的回答（本机未改动）"]
+    assert [c.theirs["回答"] for c in preview.conflicts if c.theirs] == ["未作答"]  # the lead's change is asked about
+    assert preview.conflicts[0].mine is not None and "组长补充" in preview.conflicts[0].mine["备注"]
+    with lead_db.begin() as s:
+        import_package(s, "wang", second, decisions={preview.conflicts[0].key: "mine"}, user=lead)
+    with lead_db.session() as s:
+        values = current_values(s, team.inspection_id)
+    assert cleared not in values  # unanswered at the lead too
+    assert "组长补充" in values[changed].note  # the lead decided to keep theirs
+    assert check_database(lead_db).problems == []  # li's part signature still verifies
+    with lead_db.begin() as s:  # nothing asked or changed the second time
+        assert "没有需要导入的变化" in import_package(s, "wang", second, user=lead).message
+
+    # li answers the item again: it arrives as new, like any answer.
+    with team.dbs["li"].begin() as s:
+        options = {o.outcome: o.code for o in response_options(triage.spec, triage.sections[0].items[0].spec)}
+        record_answer(s, "li", team.inspection_id, cleared, response=options["pass"], user=li)
+    with lead_db.begin() as s:
+        import_package(s, "wang", _export_part(team, "li", "li-3.ygpkg"), user=lead)
+    with lead_db.session() as s:
+        assert current_values(s, team.inspection_id)[cleared].response == options["pass"]
+
+
 def _rewrite(src: Path, dst: Path, mutate: Any, signer: Any, name: str = "") -> Path:
     return resign(src, dst, mutate, signer, display_name=name)
 
