@@ -24,6 +24,7 @@ from inspections.packages.importing.inspection import apply_inspection, inspecti
 from inspections.packages.importing.part import EMPTY_DIGEST, record_digest, write_value
 from inspections.packages.importing.plan import Plan, local_keys_inverse, problem
 from inspections.packages.importing.preview import PreviewEntry
+from inspections.permissions import CurrentUser
 from inspections.teams import current_values
 from models.checklist import ChecklistItem
 from models.inspection import Attachment, Inspection, InspectionChecklist, InspectionScope, ItemResult
@@ -84,7 +85,9 @@ def _parts_theirs(team: Mapping[str, Any]) -> set[tuple[str, ...]]:
     return {(p["member"], p["member_name"], p["template"], p["section_code"]) for p in team["parts"]}
 
 
-def plan_assignment(session: Session, plan: Plan, problems: list[Problem]) -> None:
+def plan_assignment(session: Session, plan: Plan, problems: list[Problem], user: CurrentUser | None = None) -> None:
+    """Plan the lead's assignment for ``team["member"]``; ``user``, who imports it (None: single-user mode), is
+    warned when it is not that member, and their own part here is kept as the member's is."""
     team = plan.team
     assert team is not None
     record_id = team["inspection_id"]
@@ -100,6 +103,7 @@ def plan_assignment(session: Session, plan: Plan, problems: list[Problem]) -> No
     label = inspection_label(plan, record)
     member = team["member"]
     named = team["member_name"] or member
+    importer_keys = _importer_keys(plan, team, record, user)
     local = session.get(Inspection, uuid.UUID(record_id))
     if local is None:
         plan.entries.append(PreviewEntry("inspection", record_id, label, "new", f"检查分工：{named} 的分工可编辑"))
@@ -123,7 +127,7 @@ def plan_assignment(session: Session, plan: Plan, problems: list[Problem]) -> No
         (keys[templates[item_id]], v.item_code): (item_id, v.digest, v.empty) for item_id, v in values.items()
     }
     theirs = {(r["template"], r["item_code"]): r for r in record["results"]}
-    own = member_keys(plan, team, member)
+    own = member_keys(plan, team, member) | importer_keys
     take: list[Key] = []
     clear: list[uuid.UUID] = []
     for key in sorted(set(theirs) | set(here)):
@@ -152,6 +156,21 @@ def plan_assignment(session: Session, plan: Plan, problems: list[Problem]) -> No
         words.append("检查信息有变化")
     detail = "；".join(words) + f"（{named} 分工内已填写的项保留本机）"
     plan.entries.append(PreviewEntry("inspection", record_id, label, "updated", detail))
+
+
+def _importer_keys(
+    plan: Plan, team: Mapping[str, Any], record: Mapping[str, Any], user: CurrentUser | None
+) -> set[Key]:
+    """An assignment imported by someone other than the member it is for (and not the lead): said as a warning;
+    the items of that user's own part, if they have one, are kept like the member's."""
+    if user is None or user.username in (team["member"], record["created_by"]):
+        return set()
+    named = team["member_name"] or team["member"]
+    theirs = member_keys(plan, team, user.username)
+    who = user.display_name or user.username
+    then = "您在这次检查中分工内已填写的项保留本机" if theirs else "您在这次检查中没有分工，导入后只能查看，不能填写"
+    plan.warnings.append(f"这是发给 {named} 的检查分工包，当前登录的是 {who}：{then}；如果拿错了数据包，请取消导入")
+    return theirs
 
 
 def _set_parts(applier: Applier, inspection_id: uuid.UUID) -> None:

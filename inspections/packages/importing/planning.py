@@ -48,7 +48,7 @@ def plan_package(session: Session, package: Package, user: CurrentUser | None) -
     plan_institutions(session, plan, user)
     plan_inspections(session, plan, problems)
     if package.manifest.kind == "assignment" and not problems:
-        plan_assignment(session, plan, problems)
+        plan_assignment(session, plan, problems, user)
     elif package.manifest.kind == "part" and not problems:
         plan_part(session, plan, problems)
     plan_findings(session, plan, problems)

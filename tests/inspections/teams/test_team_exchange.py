@@ -526,6 +526,30 @@ def test_a_new_assignment_keeps_the_members_own_work(team: Team) -> None:
         import_package(s, "li", forged, user=li)
 
 
+def test_an_assignment_imported_by_someone_else_says_so_and_keeps_their_own_part(team: Team) -> None:
+    _send_assignments(team)
+    zhao, zhao_db = team.user("zhao"), team.dbs["zhao"]
+    _answer_all(zhao_db, zhao, team.inspection_id, overlap="fail")
+    before = _values(zhao_db, team.inspection_id)
+    assert len(before) > 10
+    with zhao_db.session() as s:  # li's assignment, taken on zhao's laptop by mistake
+        preview = preview_file(s, team.tmp / "assign-li.ygpkg", user=zhao)
+    assert len(preview.warnings) == 1
+    assert "这是发给 李专家 的检查分工包，当前登录的是 赵专家" in preview.warnings[0]
+    assert "分工内已填写的项保留本机" in preview.warnings[0] and "注意：" in preview.message
+    with zhao_db.begin() as s:
+        import_package(s, "zhao", team.tmp / "assign-li.ygpkg", user=zhao)
+    assert _values(zhao_db, team.inspection_id) == before  # zhao's own work is not replaced by the lead's (nothing)
+
+    commission = team.dbs["commission"]
+    with commission.session() as s:
+        admin = log_in(s, "admin", PW["admin"])
+        preview = preview_file(s, team.tmp / "assign-li.ygpkg", user=admin)
+    assert [w for w in preview.warnings if "当前登录的是 王管理" in w and "没有分工，导入后只能查看" in w]
+    with team.dbs["li"].session() as s:  # the member it is for: nothing to warn about
+        assert not preview_file(s, team.tmp / "assign-li.ygpkg", user=team.user("li")).warnings
+
+
 def test_command_line_conflict_decided_by_item_key(team: Team, capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     _send_assignments(team)
