@@ -78,9 +78,9 @@ HASH_BATCH = 2000
 ROTATE_INSPECTIONS = 500
 ROTATE_PHOTOS = 300
 CLOCK_MARGIN = timedelta(hours=1)
-REMEMBERED = 5  # problems and warnings kept with a check's outcome for 设置
 """Records changed up to this long before the last check started are verified again (clocks and long commits)."""
 MAX_LISTED = 50
+REMEMBERED = 5  # problems and warnings kept with a check's outcome for 设置
 
 
 def _silent(_done: int, _total: int, _what: str) -> None:
