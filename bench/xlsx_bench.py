@@ -15,6 +15,7 @@ and the ratio of the first to the second (target ≤ 1.5×). ``--json`` prints t
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
@@ -34,14 +35,26 @@ from inspections.workspace import open_workspace
 NOW = datetime(2026, 11, 28, 14, 3).astimezone()
 
 
+SAMPLE_S = 2.0
+"""Short figures are sampled until each function has run about this long (at most MAX_RUNS times): the ledger of a
+month writes in a quarter of a second, where a median of three moved the ratio by ±0.1 from run to run."""
+MAX_RUNS = 15
+
+
 def medians(fns: Sequence[Callable[[], object]], runs: int) -> list[float]:
     """The median time of each function, run in turns (a, b, c, a, b, c …) after one warm-up each, so that a change
-    in the machine's load during the measurement falls on all of them alike."""
+    in the machine's load during the measurement falls on all of them alike; at least ``runs`` turns, more for
+    figures shorter than ``SAMPLE_S`` (see there)."""
+    warm = []
     for fn in fns:
+        start = time.perf_counter()
         fn()
+        warm.append(time.perf_counter() - start)
+    runs = max(runs, min(MAX_RUNS, int(SAMPLE_S / max(min(warm), 1e-3))))
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
         for fn, spent in zip(fns, times, strict=True):
+            gc.collect()  # the garbage the previous function left is not charged to this one (its own still is)
             start = time.perf_counter()
             fn()
             spent.append(time.perf_counter() - start)
@@ -118,6 +131,10 @@ def measure(data_dir: Path, month: str | None, runs: int, *, url: str | None = N
                 "openpyxl_write_only_s": opx,
             }
         )
+        # The results' rows held in memory (a million objects for a city month) would make every garbage
+        # collection during the ledger's measurement slower than in a process exporting only the ledger.
+        del export, sheets
+        gc.collect()
         ledger = gather.ledger_data(s, now=NOW, month=month)
         rows = values(LEDGER_COLUMNS, ledger.rows)
         app, bare, opx = medians(

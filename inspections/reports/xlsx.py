@@ -319,8 +319,11 @@ class _Table:
     _props: list[dict[str, Any]] = field(default_factory=list)
     _plain: list[Format | None] = field(default_factory=list)
     _red: list[Format] = field(default_factory=list)
+    _red_rows: dict[tuple[int, ...], list[Format | None]] = field(default_factory=dict)
+    _cells: list[tuple[int, Callable[[Any], object], str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._cells = [(col, column.value, column.kind) for col, column in enumerate(self.columns)]
         for column in self.columns:
             props: dict[str, Any] = {}
             if column.wrap:
@@ -367,6 +370,7 @@ class _Table:
         self._parts[-1] = SheetPart(self._parts[-1].name, self._row)
 
     def add(self, record: object, red: Sequence[int] = (), *, number: int | None = None) -> None:
+        """One row: ``red`` names the columns in red; ``number`` (the 序号) goes in the first column."""
         if self._row >= MAX_SHEET_ROWS - 1:
             self._start_sheet()
         sheet = self._sheet
@@ -374,26 +378,40 @@ class _Table:
         self._row += 1
         self.count += 1
         row = self._row
-        plain, reds = self._plain, self._red
-        for col, column in enumerate(self.columns):
-            value = number if (number is not None and col == 0) else column.value(record)
+        fmts = self._red_rows.get(tuple(red)) if red else self._plain
+        if fmts is None:
+            fmts = self._red_rows[tuple(red)] = [
+                self._red[col] if col in red else plain for col, plain in enumerate(self._plain)
+            ]
+        cells = self._cells
+        if number is not None:
+            sheet.write_number(row, 0, number, fmts[0])
+            cells = cells[1:]
+        for col, value_of, kind in cells:
+            value = value_of(record)
             if value is None or value == "":
                 continue
-            fmt = reds[col] if red and col in red else plain[col]
             if type(value) is str:
                 if value.startswith(FORMULA_START):
-                    props = dict(self._props[col], font_color=RED) if red and col in red else self._props[col]
-                    fmt = self.formats.get(**props, quote_prefix=True)
-                sheet.write_string(row, col, value, fmt)
-            elif column.kind == "number" and isinstance(value, int | float):
-                sheet.write_number(row, col, value, fmt)
-            elif column.kind == "date" and isinstance(value, date):
-                sheet.write_datetime(row, col, value, fmt)
+                    self._write_formula_like(row, col, value, red)
+                else:
+                    sheet.write_string(row, col, value, fmts[col])
+            elif kind == "number" and isinstance(value, int | float):
+                sheet.write_number(row, col, value, fmts[col])
+            elif kind == "date" and isinstance(value, date):
+                sheet.write_datetime(row, col, value, fmts[col])
             else:
                 text = str(value)
                 if text.startswith(FORMULA_START):
-                    fmt = self.formats.get(**self._props[col], quote_prefix=True)
-                sheet.write_string(row, col, text, fmt)
+                    self._write_formula_like(row, col, text, red)
+                else:
+                    sheet.write_string(row, col, text, fmts[col])
+
+    def _write_formula_like(self, row: int, col: int, text: str, red: Sequence[int]) -> None:
+        """Text that looks like a formula: a string all the same, with Excel's quote prefix (shown as typed)."""
+        assert self._sheet is not None
+        props = dict(self._props[col], font_color=RED) if col in red else self._props[col]
+        self._sheet.write_string(row, col, text, self.formats.get(**props, quote_prefix=True))
 
     def finish(self) -> None:
         self._close_sheet()
