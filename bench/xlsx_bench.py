@@ -133,7 +133,8 @@ def measure(data_dir: Path, month: str | None, runs: int, *, url: str | None = N
         )
         # The results' rows held in memory (a million objects for a city month) would make every garbage
         # collection during the ledger's measurement slower than in a process exporting only the ledger.
-        del export, sheets
+        del export
+        sheets.clear()
         gc.collect()
         ledger = gather.ledger_data(s, now=NOW, month=month)
         rows = values(LEDGER_COLUMNS, ledger.rows)
