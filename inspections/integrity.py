@@ -5,9 +5,10 @@ Two depths:
 
 - **full** (``check --full``, and the window's weekly background check): everything, every time.
 - **incremental** (``check``): what is new or changed since the last check that passed — the audit events after the
-  chain head it verified, the inspections finalized, amended or imported since, the photos attached since — plus a
-  rotating slice of older records (``ROTATE_INSPECTIONS`` inspections and ``ROTATE_PHOTOS`` photos per run, going
-  round the whole database), so daily checks re-read everything every few weeks. SQLite's page-level
+  chain head it verified, the inspections finalized, amended or imported since, the photos attached since, the
+  signed feedback and re-inspection verdicts signed or received since — plus a rotating slice of older records
+  (``ROTATE_INSPECTIONS`` inspections, ``ROTATE_PHOTOS`` photos and ``ROTATE_EVENTS`` signed finding events per run,
+  going round the whole database), so daily checks re-read everything every few weeks. SQLite's page-level
   ``integrity_check`` runs only in a full check.
 
 Where the last check got to (the checkpoint) is kept in the database's ``settings`` table under
@@ -36,13 +37,15 @@ from sqlalchemy.orm import Session
 from inspections.answer_counts import recount, stale_months
 from inspections.docnumbers import duplicates
 from inspections.labels import INSPECTION_KINDS
-from inspections.verification import part_signature_problems, verify_trust
+from inspections.verification import SIGNED_EVENT_KINDS, part_signature_problems, verify_trust
 from inspections.workflow import content_hashes
 from models.audit import AuditEvent, AuditHead, append_audit, verify_audit_chain
 from models.base import utcnow
 from models.database import Database
 from models.document import DocumentNumber
+from models.finding import FindingEvent
 from models.inspection import Attachment, Blob, Inspection, ItemResult
+from models.keys import Signature
 from models.reference import Institution, Setting
 
 
@@ -77,6 +80,7 @@ CHECKPOINT_KEY = "integrity_checkpoint"
 HASH_BATCH = 2000
 ROTATE_INSPECTIONS = 500
 ROTATE_PHOTOS = 300
+ROTATE_EVENTS = 2000  # signed finding events: verifying one is a signature and a digest, cheap beside an inspection
 CLOCK_MARGIN = timedelta(hours=1)
 """Records changed up to this long before the last check started are verified again (clocks and long commits)."""
 MAX_LISTED = 50
@@ -96,6 +100,7 @@ class Checkpoint:
     audit_hash: str
     inspection_cursor: str = ""
     photo_cursor: str = ""
+    event_cursor: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,12 @@ def check_database(db: Database, progress: Progress = _silent, *, full: bool = T
         else:
             report.lines.append("答案统计：增量核对时不做（完整核对时做）")
         # Signatures against the enrolled keys, signed records against their signatures, derived scores.
-        trust = verify_trust(session, progress, only=None if report.full else ids)
+        if checkpoint is None:
+            events: list[uuid.UUID] | None = None
+            event_cursor = ""
+        else:
+            events, event_cursor = _events_to_verify(session, checkpoint)
+        trust = verify_trust(session, progress, only=None if report.full else ids, only_events=events)
         report.lines.extend(trust.lines)
         report.lines.extend(f"  {w}" for w in trust.warnings[:MAX_LISTED])
         if len(trust.warnings) > MAX_LISTED:
@@ -208,7 +218,7 @@ def check_database(db: Database, progress: Progress = _silent, *, full: bool = T
     report.seconds = time.perf_counter() - clock
     reached = None
     if head is not None:
-        reached = Checkpoint(started, int(head[0]), str(head[1]), inspection_cursor, photo_cursor)
+        reached = Checkpoint(started, int(head[0]), str(head[1]), inspection_cursor, photo_cursor, event_cursor)
     _remember(db, report, reached)
     return report
 
@@ -272,6 +282,30 @@ def _changed_inspections(session: Session, checkpoint: Checkpoint) -> list[uuid.
 def _recent_photos(session: Session, checkpoint: Checkpoint) -> list[str]:
     since = checkpoint.at - CLOCK_MARGIN
     return list(session.scalars(select(Attachment.sha256).where(Attachment.created_at >= since).distinct()))
+
+
+def _events_to_verify(session: Session, checkpoint: Checkpoint) -> tuple[list[uuid.UUID], str]:
+    """The signed finding events an incremental check verifies: those signed here or whose signature arrived (an
+    import) since the checkpoint, the events dated since, and the next slice of the rotation; with its cursor."""
+    since = checkpoint.at - CLOCK_MARGIN
+    recent = session.scalars(
+        select(Signature.entity_id).where(
+            Signature.entity == "finding_event", or_(Signature.received_at >= since, Signature.signed_at >= since)
+        )
+    ).all()
+    dated = session.scalars(
+        select(FindingEvent.id).where(FindingEvent.kind.in_(SIGNED_EVENT_KINDS), FindingEvent.at >= since)
+    ).all()
+    rotation, cursor = _rotation(
+        session, Signature.entity_id, checkpoint.event_cursor, ROTATE_EVENTS, Signature.entity == "finding_event"
+    )
+    ids: list[uuid.UUID] = list(dated)
+    for text_id in [*recent, *(str(r) for r in rotation)]:
+        try:
+            ids.append(uuid.UUID(text_id))
+        except ValueError:
+            continue
+    return list(dict.fromkeys(ids)), cursor
 
 
 def _rotation(session: Session, column: Any, cursor: str, size: int, *where: Any) -> tuple[list[object], str]:
@@ -406,6 +440,7 @@ def load_checkpoint(session: Session) -> Checkpoint | None:
             audit_hash=str(value["audit_hash"]),
             inspection_cursor=str(value.get("inspection_cursor", "")),
             photo_cursor=str(value.get("photo_cursor", "")),
+            event_cursor=str(value.get("event_cursor", "")),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -463,6 +498,7 @@ def _remember(db: Database, report: CheckReport, reached: Checkpoint | None) -> 
                     "audit_hash": reached.audit_hash,
                     "inspection_cursor": reached.inspection_cursor,
                     "photo_cursor": reached.photo_cursor,
+                    "event_cursor": reached.event_cursor,
                 }
             elif not report.ok:
                 value.pop("verified", None)  # after a failure, the next check reads everything again

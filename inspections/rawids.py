@@ -17,3 +17,10 @@ def raw_id(column: Any) -> ColumnElement[object]:
     """``column`` (an id) read as the driver returns it. Select it through a Core connection
     (``session.connection().execute``) when the same statement also selects the id itself."""
     return type_coerce(column, String)
+
+
+def id_text(raw: object) -> str:
+    """A raw id (see ``raw_id``) spelt as ``str(uuid.UUID)`` spells it, without making a UUID of the hex text."""
+    if isinstance(raw, str) and len(raw) == 32:
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    return str(raw)

@@ -39,6 +39,7 @@ from inspections.signing.seals import (
     seal_record,
     seals_of,
     sign_record,
+    signed_ids,
     store_seals,
     verify_stored,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "set_key_status",
     "short",
     "sign_record",
+    "signed_ids",
     "store_seals",
     "unlock",
     "verify_package_signature",

@@ -155,9 +155,27 @@ def store_seals(session: Session, seals: Iterable[Mapping[str, Any]]) -> int:
     return added
 
 
+def signed_ids(session: Session, entity: str) -> set[str]:
+    """The ids of the records of a kind that carry at least one signature (one read, however many)."""
+    return set(session.scalars(select(Signature.entity_id).where(Signature.entity == entity).distinct()))
+
+
+SEALS_AT_ONCE = 20_000
+"""Past this many ids, every signature of the kind is read in one statement and the wanted kept (a full check of a
+city: hundreds of thousands of ids, a thousand statements otherwise)."""
+
+
 def seals_of(session: Session, entity: str, entity_ids: Sequence[str]) -> dict[str, list[Signature]]:
     """entity id → its signatures, oldest first."""
     out: dict[str, list[Signature]] = {}
+    if len(entity_ids) > SEALS_AT_ONCE:
+        wanted = set(entity_ids)
+        for row in session.scalars(
+            select(Signature).where(Signature.entity == entity).order_by(Signature.signed_at, Signature.id)
+        ):
+            if row.entity_id in wanted:
+                out.setdefault(row.entity_id, []).append(row)
+        return out
     for start in range(0, len(entity_ids), 400):
         chunk = list(entity_ids[start : start + 400])
         for row in session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,11 @@ def refused(world: World, where: str, capsys: pytest.CaptureFixture[str], monkey
 
 
 def test_the_honest_loop_runs_signed_across_commission_laptop_and_hospital(world: World) -> None:
+    honest_loop(world)
+
+
+def honest_loop(world: World) -> None:
+    """The rectification package to the hospital, its signed feedback back to the commission, one signed verdict."""
     officer = world.officer()
     hospital = world.dbs["hospital"]
     with hospital.session() as s:
@@ -94,6 +99,64 @@ def test_the_honest_loop_runs_signed_across_commission_laptop_and_hospital(world
         report = check_database(db)
         assert report.ok, (name, report.problems)
         assert not report.unsigned, (name, report.unsigned)
+
+
+def test_an_incremental_check_verifies_the_signed_events_since_the_last_and_a_rotating_slice(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed feedback and verdicts pile up by the hundred thousand in a city: a daily check verifies those signed or
+    received since the last one and a slice of the rest; the full check verifies every one."""
+    import sqlite3
+
+    from inspections import integrity
+    from inspections.signing import seals
+
+    honest_loop(world)
+    commission, folder = world.dbs["commission"], world.dirs["commission"]
+    monkeypatch.setattr(integrity, "CLOCK_MARGIN", timedelta(0))
+    monkeypatch.setattr(integrity, "ROTATE_INSPECTIONS", 0)
+    monkeypatch.setattr(integrity, "ROTATE_EVENTS", 0)
+
+    def edit(sql: str) -> None:
+        conn = sqlite3.connect(folder / "yuangan.db")
+        try:
+            assert conn.execute(sql).rowcount == 1
+            conn.commit()
+        finally:
+            conn.close()
+
+    assert check_database(commission, full=True).ok
+    quiet = check_database(commission, full=False)
+    assert quiet.ok and not quiet.full
+    assert any("核对已签名的整改记录 0 条" in line for line in quiet.lines)  # nothing new, no rotation
+
+    # A verdict signed since the last check, then altered behind the application's back: the next check finds it.
+    admin = world.admin()
+    with commission.begin() as s:
+        record_reinspection(s, "admin", world.finding_ids[1], passed=False, note="分诊标识仍未设置", user=admin)
+    edit("UPDATE finding_events SET note = '已整改' WHERE note = '分诊标识仍未设置'")
+    found = check_database(commission, full=False)
+    assert not found.full and any("复查未通过" in p and "签名不符" in p for p in found.problems), found.problems
+    edit("UPDATE finding_events SET note = '分诊标识仍未设置' WHERE note = '已整改'")
+    assert check_database(commission, full=True).ok
+
+    # A feedback verified long ago, altered without a trace: not seen without the rotation, found as it comes round.
+    edit("UPDATE finding_events SET measure = '已整改完毕' WHERE id = (SELECT id FROM finding_events "
+         "WHERE kind = 'feedback' ORDER BY id LIMIT 1)")
+    assert check_database(commission, full=False).ok
+    monkeypatch.setattr(integrity, "ROTATE_EVENTS", 1)
+    runs = 0
+    while runs < 6:
+        runs += 1
+        report = check_database(commission, full=False)
+        if not report.ok:
+            assert any("整改反馈" in p and "签名不符" in p for p in report.problems), report.problems
+            break
+    assert runs < 6  # four signatures here, one a run: come round within them
+    full = check_database(commission, full=True)
+    assert [p for p in full.problems if "整改反馈" in p]
+    monkeypatch.setattr(seals, "SEALS_AT_ONCE", 0)  # a city's full check reads the signatures in one statement
+    assert check_database(commission, full=True).problems == full.problems
 
 
 # --- forged hospital packages --------------------------------------------------------------------------------------
