@@ -285,13 +285,12 @@ def _recent_photos(session: Session, checkpoint: Checkpoint) -> list[str]:
 
 
 def _events_to_verify(session: Session, checkpoint: Checkpoint) -> tuple[list[uuid.UUID], str]:
-    """The signed finding events an incremental check verifies: those signed here or whose signature arrived (an
-    import) since the checkpoint, the events dated since, and the next slice of the rotation; with its cursor."""
+    """The signed finding events an incremental check verifies: those whose signature was made or arrived here (an
+    import) since the checkpoint (``received_at``: both), the events dated since, and the next slice of the
+    rotation; with its cursor."""
     since = checkpoint.at - CLOCK_MARGIN
     recent = session.scalars(
-        select(Signature.entity_id).where(
-            Signature.entity == "finding_event", or_(Signature.received_at >= since, Signature.signed_at >= since)
-        )
+        select(Signature.entity_id).where(Signature.entity == "finding_event", Signature.received_at >= since)
     ).all()
     dated = session.scalars(
         select(FindingEvent.id).where(FindingEvent.kind.in_(SIGNED_EVENT_KINDS), FindingEvent.at >= since)
