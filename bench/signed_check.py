@@ -20,8 +20,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +36,7 @@ def build(city: Path, folder: Path) -> None:
         return
     from sqlalchemy import select
 
-    from inspections.signing import event_digests, make_seal
+    from inspections.signing import event_digests, make_seal, seal_values
     from inspections.users import add_user, log_in
     from inspections.verification import SIGNED_EVENT_KINDS
     from inspections.workspace import open_workspace
@@ -80,23 +78,7 @@ def build(city: Path, folder: Path) -> None:
                 for event_id, digest in digests.items():
                     kind, at = events[event_id]
                     seal = make_seal(signer, "finding_event", str(event_id), kind, digest)
-                    rows.append(
-                        {
-                            "id": uuid.uuid4(),
-                            "entity": "finding_event",
-                            "entity_id": seal["entity_id"],
-                            "purpose": seal["purpose"],
-                            "digest": seal["digest"],
-                            "context": seal["context"],
-                            "fingerprint": seal["fingerprint"],
-                            "signer": seal["signer"],
-                            "role": seal["role"],
-                            "signature": seal["signature"],
-                            "signed_at": datetime.fromisoformat(seal["signed_at"]),  # what was signed
-                            "received_at": at,  # kept here when it happened, as on a laptop used for years
-                            "note": "",
-                        }
-                    )
+                    rows.append(seal_values(seal, received_at=at))  # kept when it happened, as over the years
                 insert_rows(s, Signature.__table__, rows)
             print(f"\r签名整改记录：{min(first + 5000, len(ids)):,} / {len(ids):,}", end="", flush=True)
         print(f"\n签名 {len(ids):,} 条整改记录：{time.perf_counter() - start:.0f} 秒", flush=True)

@@ -89,21 +89,28 @@ def make_seal(
     return seal
 
 
+def seal_values(seal: Mapping[str, Any], received_at: datetime | None = None) -> dict[str, Any]:
+    """A signature as it travels (see make_seal), as the columns of its row here (kept now, unless ``received_at``
+    says when: a bulk load of history)."""
+    return {
+        "id": new_id(),
+        "entity": seal["entity"],
+        "entity_id": seal["entity_id"],
+        "purpose": seal["purpose"],
+        "digest": seal["digest"],
+        "context": dict(seal["context"]),
+        "fingerprint": seal["fingerprint"],
+        "signer": seal["signer"],
+        "role": seal["role"],
+        "signature": seal["signature"],
+        "signed_at": datetime.fromisoformat(seal["signed_at"]),
+        "received_at": received_at or utcnow(),
+        "note": "",
+    }
+
+
 def _seal_row(seal: Mapping[str, Any]) -> Signature:
-    return Signature(
-        id=new_id(),
-        entity=seal["entity"],
-        entity_id=seal["entity_id"],
-        purpose=seal["purpose"],
-        digest=seal["digest"],
-        context=dict(seal["context"]),
-        fingerprint=seal["fingerprint"],
-        signer=seal["signer"],
-        role=seal["role"],
-        signature=seal["signature"],
-        signed_at=datetime.fromisoformat(seal["signed_at"]),
-        received_at=utcnow(),
-    )
+    return Signature(**seal_values(seal))
 
 
 _SEAL_FIELDS = ("entity", "entity_id", "purpose", "digest", "fingerprint", "signer", "role", "signed_at", "signature")
